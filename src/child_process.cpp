@@ -1,0 +1,204 @@
+#include "child_process.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cerrno>
+#include <cstring>
+
+namespace wsexec {
+namespace {
+
+// A descriptor that closes itself unless released: spawn() has several
+// exits, and none may leak a pipe end.
+class OwnedFd {
+ public:
+  OwnedFd() = default;
+  explicit OwnedFd(int fd) : fd_(fd) {}
+  OwnedFd(OwnedFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  OwnedFd& operator=(OwnedFd&& other) noexcept {
+    reset(std::exchange(other.fd_, -1));
+    return *this;
+  }
+  ~OwnedFd() { reset(); }
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+  void reset(int fd = -1) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+struct PipeEnds {
+  OwnedFd read;
+  OwnedFd write;
+};
+
+// Close-on-exec from birth, so a child spawned by another thread at the same
+// moment cannot inherit these ends.
+bool make_pipe(PipeEnds& ends, std::error_code& error) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    error.assign(errno, std::system_category());
+    return false;
+  }
+  ends.read.reset(fds[0]);
+  ends.write.reset(fds[1]);
+  return true;
+}
+
+std::vector<char*> as_c_strings(const std::vector<std::string>& strings) {
+  std::vector<char*> pointers;
+  pointers.reserve(strings.size() + 1);
+  for (const auto& s : strings) pointers.push_back(const_cast<char*>(s.c_str()));
+  pointers.push_back(nullptr);
+  return pointers;
+}
+
+// RAII for the posix_spawn attribute objects.
+struct SpawnSetup {
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attributes;
+  SpawnSetup() {
+    posix_spawn_file_actions_init(&actions);
+    posix_spawnattr_init(&attributes);
+  }
+  ~SpawnSetup() {
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
+  }
+};
+
+void configure_spawn(SpawnSetup& setup, int stdin_fd, int stdout_fd, int stderr_fd) {
+  posix_spawn_file_actions_adddup2(&setup.actions, stdin_fd, STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&setup.actions, stdout_fd, STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&setup.actions, stderr_fd, STDERR_FILENO);
+  // Belt and braces: whatever descriptor the server holds (Asio does not open
+  // accepted sockets close-on-exec), the child sees only 0, 1 and 2.
+  posix_spawn_file_actions_addclosefrom_np(&setup.actions, 3);
+
+  // A process group of its own: the ladder signals the whole group, and a
+  // Ctrl-C meant for the server does not hit every child directly.
+  short flags = POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+  posix_spawnattr_setflags(&setup.attributes, flags);
+  posix_spawnattr_setpgroup(&setup.attributes, 0);
+  sigset_t empty;
+  sigemptyset(&empty);
+  posix_spawnattr_setsigmask(&setup.attributes, &empty);
+  // The server ignores SIGPIPE and handles INT/TERM/HUP; an ignored signal
+  // would stay ignored across exec, so restore the defaults explicitly.
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  for (int signal : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) {
+    sigaddset(&defaults, signal);
+  }
+  posix_spawnattr_setsigdefault(&setup.attributes, &defaults);
+}
+
+int open_pidfd(pid_t pid) {
+  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+}
+
+}  // namespace
+
+std::unique_ptr<ChildProcess> ChildProcess::spawn(const boost::asio::any_io_executor& executor,
+                                                  const SpawnRequest& request,
+                                                  std::error_code& error) {
+  PipeEnds in, out, err;
+  if (!make_pipe(in, error) || !make_pipe(out, error) || !make_pipe(err, error)) return nullptr;
+
+  SpawnSetup setup;
+  configure_spawn(setup, in.read.get(), out.write.get(), err.write.get());
+  auto argv = as_c_strings(request.argv);
+  auto envp = as_c_strings(request.environment);
+
+  pid_t pid = -1;
+  // glibc's posix_spawn uses CLONE_VFORK (cheap whatever our size) and
+  // returns exec's errno when the program cannot be started.
+  const int result = ::posix_spawn(&pid, request.executable.c_str(), &setup.actions,
+                                   &setup.attributes, argv.data(), envp.data());
+  if (result != 0) {
+    error.assign(result, std::system_category());
+    return nullptr;
+  }
+  OwnedFd pidfd(open_pidfd(pid));
+  if (pidfd.get() < 0) {
+    error.assign(errno, std::system_category());
+    ::kill(-pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    return nullptr;
+  }
+  // The child's ends now live in the child; ours would hide its EOFs.
+  in.read.reset();
+  out.write.reset();
+  err.write.reset();
+  return std::unique_ptr<ChildProcess>(new ChildProcess(
+      executor, pid, pidfd.release(), in.write.release(), out.read.release(), err.read.release()));
+}
+
+ChildProcess::ChildProcess(const boost::asio::any_io_executor& executor, pid_t pid, int pidfd,
+                           int stdin_fd, int stdout_fd, int stderr_fd)
+    : pid_(pid),
+      pidfd_(executor, pidfd),
+      stdin_(executor, stdin_fd),
+      stdout_(executor, stdout_fd),
+      stderr_(executor, stderr_fd) {}
+
+ChildProcess::~ChildProcess() {
+  if (!reaped_) {
+    signal_group(SIGKILL);
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+}
+
+void ChildProcess::close_stdin() {
+  boost::system::error_code ignored;  // closing twice, or a pipe already broken, is fine
+  stdin_.close(ignored);
+}
+
+void ChildProcess::signal_group(int signal) {
+  if (reaped_) return;
+  ::kill(-pid_, signal);  // ESRCH: the group is already gone, which is the goal
+}
+
+boost::asio::awaitable<void> ChildProcess::wait_until_exited() {
+  // A pidfd becomes readable when the process exits.
+  boost::system::error_code ec;
+  co_await pidfd_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                             boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+}
+
+int ChildProcess::reap() {
+  int status = 0;
+  pid_t got;
+  do {
+    got = ::waitpid(pid_, &status, 0);
+  } while (got < 0 && errno == EINTR);
+  reaped_ = true;
+  boost::system::error_code ignored;  // the pidfd has served its purpose
+  pidfd_.close(ignored);
+  return status;
+}
+
+std::string describe_wait_status(int status) {
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    const char* name = sigabbrev_np(WTERMSIG(status));
+    return std::string("killed by SIG") + (name ? name : std::to_string(WTERMSIG(status)));
+  }
+  return "ended (status " + std::to_string(status) + ")";
+}
+
+}  // namespace wsexec

@@ -1,0 +1,76 @@
+#pragma once
+// One child program: spawned in its own process group with stdin, stdout
+// and stderr on pipes, its exit noticed through a pidfd (O(1) per child, no
+// SIGCHLD scan), and reaped exactly once.
+#include <sys/types.h>
+
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp needs std::exchange
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace wsexec {
+
+struct SpawnRequest {
+  std::string executable;                // absolute or relative path, already resolved
+  std::vector<std::string> argv;         // argv[0] included
+  std::vector<std::string> environment;  // "NAME=value", the whole environment
+};
+
+class ChildProcess {
+ public:
+  using Pipe = boost::asio::posix::stream_descriptor;
+
+  // Starts the child. On failure returns nullptr and sets `error` to the
+  // real reason (exec's errno included: posix_spawn reports it).
+  static std::unique_ptr<ChildProcess> spawn(const boost::asio::any_io_executor& executor,
+                                             const SpawnRequest& request, std::error_code& error);
+
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  // Last resort only: a child still unreaped here is killed with its group
+  // and reaped, so no zombie survives even an unexpected teardown.
+  ~ChildProcess();
+
+  pid_t pid() const { return pid_; }
+  Pipe& stdin_pipe() { return stdin_; }
+  Pipe& stdout_pipe() { return stdout_; }
+  Pipe& stderr_pipe() { return stderr_; }
+
+  // EOF on the child's stdin: the first, gentlest step of the ladder.
+  void close_stdin();
+
+  // Sends `signal` to the child's whole process group, so what it started
+  // (a `sleep` in a script) gets it too. Safe until reaped: the group id is
+  // the child's pid, which the kernel does not reuse before we reap it.
+  void signal_group(int signal);
+
+  // Completes when the child has exited (it is then a zombie, not reaped).
+  boost::asio::awaitable<void> wait_until_exited();
+
+  // Collects the exit status; call once the child has exited. Returns the
+  // raw wait status.
+  int reap();
+  bool reaped() const { return reaped_; }
+
+ private:
+  ChildProcess(const boost::asio::any_io_executor& executor, pid_t pid, int pidfd, int stdin_fd,
+               int stdout_fd, int stderr_fd);
+
+  pid_t pid_;
+  bool reaped_ = false;
+  boost::asio::posix::stream_descriptor pidfd_;
+  Pipe stdin_;
+  Pipe stdout_;
+  Pipe stderr_;
+};
+
+// "exited with status 3", "killed by SIGKILL".
+std::string describe_wait_status(int status);
+
+}  // namespace wsexec

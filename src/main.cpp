@@ -1,0 +1,85 @@
+// wsexec: turn any program into a WebSocket server.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "config.hpp"
+#include "executable_lookup.hpp"
+#include "log.hpp"
+#include "server.hpp"
+
+extern char** environ;
+
+namespace {
+
+// A server started with a closed stdin/stdout/stderr would hand those numbers
+// to its own sockets and pipes, and a child's dup2 onto 0-2 would misbehave.
+void ensure_standard_descriptors() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::fcntl(fd, F_GETFD) < 0) ::open("/dev/null", O_RDWR);
+  }
+}
+
+// Thousands of connections need thousands of descriptors (about five each);
+// the soft limit is often 1024 while the hard one is far higher.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+std::vector<std::string> read_environment() {
+  std::vector<std::string> entries;
+  for (char** entry = environ; *entry != nullptr; ++entry) entries.emplace_back(*entry);
+  return entries;
+}
+
+int fail_startup(const std::string& message, int status, bool show_usage = false) {
+  std::cerr << "wsexec: " << message << "\n";
+  if (show_usage) std::cerr << wsexec::usage_text();
+  return status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ensure_standard_descriptors();
+  using namespace wsexec;
+  CommandLine command_line;
+  std::string executable;
+  try {
+    command_line = parse_command_line(std::vector<std::string>(argv + 1, argv + argc));
+    switch (command_line.action) {
+      case StartupAction::show_help: std::cout << help_text(); return 0;
+      case StartupAction::show_version: std::cout << version_text(); return 0;
+      case StartupAction::show_license: std::cout << license_text(); return 0;
+      case StartupAction::serve: break;
+    }
+    const char* path = std::getenv("PATH");
+    executable = resolve_executable(command_line.config.command, path ? path : "");
+  } catch (const ConfigError& e) {
+    return fail_startup(e.what(), e.exit_status(), e.show_usage());
+  }
+
+  ::signal(SIGPIPE, SIG_IGN);  // a vanished peer is an error code, not a death
+  raise_descriptor_limit();
+  log::set_level(command_line.config.log_level);
+
+  ServerState state(std::move(command_line.config), executable, read_environment());
+  Server server(state);
+  try {
+    server.listen();
+  } catch (const StartupError& e) {
+    log::write(LogLevel::fatal, "server", {}, e.what());
+    return fail_startup(e.what(), 1);
+  }
+  log::info("server", "Serving using application   : " + executable);
+  return server.run();
+}

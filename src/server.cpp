@@ -1,0 +1,204 @@
+#include "server.hpp"
+
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <deque>
+#include <thread>
+
+#include "http_session.hpp"
+#include "log.hpp"
+#include "worker.hpp"
+
+namespace wsexec {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using boost::system::error_code;
+
+// After SIGINT/SIGTERM, sessions get this long to close and end their
+// children (the ladder takes 0.85 s plus 3 x --closems); then the rest is
+// torn down by force.
+constexpr std::chrono::milliseconds kStopDeadline{2500};
+
+std::string endpoint_text(const tcp::endpoint& endpoint) {
+  const auto address = endpoint.address();
+  const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+  return host + ":" + std::to_string(endpoint.port());
+}
+
+std::string local_host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "localhost";
+  return name;
+}
+
+std::size_t worker_count() {
+  const unsigned cores = std::thread::hardware_concurrency();
+  return cores == 0 ? 1 : cores;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  explicit Impl(ServerState& state_in) : state(state_in), workers(worker_count()) {}
+
+  ServerState& state;
+  std::deque<Worker> workers;  // deque: Workers are neither copied nor moved
+  asio::io_context control{1};  // signals and the stop deadline, on the main thread
+  std::vector<tcp::acceptor> acceptors;  // live on workers[0]
+  std::size_t next_worker = 0;
+
+  Worker& pick_worker() {
+    Worker& worker = workers[next_worker];
+    next_worker = (next_worker + 1) % workers.size();
+    return worker;
+  }
+
+  void bind(const tcp::endpoint& endpoint, bool dual_stack) {
+    tcp::acceptor acceptor(workers[0].context());
+    error_code ec;
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec && dual_stack) acceptor.set_option(asio::ip::v6_only(false), ec);
+    if (!ec) acceptor.bind(endpoint, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      // websocketd's words, so scripts that grep for them keep working.
+      throw StartupError("can't start server: listen tcp " + endpoint_text(endpoint) +
+                         ": bind: " + ec.message());
+    }
+    acceptors.push_back(std::move(acceptor));
+  }
+
+  void listen() {
+    const auto port = static_cast<unsigned short>(state.config.port);
+    if (state.config.addresses.empty()) {
+      // All interfaces: one dual-stack socket, or IPv4 alone where the
+      // machine has no IPv6.
+      try {
+        bind(tcp::endpoint(tcp::v6(), port), /*dual_stack=*/true);
+      } catch (const StartupError&) {
+        error_code ec;
+        tcp::acceptor probe(workers[0].context());
+        probe.open(tcp::v6(), ec);
+        if (!ec) throw;  // IPv6 works, so the failure is real (port in use)
+        bind(tcp::endpoint(tcp::v4(), port), false);
+      }
+      log::info("server", "Starting WebSocket server   : ws://" + local_host_name() + ":" +
+                              std::to_string(port) + "/");
+      return;
+    }
+    tcp::resolver resolver(workers[0].context());
+    for (const auto& address : state.config.addresses) {
+      error_code ec;
+      const auto results = resolver.resolve(address, std::to_string(port),
+                                            tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+      if (ec || results.empty()) {
+        throw StartupError("can't start server: --address " + address + ": " + ec.message());
+      }
+      const tcp::endpoint endpoint = results.begin()->endpoint();
+      bind(endpoint, false);
+      log::info("server", "Starting WebSocket server   : ws://" + endpoint_text(endpoint) + "/");
+    }
+  }
+
+  asio::awaitable<void> accept_loop(tcp::acceptor& acceptor) {
+    while (true) {
+      Worker& worker = pick_worker();
+      error_code ec;
+      tcp::socket socket = co_await acceptor.async_accept(
+          worker.context(), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      if (ec) {
+        // EMFILE and friends: say so and pause briefly rather than spin.
+        log::error("server", "accept failed: " + ec.message());
+        asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
+        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        continue;
+      }
+      asio::co_spawn(worker.context(), serve_connection(std::move(socket), state, worker),
+                     asio::detached);
+    }
+  }
+
+  void begin_stop(std::vector<asio::executor_work_guard<asio::io_context::executor_type>>& guards,
+                  asio::steady_timer& deadline) {
+    state.stopping = true;
+    log::info("server", "Shutting down: closing sessions and ending children");
+    asio::post(workers[0].context(), [this] {
+      for (auto& acceptor : acceptors) {
+        error_code ignored;  // closing cancels the accept loops
+        acceptor.close(ignored);
+      }
+    });
+    for (auto& worker : workers) {
+      asio::post(worker.context(), [&worker] { worker.stop_all(); });
+    }
+    guards.clear();  // each worker's run() returns once its sessions are gone
+    deadline.expires_after(kStopDeadline);
+    deadline.async_wait([this](error_code ec) {
+      if (ec) return;  // every worker finished in time
+      log::error("server", "sessions still open after the stop deadline; ending them by force");
+      for (auto& worker : workers) worker.context().stop();
+    });
+  }
+
+  int run() {
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+    for (auto& worker : workers) guards.push_back(asio::make_work_guard(worker.context()));
+    for (auto& acceptor : acceptors) {
+      asio::co_spawn(workers[0].context(), accept_loop(acceptor), asio::detached);
+    }
+
+    asio::signal_set signals(control, SIGINT, SIGTERM);
+    asio::steady_timer deadline(control);
+    bool stopping = false;
+    std::function<void(error_code, int)> on_signal = [&](error_code ec, int) {
+      if (ec) return;
+      if (stopping) {  // a second signal: stop waiting for the ladder
+        for (auto& worker : workers) worker.context().stop();
+      } else {
+        stopping = true;
+        begin_stop(guards, deadline);
+      }
+      signals.async_wait(on_signal);
+    };
+    signals.async_wait(on_signal);
+
+    std::atomic<std::size_t> running{workers.size()};
+    std::vector<std::thread> threads;
+    for (auto& worker : workers) {
+      threads.emplace_back([this, &worker, &running, &signals, &deadline] {
+        worker.context().run();
+        if (running.fetch_sub(1) == 1) {
+          // The last worker out ends the control loop.
+          asio::post(control, [&signals, &deadline] {
+            error_code ignored;
+            signals.cancel(ignored);
+            deadline.cancel();
+          });
+        }
+      });
+    }
+    control.run();
+    for (auto& thread : threads) thread.join();
+    return 0;
+  }
+};
+
+Server::Server(ServerState& state) : impl_(std::make_unique<Impl>(state)) {}
+Server::~Server() = default;
+void Server::listen() { impl_->listen(); }
+int Server::run() { return impl_->run(); }
+
+}  // namespace wsexec

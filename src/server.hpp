@@ -1,0 +1,36 @@
+#pragma once
+// Listeners, worker threads, signals and the graceful stop. Connections are
+// accepted on one thread and handed round-robin to the workers, each running
+// its own event loop.
+#include <memory>
+#include <stdexcept>
+
+#include "server_state.hpp"
+
+namespace wsexec {
+
+// A start-up failure after the command line was accepted (a port in use).
+class StartupError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Server {
+ public:
+  explicit Server(ServerState& state);
+  ~Server();
+
+  // Binds every listener, or throws StartupError naming the address and the
+  // system's reason. Nothing is accepted until run().
+  void listen();
+
+  // Serves until SIGINT or SIGTERM, then closes every session with 1001,
+  // ends every child and returns the exit status (0).
+  int run();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace wsexec

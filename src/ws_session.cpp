@@ -1,0 +1,507 @@
+#include "ws_session.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/websocket.hpp>
+#include <cerrno>
+#include <deque>
+#include <exception>
+#include <span>
+
+#include "cgi_env.hpp"
+#include "child_process.hpp"
+#include "line_framing.hpp"
+#include "log.hpp"
+#include "tagged_output.hpp"
+#include "termination_ladder.hpp"
+
+namespace wsexec {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using boost::system::error_code;
+using std::chrono::milliseconds;
+
+// The opening handshake (our 101) and the closing one must each finish in
+// this time, or the client is dropped.
+constexpr milliseconds kHandshakeTimeout{1500};
+// Reads from the child go through one buffer per thread: an idle connection
+// then holds no read buffer at all, only what a line in progress needs.
+constexpr std::size_t kChildReadChunk = 64 * 1024;
+// After a burst, a client read buffer larger than this is given back.
+constexpr std::size_t kRetainedClientBuffer = 64 * 1024;
+
+using WebSocket = websocket::stream<beast::tcp_stream>;
+
+std::span<char> thread_read_buffer() {
+  thread_local std::array<char, kChildReadChunk> buffer;
+  return buffer;
+}
+
+// One read from a pipe that the event loop reported readable. Returns bytes
+// read, 0 at EOF, or -1 with errno (EAGAIN: nothing after all).
+ssize_t read_some_now(int fd, std::span<char> into) {
+  ssize_t n;
+  do {
+    n = ::read(fd, into.data(), into.size());
+  } while (n < 0 && errno == EINTR);
+  return n;
+}
+
+// Lets one coroutine at a time write to the WebSocket: with --passstderr two
+// pumps send, and a close must never overlap a message.
+class WriteGate {
+ public:
+  explicit WriteGate(asio::any_io_executor executor) : executor_(std::move(executor)) {}
+
+  asio::awaitable<void> acquire() {
+    while (busy_) {
+      asio::steady_timer wake(executor_, asio::steady_timer::time_point::max());
+      waiters_.push_back(&wake);
+      error_code ignored;  // cancel() is the wake-up call
+      co_await wake.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    }
+    busy_ = true;
+  }
+
+  void release() {
+    busy_ = false;
+    if (!waiters_.empty()) {
+      waiters_.front()->cancel();
+      waiters_.pop_front();
+    }
+  }
+
+ private:
+  asio::any_io_executor executor_;
+  bool busy_ = false;
+  std::deque<asio::steady_timer*> waiters_;
+};
+
+std::string header_value(const UpgradeRequest& request, beast::http::field field) {
+  const auto found = request.find(field);
+  return found == request.end() ? std::string() : std::string(found->value());
+}
+
+class WsSession : public std::enable_shared_from_this<WsSession>, public Stoppable {
+ public:
+  WsSession(beast::tcp_stream stream, PeerInfo peer, ForkSlot slot, ServerState& state,
+            Worker& worker)
+      : ws_(std::move(stream)),
+        peer_(std::move(peer)),
+        slot_(std::move(slot)),
+        state_(state),
+        worker_(worker),
+        registration_(worker, this),
+        gate_(ws_.get_executor()),
+        ladder_timer_(ws_.get_executor()),
+        id_(state.next_connection_id()) {}
+
+  ~WsSession() {
+    if (child_) {
+      const pid_t pid = child_->pid();
+      // Only a forced teardown (the server's last-resort deadline) gets
+      // here with the child alive: end its group rather than wait forever.
+      if (!child_exited_) child_->signal_group(SIGKILL);
+      const int status = child_->reap();
+      log::write(LogLevel::debug, "process", context_,
+                 "child " + std::to_string(pid) + " " + describe_wait_status(status));
+      log::write(LogLevel::access, "session", context_, "DISCONNECT");
+    }
+  }
+
+  void start(UpgradeRequest request) {
+    spawn_task([request = std::move(request)](WsSession& self) mutable {
+      return self.run(std::move(request));
+    });
+  }
+
+  // Server shutdown: close 1001 ("going away"), then end the child.
+  void stop() override {
+    if (stopping_) return;
+    stopping_ = true;
+    if (child_) {
+      go_away();
+    } else {
+      error_code ignored;  // the handshake has not finished; just drop it
+      beast::get_lowest_layer(ws_).socket().close(ignored);
+    }
+  }
+
+ private:
+  // Runs `body(*this)` as a coroutine on our worker; the session lives at
+  // least as long as any of its tasks.
+  template <typename Body>
+  void spawn_task(Body body) {
+    asio::co_spawn(
+        ws_.get_executor(),
+        [self = shared_from_this(), body = std::move(body)]() mutable { return body(*self); },
+        [self = shared_from_this()](std::exception_ptr failure) {
+          if (!failure) return;
+          try {
+            std::rethrow_exception(failure);
+          } catch (const std::exception& e) {
+            log::write(LogLevel::error, "session", self->context_,
+                       std::string("internal error: ") + e.what());
+          }
+        });
+  }
+
+  asio::awaitable<void> run(UpgradeRequest request) {
+    configure_stream();
+    error_code ec;
+    co_await ws_.async_accept(request, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      log::write(LogLevel::debug, "session", {}, "handshake failed: " + ec.message());
+      co_return;
+    }
+    if (stopping_) co_return;
+    const std::string origin = header_value(request, beast::http::field::origin);
+    const std::string host = header_value(request, beast::http::field::host);
+    context_ = log::make_context({{"url", "http://" + host + std::string(request.target())},
+                                  {"id", id_},
+                                  {"remote", peer_.remote_address},
+                                  {"command", state_.executable},
+                                  {"origin", origin}});
+
+    const std::string remote_host = co_await lookup_remote_host();
+    std::error_code spawn_error;
+    auto child =
+        ChildProcess::spawn(ws_.get_executor(), spawn_request(request, remote_host), spawn_error);
+    if (!child) {
+      log::write(LogLevel::error, "process", context_,
+                 "cannot start " + state_.executable + ": " + spawn_error.message());
+      co_await close_client(websocket::close_code::internal_error);
+      co_return;
+    }
+    child_ = std::move(child);
+    log::add_to_context(context_, "pid", std::to_string(child_->pid()));
+    log::write(LogLevel::access, "session", context_, "CONNECT");
+
+    spawn_task([](WsSession& self) { return self.watch_child(); });
+    spawn_task([](WsSession& self) { return self.relay_client_to_child(); });
+    spawn_task([](WsSession& self) { return self.relay_stdout(); });
+    spawn_task([](WsSession& self) { return self.relay_stderr(); });
+    if (stopping_) go_away();
+  }
+
+  void go_away() {
+    begin_termination();
+    spawn_task(
+        [](WsSession& self) { return self.close_client(websocket::close_code::going_away); });
+  }
+
+  void configure_stream() {
+    const Config& config = state_.config;
+    auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+    timeouts.handshake_timeout = kHandshakeTimeout;
+    if (config.ping_ms > 0) {
+      // Beast pings after half the idle time without traffic and drops the
+      // client after the whole of it: ping every MS, drop after 2 x MS.
+      timeouts.idle_timeout = milliseconds(2 * static_cast<std::uint64_t>(config.ping_ms));
+      timeouts.keep_alive_pings = true;
+    } else {
+      timeouts.idle_timeout = websocket::stream_base::none();
+      timeouts.keep_alive_pings = false;
+    }
+    ws_.set_option(timeouts);
+    ws_.set_option(websocket::stream_base::decorator([this](websocket::response_type& response) {
+      response.set(beast::http::field::server, state_.server_software);
+      for (const auto& header : state_.config.headers) response.insert(header.name, header.value);
+      for (const auto& header : state_.config.headers_ws) {
+        response.insert(header.name, header.value);
+      }
+    }));
+    ws_.read_message_max(config.max_frame_size);  // 0: no limit, as --maxframesize=0 means
+    // One frame per message: fragmenting our own messages only costs syscalls.
+    ws_.auto_fragment(false);
+  }
+
+  asio::awaitable<std::string> lookup_remote_host() {
+    if (!state_.config.reverse_lookup) co_return peer_.remote_address;
+    // Asio resolves on its own background thread, so a slow DNS server
+    // delays only this connection, never the event loop.
+    asio::ip::tcp::resolver resolver(ws_.get_executor());
+    error_code ec;
+    const auto address = asio::ip::make_address(peer_.remote_address, ec);
+    if (ec) co_return peer_.remote_address;
+    auto results =
+        co_await resolver.async_resolve(asio::ip::tcp::endpoint(address, peer_.remote_port),
+                                        asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || results.empty()) co_return peer_.remote_address;
+    co_return results.begin()->host_name();
+  }
+
+  SpawnRequest spawn_request(const UpgradeRequest& request, const std::string& remote_host) {
+    RequestFacts facts;
+    facts.method = std::string(request.method_string());
+    facts.target = std::string(request.target());
+    for (const auto& field : request) {
+      facts.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    facts.remote_addr = peer_.remote_address;
+    facts.remote_host = remote_host;
+    facts.remote_port = peer_.remote_port;
+    facts.local_port = peer_.local_port;
+    facts.unique_id = id_;
+    // As websocketd does for a single command: the script is the root, the
+    // whole path is PATH_INFO.
+    const std::string_view target = request.target();
+    const std::string path(target.substr(0, target.find('?')));
+    facts.script_name = "/";
+    facts.path_info = path;
+    facts.path_translated = path;
+
+    EnvironmentInputs inputs{state_.server_software, state_.config.passenv,
+                             state_.parent_environment};
+    SpawnRequest spawn;
+    spawn.executable = state_.executable;
+    spawn.argv.push_back(state_.config.command);
+    spawn.argv.insert(spawn.argv.end(), state_.config.command_args.begin(),
+                      state_.config.command_args.end());
+    spawn.environment = build_child_environment(facts, inputs);
+    return spawn;
+  }
+
+  // Client -> child: each message of our mode becomes input, with "\n"
+  // after a text message. The next message is not read until the child has
+  // taken this one: that is the back-pressure on the client.
+  asio::awaitable<void> relay_client_to_child() {
+    const bool binary_mode = state_.config.binary;
+    static constexpr char newline = '\n';
+    beast::flat_buffer message;
+    error_code ec;
+    while (true) {
+      co_await ws_.async_read(message, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+      const bool wanted = ws_.got_binary() == binary_mode;  // the other type is ignored
+      if (wanted && !stdin_broken_) {
+        const std::array<asio::const_buffer, 2> input{message.data(),
+                                                      asio::buffer(&newline, binary_mode ? 0 : 1)};
+        co_await asio::async_write(child_->stdin_pipe(), input,
+                                   asio::redirect_error(asio::use_awaitable, ec));
+        // The child closed its stdin or is being ended: later messages are
+        // dropped, and its stdout decides when the connection ends.
+        if (ec) stdin_broken_ = true;
+      }
+      message.consume(message.size());
+      if (message.capacity() > kRetainedClientBuffer) message.shrink_to_fit();
+    }
+    if (ec == websocket::error::message_too_big) {
+      log::write(LogLevel::info, "session", context_,
+                 "client message over --maxframesize, closed 1009");
+    } else if (ec != websocket::error::closed && ec != asio::error::operation_aborted) {
+      log::write(LogLevel::debug, "session", context_, "client read ended: " + ec.message());
+    }
+    client_open_ = false;
+    begin_termination();
+    release_pipes_if_done();
+  }
+
+  // Child stdout -> client: one message per line (text mode) or per chunk
+  // read (binary mode). The pipe is not read again until the client's
+  // socket has taken what was read: that is the back-pressure on the child.
+  asio::awaitable<void> relay_stdout() {
+    LineFramer lines;
+    auto& pipe = child_->stdout_pipe();
+    while (true) {
+      const ssize_t n = co_await read_child_output(pipe);
+      if (n == 0) break;
+      if (n < 0) continue;
+      const std::string_view chunk(thread_read_buffer().data(), static_cast<std::size_t>(n));
+      if (state_.config.binary) {
+        pending_binary_.assign(chunk);
+        co_await send(pending_binary_, /*text=*/false);
+        continue;
+      }
+      lines.append(chunk);
+      while (auto line = lines.next_line()) co_await send_line(OutputStream::stdout_stream, *line);
+      lines.compact();
+    }
+    if (auto last = lines.finish()) co_await send_line(OutputStream::stdout_stream, *last);
+    pending_binary_ = std::string();
+    // Everything the child wrote is delivered: make sure the child is on its
+    // way out, then a normal close.
+    begin_termination();
+    if (client_open_ && !stopping_) co_await close_client(websocket::close_code::normal);
+  }
+
+  // Child stderr -> the log (or to the client with --passstderr).
+  asio::awaitable<void> relay_stderr() {
+    LineFramer lines;
+    auto& pipe = child_->stderr_pipe();
+    const bool to_client = state_.config.pass_stderr;
+    while (true) {
+      const ssize_t n = co_await read_child_output(pipe);
+      if (n == 0) break;
+      if (n < 0) continue;
+      lines.append(std::string_view(thread_read_buffer().data(), static_cast<std::size_t>(n)));
+      while (auto line = lines.next_line()) co_await report_stderr_line(*line, to_client);
+      lines.compact();
+    }
+    if (auto last = lines.finish()) co_await report_stderr_line(*last, to_client);
+  }
+
+  asio::awaitable<void> report_stderr_line(std::string_view line, bool to_client) {
+    if (to_client) {
+      co_await send_line(OutputStream::stderr_stream, line);
+    } else {
+      log::write(LogLevel::error, "stderr", context_, line);
+    }
+  }
+
+  // Waits until `pipe` is readable, then reads what is there into this
+  // thread's buffer. Returns the count, 0 at EOF (or when the pipe was
+  // closed under us), -1 when there was nothing after all.
+  asio::awaitable<ssize_t> read_child_output(ChildProcess::Pipe& pipe) {
+    error_code ec;
+    co_await pipe.async_wait(ChildProcess::Pipe::wait_read,
+                             asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || !pipe.is_open()) co_return 0;
+    const ssize_t n = read_some_now(pipe.native_handle(), thread_read_buffer());
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) co_return -1;
+    co_return n < 0 ? 0 : n;
+  }
+
+  asio::awaitable<void> send_line(OutputStream stream, std::string_view line) {
+    if (!state_.config.pass_stderr) {
+      co_await send(line, /*text=*/true);
+      co_return;
+    }
+    tagged_line_.clear();
+    append_tagged_line(stream, line, tagged_line_);
+    co_await send(tagged_line_, /*text=*/true);
+  }
+
+  // Sends one message; once the client is gone, output is drained and
+  // dropped so the child never blocks on a full pipe.
+  asio::awaitable<void> send(std::string_view payload, bool text) {
+    if (!client_open_ || close_sent_) co_return;
+    co_await gate_.acquire();
+    error_code ec;
+    if (client_open_ && !close_sent_) {
+      ws_.text(text);
+      co_await ws_.async_write(asio::buffer(payload.data(), payload.size()),
+                               asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) client_open_ = false;
+    }
+    gate_.release();
+    if (ec) begin_termination();
+  }
+
+  asio::awaitable<void> close_client(websocket::close_code code) {
+    if (!client_open_ || close_sent_) co_return;
+    co_await gate_.acquire();
+    if (client_open_ && !close_sent_) {
+      close_sent_ = true;
+      error_code ec;  // a client that is already gone needs no close frame
+      co_await ws_.async_close(code, asio::redirect_error(asio::use_awaitable, ec));
+    }
+    gate_.release();
+  }
+
+  asio::awaitable<void> watch_child() {
+    co_await child_->wait_until_exited();
+    child_exited_ = true;
+    ladder_timer_.cancel();
+    release_pipes_if_done();
+  }
+
+  // When the client is gone and the child has exited, whatever is left of
+  // its process group (a background job still holding stdout) is killed and
+  // our pipe ends are closed, so the session can end. The child is not yet
+  // reaped, so its pid (the group id) cannot have been reused.
+  void release_pipes_if_done() {
+    if (client_open_ || !child_exited_ || pipes_released_) return;
+    pipes_released_ = true;
+    child_->signal_group(SIGKILL);
+    error_code ignored;  // closing cancels the relays' waits, which is the intent
+    child_->stdout_pipe().close(ignored);
+    child_->stderr_pipe().close(ignored);
+    child_->close_stdin();
+  }
+
+  void begin_termination() {
+    if (ladder_started_ || !child_) return;
+    ladder_started_ = true;
+    spawn_task([](WsSession& self) { return self.run_ladder(); });
+  }
+
+  // compat.md's ladder: close stdin, SIGINT, SIGTERM, SIGKILL, each
+  // followed by a wait that the child's exit cuts short.
+  asio::awaitable<void> run_ladder() {
+    for (const LadderStep& step : termination_ladder(milliseconds(state_.config.close_ms))) {
+      if (child_exited_) co_return;
+      switch (step.action) {
+        case LadderAction::close_stdin:
+          child_->close_stdin();
+          break;
+        case LadderAction::send_sigint:
+          child_->signal_group(SIGINT);
+          break;
+        case LadderAction::send_sigterm:
+          child_->signal_group(SIGTERM);
+          break;
+        case LadderAction::send_sigkill:
+          child_->signal_group(SIGKILL);
+          break;
+      }
+      if (step.action != LadderAction::close_stdin) {
+        log::write(LogLevel::debug, "process", context_,
+                   "sent " + std::string(step.action == LadderAction::send_sigint    ? "SIGINT"
+                                         : step.action == LadderAction::send_sigterm ? "SIGTERM"
+                                                                                     : "SIGKILL"));
+      }
+      ladder_timer_.expires_after(step.wait);
+      error_code ignored;  // cancelled: the child exited, checked at the top
+      co_await ladder_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    }
+    if (!child_exited_) {
+      log::write(LogLevel::error, "process", context_, "child did not exit after SIGKILL");
+    }
+  }
+
+  WebSocket ws_;
+  PeerInfo peer_;
+  ForkSlot slot_;
+  ServerState& state_;
+  Worker& worker_;
+  WorkerRegistration registration_;
+  WriteGate gate_;
+  asio::steady_timer ladder_timer_;
+  std::string id_;
+  std::string context_;
+  std::unique_ptr<ChildProcess> child_;
+  std::string pending_binary_;  // a binary chunk being sent
+  std::string tagged_line_;     // a --passstderr JSON message being sent
+
+  bool client_open_ = true;
+  bool close_sent_ = false;
+  bool stdin_broken_ = false;
+  bool child_exited_ = false;
+  bool ladder_started_ = false;
+  bool pipes_released_ = false;
+  bool stopping_ = false;
+};
+
+}  // namespace
+
+void start_ws_session(beast::tcp_stream stream, UpgradeRequest request, PeerInfo peer,
+                      ForkSlot slot, ServerState& state, Worker& worker) {
+  beast::get_lowest_layer(stream).expires_never();  // the WebSocket's own timeouts take over
+  auto session = std::make_shared<WsSession>(std::move(stream), std::move(peer), std::move(slot),
+                                             state, worker);
+  session->start(std::move(request));
+}
+
+}  // namespace wsexec

@@ -1,0 +1,32 @@
+#pragma once
+// The WebSocket half of a connection: completes the upgrade, starts the
+// child, relays both ways and ends both sides cleanly. Beast is in this
+// header, so only http_session.cpp and ws_session.cpp include it.
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp needs std::exchange
+
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/message.hpp>
+#include <string>
+
+#include "server_state.hpp"
+#include "worker.hpp"
+
+namespace wsexec {
+
+// Facts about the TCP connection, known before the request is read.
+struct PeerInfo {
+  std::string remote_address;  // no brackets
+  unsigned remote_port = 0;
+  unsigned local_port = 0;
+};
+
+using UpgradeRequest = boost::beast::http::request<boost::beast::http::empty_body>;
+
+// Takes over a connection whose upgrade request passed the origin policy
+// and holds a --maxforks slot. Runs on the stream's worker until both the
+// client and the child are gone.
+void start_ws_session(boost::beast::tcp_stream stream, UpgradeRequest request, PeerInfo peer,
+                      ForkSlot slot, ServerState& state, Worker& worker);
+
+}  // namespace wsexec
