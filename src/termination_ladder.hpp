@@ -4,6 +4,7 @@
 // first exit ends the ladder. Pure, so the schedule is unit tested.
 #include <array>
 #include <chrono>
+#include <string_view>
 
 namespace wsexec {
 
@@ -19,5 +20,8 @@ struct LadderStep {
 // included, since that one is how long we wait before reporting a child that
 // even SIGKILL did not end (it cannot happen short of a kernel hang).
 std::array<LadderStep, 4> termination_ladder(std::chrono::milliseconds extra_grace);
+
+// "close stdin", "SIGINT", "SIGTERM", "SIGKILL": for the debug log.
+std::string_view ladder_action_name(LadderAction action);
 
 }  // namespace wsexec
