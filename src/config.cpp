@@ -88,8 +88,12 @@ const OptionSpec* find_option(std::string_view name) {
 // Where the options end: the index of the first argument that is neither an
 // option nor the value of the option before it. Program_options cannot stop
 // at the first positional argument by itself, and the command's own
-// arguments ("ls -l") must never be read as ours.
-std::size_t find_command_start(const std::vector<std::string>& args, bool& saw_double_dash) {
+// arguments ("ls -l") must never be read as ours. The options are copied to
+// `option_args` in one spelling, "--name=value", so program_options never
+// mistakes a value for an option ("--passenv --binary"); an empty value,
+// which it refuses after "=", becomes "--name" "".
+std::size_t find_command_start(const std::vector<std::string>& args, bool& saw_double_dash,
+                               std::vector<std::string>& option_args) {
   saw_double_dash = false;
   std::size_t i = 0;
   while (i < args.size()) {
@@ -103,16 +107,36 @@ std::size_t find_command_start(const std::vector<std::string>& args, bool& saw_d
     name.remove_prefix(name.starts_with("--") ? 2 : 1);
     const auto equals = name.find('=');
     const bool has_inline_value = equals != std::string_view::npos;
+    const bool empty_inline_value = has_inline_value && equals + 1 == name.size();
     name = name.substr(0, equals);
     const OptionSpec* spec = find_option(name);
     if (spec == nullptr) {
       throw ConfigError("unknown option: " + arg, 2, /*show_usage=*/true);
     }
+    if (spec->kind == Kind::flag && empty_inline_value) {
+      fail("--" + std::string(name) + " takes true or false, not an empty value");
+    }
+    const std::string long_name = "--" + std::string(name);
+    std::string value;
     if (spec->kind == Kind::value && !has_inline_value) {
-      if (i + 1 >= args.size()) fail("--" + std::string(name) + " needs a value");
+      if (i + 1 >= args.size()) fail(long_name + " needs a value");
+      value = args[i + 1];  // taken whatever it looks like, as Go's flag package does
       i += 2;
-    } else {
+    } else if (has_inline_value) {
+      value = arg.substr(arg.find('=') + 1);
       i += 1;
+    } else {
+      // A bare flag. Spelled out because program_options lets an implicit
+      // value replace every earlier occurrence, which would hide a bad one.
+      option_args.push_back(long_name + "=true");
+      i += 1;
+      continue;
+    }
+    if (value.empty()) {
+      option_args.push_back(long_name);
+      option_args.emplace_back();
+    } else {
+      option_args.push_back(long_name + "=" + value);
     }
   }
   return i;
@@ -140,13 +164,13 @@ std::vector<std::string> split_list(std::string_view list) {
 }
 
 unsigned long long parse_number(std::string_view option, const std::string& text,
-                                unsigned long long max) {
+                                unsigned long long max, unsigned long long min = 0) {
   unsigned long long value = 0;
   const char* end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc() || ptr != end || value > max) {
-    fail("--" + std::string(option) + " needs a whole number from 0 to " + std::to_string(max) +
-         ", not \"" + text + "\"");
+  if (text.empty() || ec != std::errc() || ptr != end || value < min || value > max) {
+    fail("--" + std::string(option) + " needs a whole number from " + std::to_string(min) +
+         " to " + std::to_string(max) + ", not \"" + text + "\"");
   }
   return value;
 }
@@ -218,10 +242,27 @@ class ParsedOptions {
   }
 
   // The last occurrence: a repeated single-valued option is not an error,
-  // the last one wins, as with websocketd.
+  // the last one wins, as with websocketd. Every occurrence is still
+  // validated by `parse`, so a bad earlier value is refused like a bad last one.
+  template <typename Parse>
+  auto last(std::string_view name, Parse parse) const {
+    const auto values = all(name);
+    auto result = parse(values.front());
+    for (std::size_t i = 1; i < values.size(); ++i) result = parse(values[i]);
+    return result;
+  }
   std::string last(std::string_view name) const { return all(name).back(); }
 
-  bool flag(std::string_view name) const { return given(name) && parse_bool(name, last(name)); }
+  bool flag(std::string_view name) const {
+    return given(name) &&
+           last(name, [name](const std::string& text) { return parse_bool(name, text); });
+  }
+
+  // The last value of a numeric option, every occurrence checked.
+  unsigned long long number(std::string_view name, unsigned long long max,
+                            unsigned long long min = 0) const {
+    return last(name, [&](const std::string& text) { return parse_number(name, text, max, min); });
+  }
 
  private:
   po::variables_map map_;
@@ -231,7 +272,6 @@ ParsedOptions tokenize(const std::vector<std::string>& option_args) {
   po::options_description description;
   for (const auto& spec : kOptions) {
     auto* semantic = po::value<std::vector<std::string>>();
-    if (spec.kind == Kind::flag) semantic->implicit_value({"true"}, "true");
     description.add_options()(std::string(spec.name).c_str(), semantic);
   }
   const int style =
@@ -258,10 +298,7 @@ void refuse_unsupported(const ParsedOptions& options) {
 
 Config build_config(const ParsedOptions& options) {
   Config config;
-  if (options.given("port")) {
-    config.port = static_cast<unsigned>(parse_number("port", options.last("port"), 65535));
-    if (config.port == 0) fail("--port needs a port number from 1 to 65535");
-  }
+  if (options.given("port")) config.port = static_cast<unsigned>(options.number("port", 65535, 1));
   for (const auto& address : options.all("address")) {
     config.addresses.push_back(parse_address(address));
   }
@@ -273,29 +310,27 @@ Config build_config(const ParsedOptions& options) {
   config.reverse_lookup = options.flag("reverselookup");
   config.origin_policy.same_origin = options.flag("sameorigin");
   if (options.given("origin")) {
-    try {
-      config.origin_policy.allowed = parse_origin_list(options.last("origin"));
-    } catch (const std::invalid_argument& e) {
-      fail(e.what());
-    }
+    config.origin_policy.allowed = options.last("origin", [](const std::string& text) {
+      try {
+        return parse_origin_list(text);
+      } catch (const std::invalid_argument& e) {
+        fail(e.what());
+      }
+    });
   }
   if (options.given("passenv")) config.passenv = split_list(options.last("passenv"));
   constexpr auto max_unsigned = std::numeric_limits<unsigned>::max();
   if (options.given("maxforks")) {
-    config.max_forks =
-        static_cast<unsigned>(parse_number("maxforks", options.last("maxforks"), max_unsigned));
+    config.max_forks = static_cast<unsigned>(options.number("maxforks", max_unsigned));
   }
   if (options.given("maxframesize")) {
-    config.max_frame_size = parse_number("maxframesize", options.last("maxframesize"),
-                                         std::numeric_limits<std::uint32_t>::max());
+    config.max_frame_size = options.number("maxframesize", std::numeric_limits<std::uint32_t>::max());
   }
   if (options.given("closems")) {
-    config.close_ms =
-        static_cast<unsigned>(parse_number("closems", options.last("closems"), 3'600'000));
+    config.close_ms = static_cast<unsigned>(options.number("closems", 3'600'000));
   }
   if (options.given("pingms")) {
-    config.ping_ms =
-        static_cast<unsigned>(parse_number("pingms", options.last("pingms"), 3'600'000));
+    config.ping_ms = static_cast<unsigned>(options.number("pingms", 3'600'000));
   }
   for (const auto& header : options.all("header")) {
     config.headers.push_back(parse_header("header", header));
@@ -307,12 +342,14 @@ Config build_config(const ParsedOptions& options) {
     config.headers_http.push_back(parse_header("header-http", header));
   }
   if (options.given("loglevel")) {
-    const auto level = parse_log_level(options.last("loglevel"));
-    if (!level) {
-      fail("--loglevel must be one of debug, trace, access, info, error, fatal, none; not \"" +
-           options.last("loglevel") + "\"");
-    }
-    config.log_level = *level;
+    config.log_level = options.last("loglevel", [](const std::string& text) {
+      const auto level = parse_log_level(text);
+      if (!level) {
+        fail("--loglevel must be one of debug, trace, access, info, error, fatal, none; not \"" +
+             text + "\"");
+      }
+      return *level;
+    });
   }
   return config;
 }
@@ -324,8 +361,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     fail("no command given: run wsexec [options] COMMAND [ARGS...], see wsexec --help");
   }
   bool saw_double_dash = false;
-  const std::size_t command_start = find_command_start(args, saw_double_dash);
-  const std::vector<std::string> option_args(args.begin(), args.begin() + command_start);
+  std::vector<std::string> option_args;
+  const std::size_t command_start = find_command_start(args, saw_double_dash, option_args);
   const ParsedOptions options = tokenize(option_args);
 
   CommandLine result;

@@ -114,8 +114,10 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public Stoppab
       // here with the child alive: end its group rather than wait forever.
       if (!child_exited_) child_->signal_group(SIGKILL);
       const int status = child_->reap();
-      log::write(LogLevel::debug, "process", context_,
-                 "child " + std::to_string(pid) + " " + describe_wait_status(status));
+      if (log::enabled(LogLevel::debug)) {
+        log::write(LogLevel::debug, "process", context_,
+                   "child " + std::to_string(pid) + " " + describe_wait_status(status));
+      }
       log::write(LogLevel::access, "session", context_, "DISCONNECT");
     }
   }
@@ -456,11 +458,9 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public Stoppab
           child_->signal_group(SIGKILL);
           break;
       }
-      if (step.action != LadderAction::close_stdin) {
+      if (log::enabled(LogLevel::debug)) {
         log::write(LogLevel::debug, "process", context_,
-                   "sent " + std::string(step.action == LadderAction::send_sigint    ? "SIGINT"
-                                         : step.action == LadderAction::send_sigterm ? "SIGTERM"
-                                                                                     : "SIGKILL"));
+                   "ladder: " + std::string(ladder_action_name(step.action)));
       }
       ladder_timer_.expires_after(step.wait);
       error_code ignored;  // cancelled: the child exited, checked at the top
