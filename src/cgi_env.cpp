@@ -38,8 +38,9 @@ std::optional<std::string_view> parent_value(const std::vector<std::string>& par
 
 void add_passenv(const EnvironmentInputs& inputs, Environment& env) {
   for (const std::string& name : inputs.passenv) {
-    // HTTPS says whether this connection uses TLS; a parent's value would lie.
-    if (name.empty() || name == "HTTPS") continue;
+    // HTTPS and SSL_CLIENT_S_DN describe this connection's TLS; a parent's
+    // value would lie.
+    if (name.empty() || name == "HTTPS" || name == "SSL_CLIENT_S_DN") continue;
     if (auto value = parent_value(inputs.parent_environment, name)) env[name] = *value;
   }
 }
@@ -114,6 +115,9 @@ void add_meta_variables(const RequestFacts& request, const EnvironmentInputs& in
   env["QUERY_STRING"] = query_string(request.target);
   env["UNIQUE_ID"] = request.unique_id;
   if (request.https) env["HTTPS"] = "on";
+  if (request.https && !request.tls_client_subject.empty()) {
+    env["SSL_CLIENT_S_DN"] = request.tls_client_subject;
+  }
   // Set empty so that values in the parent's environment cannot leak in.
   for (const char* name :
        {"AUTH_TYPE", "CONTENT_LENGTH", "CONTENT_TYPE", "REMOTE_IDENT", "REMOTE_USER"}) {

@@ -31,13 +31,11 @@ constexpr std::array kOptions = {
     OptionSpec{"address", Kind::value, "ADDR",
                "address to bind to, repeatable; IPv6 in brackets, e.g. [::1] (default: all)"},
     OptionSpec{"unixsocket", Kind::value, "PATH", "also listen on a Unix socket", false},
-    OptionSpec{"redirport", Kind::value, "N", "plain HTTP port that redirects to --port", false},
-    OptionSpec{"ssl", Kind::flag, "", "serve wss:// and https:// (needs --sslcert, --sslkey)",
-               false},
-    OptionSpec{"sslcert", Kind::value, "FILE", "TLS certificate chain (PEM)", false},
-    OptionSpec{"sslkey", Kind::value, "FILE", "TLS private key (PEM)", false},
-    OptionSpec{"sslca", Kind::value, "FILE", "require client certificates signed by this CA",
-               false},
+    OptionSpec{"redirport", Kind::value, "N", "plain HTTP port that redirects to the canonical --port URL (https with --ssl)"},
+    OptionSpec{"ssl", Kind::flag, "", "serve wss:// and https:// (needs --sslcert, --sslkey)"},
+    OptionSpec{"sslcert", Kind::value, "FILE", "TLS certificate chain (PEM)"},
+    OptionSpec{"sslkey", Kind::value, "FILE", "TLS private key (PEM)"},
+    OptionSpec{"sslca", Kind::value, "FILE", "require client certificates signed by this CA"},
     OptionSpec{"sameorigin", Kind::flag, "",
                "refuse (403) upgrades whose Origin host differs from Host (default false)"},
     OptionSpec{"origin", Kind::value, "LIST",
@@ -299,6 +297,25 @@ void refuse_unsupported(const ParsedOptions& options) {
 Config build_config(const ParsedOptions& options) {
   Config config;
   if (options.given("port")) config.port = static_cast<unsigned>(options.number("port", 65535, 1));
+  config.tls = options.flag("ssl");
+  if (options.given("sslcert")) config.tls_certificate = options.last("sslcert");
+  if (options.given("sslkey")) config.tls_key = options.last("sslkey");
+  if (options.given("sslca")) config.tls_client_ca = options.last("sslca");
+  if (config.tls && (config.tls_certificate.empty() || config.tls_key.empty())) {
+    fail("--ssl needs both --sslcert=FILE and --sslkey=FILE");
+  }
+  if (!config.tls) {
+    for (const char* name : {"sslcert", "sslkey", "sslca"}) {
+      if (options.given(name)) fail("--" + std::string(name) + " only works together with --ssl");
+    }
+  }
+  if (config.tls && !options.given("port")) config.port = 443;
+  if (options.given("redirport")) {
+    config.redirect_port = static_cast<unsigned>(options.number("redirport", 65535, 1));
+    if (config.redirect_port == config.port) {
+      fail("--redirport and --port cannot be the same port (" + std::to_string(config.port) + ")");
+    }
+  }
   for (const auto& address : options.all("address")) {
     config.addresses.push_back(parse_address(address));
   }

@@ -33,7 +33,12 @@ struct HeaderField {
 };
 
 struct Config {
-  unsigned port = 80;
+  unsigned port = 80;                  // 443 with --ssl
+  unsigned redirect_port = 0;          // --redirport; 0 = none
+  bool tls = false;                    // --ssl
+  std::string tls_certificate;         // --sslcert
+  std::string tls_key;                 // --sslkey
+  std::string tls_client_ca;           // --sslca; empty = no client certificates
   std::vector<std::string> addresses;  // as given, IPv6 without brackets; empty = all interfaces
   bool binary = false;
   bool pass_stderr = false;

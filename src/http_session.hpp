@@ -11,7 +11,20 @@
 
 namespace wsexec {
 
+class TlsContextStore;
+
+// What a listener serves.
+struct ListenerRole {
+  enum class Kind {
+    endpoint,  // the WebSocket endpoint (and, later, static files and CGI)
+    redirect,  // --redirport: every request is sent to the canonical URL
+  };
+  Kind kind = Kind::endpoint;
+  TlsContextStore* tls = nullptr;  // non-null: a TLS handshake comes first
+};
+
 boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket,
-                                              ServerState& state, Worker& worker);
+                                              ListenerRole role, ServerState& state,
+                                              Worker& worker);
 
 }  // namespace wsexec

@@ -12,10 +12,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <deque>
+#include <optional>
 #include <thread>
 
 #include "http_session.hpp"
 #include "log.hpp"
+#include "tls_context.hpp"
 #include "worker.hpp"
 
 namespace wsexec {
@@ -55,7 +57,12 @@ struct Server::Impl {
   ServerState& state;
   std::deque<Worker> workers;  // deque: Workers are neither copied nor moved
   asio::io_context control{1};  // signals and the stop deadline, on the main thread
-  std::vector<tcp::acceptor> acceptors;  // live on workers[0]
+  struct Listener {
+    tcp::acceptor acceptor;  // lives on workers[0]
+    ListenerRole role;
+  };
+  std::deque<Listener> listeners;  // deque: accept loops hold references
+  std::optional<TlsContextStore> tls;
   std::size_t next_worker = 0;
 
   Worker& pick_worker() {
@@ -64,7 +71,7 @@ struct Server::Impl {
     return worker;
   }
 
-  void bind(const tcp::endpoint& endpoint, bool dual_stack) {
+  void bind(const tcp::endpoint& endpoint, bool dual_stack, ListenerRole role) {
     tcp::acceptor acceptor(workers[0].context());
     error_code ec;
     acceptor.open(endpoint.protocol(), ec);
@@ -77,42 +84,86 @@ struct Server::Impl {
       throw StartupError("can't start server: listen tcp " + endpoint_text(endpoint) +
                          ": bind: " + ec.message());
     }
-    acceptors.push_back(std::move(acceptor));
+    listeners.push_back({std::move(acceptor), role});
   }
 
-  void listen() {
-    const auto port = static_cast<unsigned short>(state.config.port);
+  // Binds `port` on every --address (or on all interfaces) for `role`.
+  void listen_on(unsigned port_number, ListenerRole role, const std::string& announcement) {
+    const auto port = static_cast<unsigned short>(port_number);
     if (state.config.addresses.empty()) {
       // All interfaces: one dual-stack socket, or IPv4 alone where the
       // machine has no IPv6.
       try {
-        bind(tcp::endpoint(tcp::v6(), port), /*dual_stack=*/true);
+        bind(tcp::endpoint(tcp::v6(), port), /*dual_stack=*/true, role);
       } catch (const StartupError&) {
         error_code ec;
         tcp::acceptor probe(workers[0].context());
         probe.open(tcp::v6(), ec);
         if (!ec) throw;  // IPv6 works, so the failure is real (port in use)
-        bind(tcp::endpoint(tcp::v4(), port), false);
+        bind(tcp::endpoint(tcp::v4(), port), false, role);
       }
-      log::info("server", "Starting WebSocket server   : ws://" + local_host_name() + ":" +
-                              std::to_string(port) + "/");
+      log::info("server", announcement + local_host_name() + ":" + std::to_string(port) + "/");
       return;
     }
     tcp::resolver resolver(workers[0].context());
     for (const auto& address : state.config.addresses) {
       error_code ec;
-      const auto results = resolver.resolve(address, std::to_string(port),
-                                            tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+      const auto results = resolver.resolve(
+          address, std::to_string(port), tcp::resolver::passive | tcp::resolver::numeric_service,
+          ec);
       if (ec || results.empty()) {
         throw StartupError("can't start server: --address " + address + ": " + ec.message());
       }
       const tcp::endpoint endpoint = results.begin()->endpoint();
-      bind(endpoint, false);
-      log::info("server", "Starting WebSocket server   : ws://" + endpoint_text(endpoint) + "/");
+      bind(endpoint, false, role);
+      log::info("server", announcement + endpoint_text(endpoint) + "/");
     }
   }
 
-  asio::awaitable<void> accept_loop(tcp::acceptor& acceptor) {
+  // Reads and checks the TLS files before anything listens.
+  void prepare_tls() {
+    if (!state.config.tls) return;
+    TlsFiles files{state.config.tls_certificate, state.config.tls_key,
+                   state.config.tls_client_ca};
+    std::string warning;
+    try {
+      auto context = make_tls_context(files, warning);
+      tls.emplace(std::move(files), std::move(context));
+    } catch (const TlsSetupError& e) {
+      throw StartupError(e.what());
+    }
+    if (!warning.empty()) log::error("server", "warning: " + warning);
+  }
+
+  void listen() {
+    prepare_tls();
+    ListenerRole endpoint{ListenerRole::Kind::endpoint, tls ? &*tls : nullptr};
+    listen_on(state.config.port, endpoint,
+              std::string("Starting WebSocket server   : ") + (tls ? "wss://" : "ws://"));
+    if (state.config.redirect_port != 0) {
+      listen_on(state.config.redirect_port, ListenerRole{ListenerRole::Kind::redirect, nullptr},
+                "Starting redirect server    : http://");
+    }
+  }
+
+  // SIGHUP: new certificates for new connections; open ones keep theirs.
+  void reload() {
+    if (!tls) {
+      log::info("server", "SIGHUP: no TLS certificate to reload");
+      return;
+    }
+    std::string warning;
+    try {
+      tls->reload(warning);
+      log::info("server", "SIGHUP: reloaded the TLS certificate, key and CA");
+      if (!warning.empty()) log::error("server", "warning: " + warning);
+    } catch (const TlsSetupError& e) {
+      log::error("server", std::string("SIGHUP: keeping the old TLS certificate: ") + e.what());
+    }
+  }
+
+  asio::awaitable<void> accept_loop(Listener& listener) {
+    tcp::acceptor& acceptor = listener.acceptor;
     while (true) {
       Worker& worker = pick_worker();
       error_code ec;
@@ -126,7 +177,7 @@ struct Server::Impl {
         co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         continue;
       }
-      asio::co_spawn(worker.context(), serve_connection(std::move(socket), state, worker),
+      asio::co_spawn(worker.context(), serve_connection(std::move(socket), listener.role, state, worker),
                      asio::detached);
     }
   }
@@ -136,9 +187,9 @@ struct Server::Impl {
     state.stopping = true;
     log::info("server", "Shutting down: closing sessions and ending children");
     asio::post(workers[0].context(), [this] {
-      for (auto& acceptor : acceptors) {
+      for (auto& listener : listeners) {
         error_code ignored;  // closing cancels the accept loops
-        acceptor.close(ignored);
+        listener.acceptor.close(ignored);
       }
     });
     for (auto& worker : workers) {
@@ -156,16 +207,18 @@ struct Server::Impl {
   int run() {
     std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
     for (auto& worker : workers) guards.push_back(asio::make_work_guard(worker.context()));
-    for (auto& acceptor : acceptors) {
-      asio::co_spawn(workers[0].context(), accept_loop(acceptor), asio::detached);
+    for (auto& listener : listeners) {
+      asio::co_spawn(workers[0].context(), accept_loop(listener), asio::detached);
     }
 
-    asio::signal_set signals(control, SIGINT, SIGTERM);
+    asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
     asio::steady_timer deadline(control);
     bool stopping = false;
-    std::function<void(error_code, int)> on_signal = [&](error_code ec, int) {
+    std::function<void(error_code, int)> on_signal = [&](error_code ec, int signal_number) {
       if (ec) return;
-      if (stopping) {  // a second signal: stop waiting for the ladder
+      if (signal_number == SIGHUP) {
+        reload();
+      } else if (stopping) {  // a second signal: stop waiting for the ladder
         for (auto& worker : workers) worker.context().stop();
       } else {
         stopping = true;

@@ -20,12 +20,14 @@ class Server {
   explicit Server(ServerState& state);
   ~Server();
 
-  // Binds every listener, or throws StartupError naming the address and the
-  // system's reason. Nothing is accepted until run().
+  // Reads the TLS files and binds every listener, or throws StartupError
+  // naming the file or address and the reason. Nothing is accepted until
+  // run().
   void listen();
 
   // Serves until SIGINT or SIGTERM, then closes every session with 1001,
-  // ends every child and returns the exit status (0).
+  // ends every child and returns the exit status (0). SIGHUP reloads the
+  // TLS certificate, key and CA.
   int run();
 
  private:

@@ -11,6 +11,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <cerrno>
 #include <deque>
 #include <exception>
@@ -41,7 +42,6 @@ constexpr std::size_t kChildReadChunk = 64 * 1024;
 // After a burst, a client read buffer larger than this is given back.
 constexpr std::size_t kRetainedClientBuffer = 64 * 1024;
 
-using WebSocket = websocket::stream<beast::tcp_stream>;
 
 std::span<char> thread_read_buffer() {
   thread_local std::array<char, kChildReadChunk> buffer;
@@ -93,9 +93,10 @@ std::string header_value(const UpgradeRequest& request, beast::http::field field
   return found == request.end() ? std::string() : std::string(found->value());
 }
 
-class WsSession : public std::enable_shared_from_this<WsSession>, public Stoppable {
+template <typename Stream>
+class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public Stoppable {
  public:
-  WsSession(beast::tcp_stream stream, PeerInfo peer, ForkSlot slot, ServerState& state,
+  WsSession(Stream stream, PeerInfo peer, ForkSlot slot, ServerState& state,
             Worker& worker)
       : ws_(std::move(stream)),
         peer_(std::move(peer)),
@@ -147,8 +148,8 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public Stoppab
   void spawn_task(Body body) {
     asio::co_spawn(
         ws_.get_executor(),
-        [self = shared_from_this(), body = std::move(body)]() mutable { return body(*self); },
-        [self = shared_from_this()](std::exception_ptr failure) {
+        [self = this->shared_from_this(), body = std::move(body)]() mutable { return body(*self); },
+        [self = this->shared_from_this()](std::exception_ptr failure) {
           if (!failure) return;
           try {
             std::rethrow_exception(failure);
@@ -170,7 +171,8 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public Stoppab
     if (stopping_) co_return;
     const std::string origin = header_value(request, beast::http::field::origin);
     const std::string host = header_value(request, beast::http::field::host);
-    context_ = log::make_context({{"url", "http://" + host + std::string(request.target())},
+    context_ = log::make_context({{"url", std::string(peer_.tls ? "https://" : "http://") + host +
+                                             std::string(request.target())},
                                   {"id", id_},
                                   {"remote", peer_.remote_address},
                                   {"command", state_.executable},
@@ -256,6 +258,8 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public Stoppab
     facts.remote_port = peer_.remote_port;
     facts.local_port = peer_.local_port;
     facts.unique_id = id_;
+    facts.https = peer_.tls;
+    facts.tls_client_subject = peer_.client_subject;
     // As websocketd does for a single command: the script is the root, the
     // whole path is PATH_INFO.
     const std::string_view target = request.target();
@@ -471,7 +475,7 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public Stoppab
     }
   }
 
-  WebSocket ws_;
+  websocket::stream<Stream> ws_;
   PeerInfo peer_;
   ForkSlot slot_;
   ServerState& state_;
@@ -496,12 +500,18 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public Stoppab
 
 }  // namespace
 
-void start_ws_session(beast::tcp_stream stream, UpgradeRequest request, PeerInfo peer,
-                      ForkSlot slot, ServerState& state, Worker& worker) {
+template <typename Stream>
+void start_ws_session(Stream stream, UpgradeRequest request, PeerInfo peer, ForkSlot slot,
+                      ServerState& state, Worker& worker) {
   beast::get_lowest_layer(stream).expires_never();  // the WebSocket's own timeouts take over
-  auto session = std::make_shared<WsSession>(std::move(stream), std::move(peer), std::move(slot),
-                                             state, worker);
+  auto session = std::make_shared<WsSession<Stream>>(std::move(stream), std::move(peer),
+                                                     std::move(slot), state, worker);
   session->start(std::move(request));
 }
+
+template void start_ws_session(PlainStream, UpgradeRequest, PeerInfo, ForkSlot, ServerState&,
+                               Worker&);
+template void start_ws_session(TlsStream, UpgradeRequest, PeerInfo, ForkSlot, ServerState&,
+                               Worker&);
 
 }  // namespace wsexec

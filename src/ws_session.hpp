@@ -4,11 +4,11 @@
 // header, so only http_session.cpp and ws_session.cpp include it.
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp needs std::exchange
 
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <string>
 
+#include "connection_streams.hpp"
 #include "server_state.hpp"
 #include "worker.hpp"
 
@@ -19,6 +19,8 @@ struct PeerInfo {
   std::string remote_address;  // no brackets
   unsigned remote_port = 0;
   unsigned local_port = 0;
+  bool tls = false;
+  std::string client_subject;  // the TLS client certificate's subject, if any
 };
 
 using UpgradeRequest = boost::beast::http::request<boost::beast::http::empty_body>;
@@ -26,7 +28,13 @@ using UpgradeRequest = boost::beast::http::request<boost::beast::http::empty_bod
 // Takes over a connection whose upgrade request passed the origin policy
 // and holds a --maxforks slot. Runs on the stream's worker until both the
 // client and the child are gone.
-void start_ws_session(boost::beast::tcp_stream stream, UpgradeRequest request, PeerInfo peer,
-                      ForkSlot slot, ServerState& state, Worker& worker);
+template <typename Stream>
+void start_ws_session(Stream stream, UpgradeRequest request, PeerInfo peer, ForkSlot slot,
+                      ServerState& state, Worker& worker);
+
+extern template void start_ws_session(PlainStream, UpgradeRequest, PeerInfo, ForkSlot,
+                                      ServerState&, Worker&);
+extern template void start_ws_session(TlsStream, UpgradeRequest, PeerInfo, ForkSlot,
+                                      ServerState&, Worker&);
 
 }  // namespace wsexec

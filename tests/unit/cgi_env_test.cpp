@@ -119,6 +119,19 @@ TEST(CgiEnvironment, HttpsOnlyUnderTls) {
   EXPECT_EQ(environment(request).at("HTTPS"), "on");
 }
 
+TEST(CgiEnvironment, ClientCertificateSubjectOnlyUnderTls) {
+  RequestFacts request = basic_request();
+  request.tls_client_subject = "CN=alice,O=Example";
+  EXPECT_EQ(environment(request).count("SSL_CLIENT_S_DN"), 0u);
+  request.https = true;
+  EXPECT_EQ(environment(request).at("SSL_CLIENT_S_DN"), "CN=alice,O=Example");
+  EnvironmentInputs inputs = basic_inputs();
+  inputs.passenv.push_back("SSL_CLIENT_S_DN");
+  inputs.parent_environment.push_back("SSL_CLIENT_S_DN=CN=mallory");
+  request.tls_client_subject.clear();
+  EXPECT_EQ(environment(request, inputs).count("SSL_CLIENT_S_DN"), 0u);
+}
+
 TEST(CgiEnvironment, HttpsIsNeverTakenFromTheParent) {
   EnvironmentInputs inputs = basic_inputs();
   inputs.passenv.push_back("HTTPS");

@@ -606,9 +606,8 @@ TEST(ConfigErrors, OtherErrorsDoNotAskForUsage) {
 }
 
 TEST(ConfigErrors, OptionsOfLaterIssuesAreNotSupportedYet) {
-  const Args unsupported = {"--ssl",         "--sslcert=x",   "--sslkey=x", "--sslca=x",
-                            "--dir=x",       "--staticdir=x", "--cgidir=x", "--devconsole",
-                            "--redirport=1", "--unixsocket=x"};
+  const Args unsupported = {"--dir=x", "--staticdir=x", "--cgidir=x", "--devconsole",
+                            "--unixsocket=x"};
   for (const auto& option : unsupported) {
     const std::string name = option.substr(0, option.find('='));
     for (const Args& args :
@@ -708,6 +707,44 @@ TEST(ConfigText, LicenseNamesWsexecAndIsAPermissiveLicense) {
   EXPECT_TRUE(license.starts_with("wsexec ")) << license;
   EXPECT_NE(license.find("Permission is hereby granted"), std::string::npos);
   EXPECT_NE(license.find("WITHOUT WARRANTY"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace wsexec
+
+namespace wsexec {
+namespace {
+
+TEST(ConfigTls, SslNeedsCertificateAndKey) {
+  expect_bad_value({"--ssl", "cat"}, "--sslcert");
+  expect_bad_value({"--ssl", "--sslcert=c.pem", "cat"}, "--sslkey");
+  expect_bad_value({"--ssl", "--sslkey=k.pem", "cat"}, "--sslcert");
+}
+
+TEST(ConfigTls, TlsFilesWithoutSslAreRefused) {
+  expect_bad_value({"--sslcert=c.pem", "--sslkey=k.pem", "cat"}, "--ssl");
+  expect_bad_value({"--sslca=ca.pem", "cat"}, "--sslca");
+}
+
+TEST(ConfigTls, SslDefaultsToPort443AndKeepsTheFiles) {
+  const Config c = parse({"--ssl", "--sslcert", "c.pem", "-sslkey=k.pem", "--sslca=ca.pem", "cat"})
+                       .config;
+  EXPECT_TRUE(c.tls);
+  EXPECT_EQ(c.port, 443u);
+  EXPECT_EQ(c.tls_certificate, "c.pem");
+  EXPECT_EQ(c.tls_key, "k.pem");
+  EXPECT_EQ(c.tls_client_ca, "ca.pem");
+  EXPECT_EQ(parse({"--ssl", "--sslcert=c", "--sslkey=k", "--port=8443", "cat"}).config.port, 8443u);
+  EXPECT_FALSE(parse({"cat"}).config.tls);
+  EXPECT_TRUE(parse({"cat"}).config.tls_client_ca.empty());
+}
+
+TEST(ConfigRedirect, RedirportIsAPortOtherThanPort) {
+  EXPECT_EQ(parse({"--port=8443", "--redirport=8080", "cat"}).config.redirect_port, 8080u);
+  EXPECT_EQ(parse({"cat"}).config.redirect_port, 0u);
+  expect_bad_value({"--port=8080", "--redirport=8080", "cat"}, "--redirport");
+  expect_bad_value({"--redirport=0", "cat"}, "--redirport");
+  expect_bad_value({"--redirport=x", "cat"}, "--redirport");
 }
 
 }  // namespace
