@@ -428,7 +428,8 @@ std::string help_text() {
       "\n"
       "options:\n";
   for (const auto& spec : kOptions) {
-    std::string left = "  --" + std::string(spec.name);
+    std::string left("  --");
+    left += spec.name;
     if (spec.kind == Kind::value) left += "=" + std::string(spec.value_name);
     left.resize(std::max<std::size_t>(left.size() + 2, 32), ' ');
     text += left + std::string(spec.help);

@@ -1,6 +1,7 @@
 // wsexec: turn any program into a WebSocket server.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -80,6 +81,10 @@ int main(int argc, char** argv) {
     log::write(LogLevel::fatal, "server", {}, e.what());
     return fail_startup(e.what(), 1);
   }
+  // Run as a systemd unit with AmbientCapabilities=CAP_NET_BIND_SERVICE, the
+  // capability is needed only for the bind above; the programs we start
+  // must not inherit it.
+  ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
   log::info("server", "Serving using application   : " + executable);
   return server.run();
 }

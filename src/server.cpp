@@ -38,6 +38,13 @@ std::string endpoint_text(const tcp::endpoint& endpoint) {
   return host + ":" + std::to_string(endpoint.port());
 }
 
+// strerror says "Address already in use"; Go, and so websocketd, says
+// "address already in use", and scripts grep for that.
+std::string lower_first(std::string text) {
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
+}
+
 std::string local_host_name() {
   char name[256] = {};
   if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "localhost";
@@ -82,7 +89,7 @@ struct Server::Impl {
     if (ec) {
       // websocketd's words, so scripts that grep for them keep working.
       throw StartupError("can't start server: listen tcp " + endpoint_text(endpoint) +
-                         ": bind: " + ec.message());
+                         ": bind: " + lower_first(ec.message()));
     }
     listeners.push_back({std::move(acceptor), role});
   }

@@ -1,0 +1,196 @@
+// How a connection and its child end (compat.md, "One connection", step 4),
+// and what the child is given (step 2).
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+
+#include "harness.hpp"
+
+namespace wsexec_test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The ladder (100 + 250 + 500 ms before SIGKILL) plus generous slack for a
+// loaded machine: a child still alive after this was not ended properly.
+constexpr Millis kChildGoneDeadline = 2500ms;
+
+// Reads the first message, which the test scripts use to tell PIDs.
+std::vector<pid_t> read_pids(WsClient& client) {
+  WsEvent event = client.read(5s);
+  EXPECT_EQ(event.kind, EventKind::text) << describe(event);
+  std::vector<pid_t> pids;
+  for (const std::string& word : split_words(event.data)) pids.push_back(parse_pid(word));
+  return pids;
+}
+
+TEST(Lifecycle, ChildExitDeliversAllOutputThenCloses1000) {
+  TempDir dir;
+  std::string script = dir.write_script("count.sh", "seq 1 5000\n");
+  ServerProcess server({script});
+  auto client = connect_to(server);
+  Transcript transcript = client->read_until_end(5s);
+  ASSERT_EQ(transcript.messages.size(), 5000u) << describe(transcript.end);
+  EXPECT_TRUE(IsText(transcript.messages.front(), "1"));
+  EXPECT_TRUE(IsText(transcript.messages.back(), "5000"));
+  EXPECT_TRUE(IsClose(transcript.end, 1000));
+}
+
+TEST(Lifecycle, ChildClosingStdoutEndsTheSessionWith1000) {
+  TempDir dir;
+  // The child lives on after closing stdout: EOF alone ends the session.
+  std::string script = dir.write_script("close_stdout.sh", "echo bye\nexec 1>&-\nsleep 5\n");
+  ServerProcess server({script});
+  auto client = connect_to(server);
+  EXPECT_TRUE(IsText(client->read(5s), "bye"));
+  EXPECT_TRUE(IsClose(client->read(5s), 1000));
+}
+
+TEST(Lifecycle, ClientCloseClosesChildStdinFirst) {
+  TempDir dir;
+  // A well-behaved child ends on EOF by itself. It ignores SIGINT so that a
+  // slow machine cannot turn this into a race with the ladder's first
+  // signal; SIGTERM (at 350 ms) would kill it before it writes the marker
+  // if stdin were never closed.
+  std::string marker = dir.file("marker");
+  std::string script = dir.write_script(
+      "graceful.sh",
+      "trap '' INT\necho $$\nwhile read -r line; do :; done\necho eof > '" + marker + "'\n");
+  ServerProcess server({script});
+  auto client = connect_to(server);
+  std::vector<pid_t> pids = read_pids(*client);
+  ASSERT_EQ(pids.size(), 1u);
+  PidCleanup cleanup;
+  cleanup.add(pids[0]);
+  ASSERT_TRUE(client->close());
+  EXPECT_TRUE(wait_until([&] { return !process_exists(pids[0]); }, kChildGoneDeadline));
+  EXPECT_EQ(read_file(marker), "eof\n");
+}
+
+TEST(Lifecycle, ClientCloseEndsChildAndGrandchild) {
+  TempDir dir;
+  // bash waits for its background sleep; the sleep is the grandchild that
+  // websocketd leaves behind because it signals only the child.
+  std::string script = dir.write_script("parent.sh", "sleep 30 &\necho \"$$ $!\"\nwait\n");
+  ServerProcess server({script});
+  auto client = connect_to(server);
+  std::vector<pid_t> pids = read_pids(*client);
+  ASSERT_EQ(pids.size(), 2u);
+  PidCleanup cleanup;
+  for (pid_t pid : pids) cleanup.add(pid);
+  ASSERT_TRUE(process_running(pids[0]));
+  ASSERT_TRUE(process_running(pids[1]));
+
+  ASSERT_TRUE(client->close());
+  EXPECT_TRUE(wait_until([&] { return !process_exists(pids[0]); }, kChildGoneDeadline))
+      << "child " << pids[0] << " still there (or not reaped)";
+  // The grandchild is reaped by init, not by the server: being a zombie for
+  // a moment is fine, running is not.
+  EXPECT_TRUE(wait_until([&] { return !process_running(pids[1]); }, kChildGoneDeadline))
+      << "grandchild " << pids[1] << " still running";
+}
+
+TEST(Lifecycle, ClientVanishingEndsChild) {
+  TempDir dir;
+  std::string script = dir.write_script("pid_cat.sh", "echo $$\nexec cat\n");
+  ServerProcess server({script});
+  auto client = connect_to(server);
+  std::vector<pid_t> pids = read_pids(*client);
+  ASSERT_EQ(pids.size(), 1u);
+  PidCleanup cleanup;
+  cleanup.add(pids[0]);
+  client->abort();  // no close frame: the TCP connection just goes away
+  EXPECT_TRUE(wait_until([&] { return !process_exists(pids[0]); }, kChildGoneDeadline));
+}
+
+TEST(Lifecycle, ChildIgnoringSigintAndSigtermIsKilled) {
+  TempDir dir;
+  // Ignored signals stay ignored across exec, so sleep ignores them too; it
+  // does not read stdin either, so only SIGKILL can end it.
+  std::string script =
+      dir.write_script("stubborn.sh", "trap '' INT TERM\necho $$\nexec sleep 30\n");
+  ServerProcess server({script});
+  auto client = connect_to(server);
+  std::vector<pid_t> pids = read_pids(*client);
+  ASSERT_EQ(pids.size(), 1u);
+  PidCleanup cleanup;
+  cleanup.add(pids[0]);
+  ASSERT_TRUE(client->close());
+  EXPECT_TRUE(wait_until([&] { return !process_exists(pids[0]); }, kChildGoneDeadline))
+      << "child " << pids[0] << " survived the termination ladder";
+}
+
+TEST(Lifecycle, ClosemsAddsGraceToEachStepOfTheLadder) {
+  TempDir dir;
+  std::string script =
+      dir.write_script("stubborn.sh", "trap '' INT TERM\necho $$\nexec sleep 30\n");
+  // 100 + 250 + 500 ms plus 3 x 600 ms: SIGKILL comes after about 2.65 s.
+  ServerProcess server({"--closems=600", script});
+  auto client = connect_to(server);
+  std::vector<pid_t> pids = read_pids(*client);
+  ASSERT_EQ(pids.size(), 1u);
+  PidCleanup cleanup;
+  cleanup.add(pids[0]);
+  const auto closed_at = Clock::now();
+  ASSERT_TRUE(client->close());
+  std::this_thread::sleep_for(1500ms - (Clock::now() - closed_at));
+  EXPECT_TRUE(process_running(pids[0])) << "killed before the extra grace was over";
+  EXPECT_TRUE(wait_until([&] { return !process_exists(pids[0]); }, 3500ms))
+      << "child " << pids[0] << " survived the termination ladder";
+}
+
+TEST(Lifecycle, ChildHasOnlyStandardDescriptorsOnPipes) {
+  TempDir dir;
+  // After exec, sleep holds exactly what the server gave the child (bash's
+  // own script descriptor is close-on-exec). It is inspected from outside,
+  // so that nothing the inspection opens is counted.
+  std::string script = dir.write_script("fds.sh", "echo $$\nexec sleep 30\n");
+  ServerProcess server({script});
+  auto client = connect_to(server);
+  std::vector<pid_t> pids = read_pids(*client);
+  ASSERT_EQ(pids.size(), 1u);
+  PidCleanup cleanup;
+  cleanup.add(pids[0]);
+  ASSERT_TRUE(wait_until([&] { return process_name(pids[0]) == "sleep"; }, 5s));
+  EXPECT_EQ(open_descriptors(pids[0]), (std::vector<int>{0, 1, 2}));
+  for (int fd : {0, 1, 2}) {
+    EXPECT_EQ(descriptor_target(pids[0], fd).rfind("pipe:", 0), 0u)
+        << "fd " << fd << " is " << descriptor_target(pids[0], fd);
+  }
+}
+
+TEST(Lifecycle, ExecFailureClosesWith1011AndLogsTheReason) {
+  TempDir dir;
+  std::string script = dir.write_script("soon_not_executable.sh", "echo never\n");
+  ServerProcess server({script});
+  // Valid at start-up, not any more when the connection comes.
+  ASSERT_EQ(::chmod(script.c_str(), 0644), 0);
+  auto client = connect_to(server);
+  Transcript transcript = client->read_until_end(5s);
+  EXPECT_TRUE(transcript.messages.empty());
+  EXPECT_TRUE(IsClose(transcript.end, 1011));
+  // The errno's text, in whichever case (websocketd writes Go's lower case).
+  EXPECT_TRUE(
+      wait_until([&] { return contains_ignoring_case(server.log(), "Permission denied"); }, 5s))
+      << server.diagnostics();
+}
+
+TEST(Lifecycle, MissingCommandAtConnectionTimeClosesWith1011AndLogsTheReason) {
+  TempDir dir;
+  std::string script = dir.write_script("soon_gone.sh", "echo never\n");
+  ServerProcess server({script});
+  ASSERT_EQ(std::remove(script.c_str()), 0);
+  auto client = connect_to(server);
+  Transcript transcript = client->read_until_end(5s);
+  EXPECT_TRUE(transcript.messages.empty());
+  EXPECT_TRUE(IsClose(transcript.end, 1011));
+  // The errno's text, in whichever case (websocketd writes Go's lower case).
+  EXPECT_TRUE(wait_until([&] { return contains_ignoring_case(server.log(), "No such file"); }, 5s))
+      << server.diagnostics();
+}
+
+}  // namespace
+}  // namespace wsexec_test

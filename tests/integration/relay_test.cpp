@@ -1,0 +1,185 @@
+// The relay between client messages and the child's stdin/stdout, in line
+// mode and binary mode (compat.md, "One connection", step 3).
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "harness.hpp"
+
+namespace wsexec_test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+TEST(Relay, LineModeEchoesEachMessageThroughCat) {
+  ServerProcess server({"cat"});
+  auto client = connect_to(server);
+  for (std::string text : {"hello", "a second message", "UTF-8 survives: Grüße, 世界 ✓"}) {
+    ASSERT_TRUE(client->send_text(text));
+    EXPECT_TRUE(IsText(client->read(5s), text));
+  }
+}
+
+TEST(Relay, TrailingCarriageReturnIsRemovedFromOutputLines) {
+  TempDir dir;
+  // Only the \r right before \n goes; one inside a line is data.
+  std::string script =
+      dir.write_script("crlf.sh", R"(printf 'first\r\nsecond\r\nmid\rdle\r\nlast\n')");
+  ServerProcess server({script});
+  auto client = connect_to(server);
+  Transcript transcript = client->read_until_end(5s);
+  EXPECT_EQ(transcript.texts(), (std::vector<std::string>{"first", "second", "mid\rdle", "last"}))
+      << "ended with " << describe(transcript.end);
+}
+
+TEST(Relay, BinaryMessagesAreIgnoredInLineMode) {
+  ServerProcess server({"cat"});
+  auto client = connect_to(server);
+  ASSERT_TRUE(client->send_binary("binary must not reach the child"));
+  ASSERT_TRUE(client->send_text("text does"));
+  // cat echoes what it got: had the binary message reached it, it would come
+  // back first.
+  EXPECT_TRUE(IsText(client->read(5s), "text does"));
+}
+
+TEST(Relay, TextMessagesAreIgnoredInBinaryMode) {
+  ServerProcess server({"--binary", "cat"});
+  auto client = connect_to(server);
+  ASSERT_TRUE(client->send_text("text must not reach the child"));
+  ASSERT_TRUE(client->send_binary("kept"));
+  // Binary output keeps no boundaries: gather until the 4 bytes are in.
+  std::string echoed;
+  while (echoed.size() < 4) {
+    WsEvent event = client->read(5s);
+    ASSERT_EQ(event.kind, EventKind::binary) << describe(event);
+    echoed += event.data;
+  }
+  EXPECT_EQ(echoed, "kept");
+}
+
+TEST(Relay, VeryLongLineArrivesAsOneMessage) {
+  TempDir dir;
+  // 3 MiB without a newline until the very end: longer than any sane read
+  // buffer, still one line.
+  std::string script =
+      dir.write_script("long.sh", "head -c 3145728 /dev/zero | tr '\\0' 'x'\necho\necho after\n");
+  ServerProcess server({script});
+  auto client = connect_to(server);
+  WsEvent line = client->read(10s);
+  ASSERT_EQ(line.kind, EventKind::text) << describe(line);
+  EXPECT_EQ(line.data.size(), 3145728u);
+  EXPECT_EQ(line.data.find_first_not_of('x'), std::string::npos);
+  EXPECT_TRUE(IsText(client->read(5s), "after"));
+}
+
+TEST(Relay, InvalidUtf8FromChildArrivesAsValidTextWithReplacementCharacter) {
+  TempDir dir;
+  std::string script =
+      dir.write_script("bad_utf8.sh", R"(printf 'bad \xff end\n'; printf 'fine: \xc3\xa9\n')");
+  ServerProcess server({script});
+  auto client = connect_to(server);
+  // Beast rejects an invalid text frame (as a browser does), so arriving as
+  // text at all proves the frame is valid UTF-8.
+  EXPECT_TRUE(IsText(client->read(5s), "bad \xEF\xBF\xBD end"));
+  EXPECT_TRUE(IsText(client->read(5s), "fine: \xC3\xA9"));
+}
+
+// The byte at a given offset of the binary test stream: varied enough that
+// a lost, repeated or reordered chunk shows up as a mismatch.
+char stream_byte(std::size_t offset) {
+  return static_cast<char>((offset * 2654435761u) >> 11);
+}
+
+TEST(Relay, BinaryModeEchoes16MiBWith2MiBInFlight) {
+  constexpr std::size_t kMessageBytes = 64 * 1024;
+  constexpr std::size_t kTotalBytes = 16 * 1024 * 1024;
+  constexpr std::size_t kInFlightBytes = 2 * 1024 * 1024;
+  std::string stream(kTotalBytes, '\0');
+  for (std::size_t i = 0; i < kTotalBytes; ++i) stream[i] = stream_byte(i);
+
+  ServerProcess server({"--binary", "cat"});
+  auto client = connect_to(server);
+  const auto deadline = Clock::now() + 20s;
+  std::size_t sent = 0;
+  std::size_t received = 0;
+  while (received < kTotalBytes) {
+    // Keep the window full: sending and reading at once is what websocketd
+    // 0.4.1 deadlocks on.
+    while (sent < kTotalBytes && sent - received < kInFlightBytes) {
+      client->queue_binary(stream.substr(sent, kMessageBytes));
+      sent += kMessageBytes;
+    }
+    auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now());
+    ASSERT_GT(left.count(), 0) << "only " << received << " of " << kTotalBytes
+                               << " bytes echoed in time";
+    WsEvent chunk = client->read(left);
+    ASSERT_EQ(chunk.kind, EventKind::binary)
+        << describe(chunk) << " after " << received << " bytes echoed";
+    ASSERT_LE(received + chunk.data.size(), kTotalBytes) << "more bytes came back than were sent";
+    ASSERT_TRUE(stream.compare(received, chunk.data.size(), chunk.data) == 0)
+        << "echoed bytes differ from the sent ones in the chunk at offset " << received;
+    received += chunk.data.size();
+  }
+  EXPECT_EQ(received, kTotalBytes);
+}
+
+TEST(Relay, ChildPrintingWithoutReadingDoesNotDeadlockAClientThatKeepsSending) {
+  TempDir dir;
+  // The child reads one line, then prints ~600 KB and never reads again, so
+  // its stdin pipe fills up while its stdout must keep flowing.
+  std::string script = dir.write_script("talker.sh", "read -r first\nseq 1 100000\n");
+  ServerProcess server({script});
+  auto client = connect_to(server);
+  const std::string filler(1023, 'y');
+  for (int i = 0; i < 4096; ++i) client->queue_text(filler);  // 4 MiB
+  Transcript transcript = client->read_until_end(15s);
+  ASSERT_EQ(transcript.messages.size(), 100000u)
+      << "ended with " << describe(transcript.end) << "\n"
+      << server.diagnostics();
+  for (std::size_t i = 0; i < transcript.messages.size(); ++i) {
+    ASSERT_EQ(transcript.messages[i].data, std::to_string(i + 1)) << "line " << i + 1;
+  }
+  EXPECT_NE(transcript.end.kind, EventKind::timeout);
+}
+
+// How much the server may grow while one direction is stalled: far below
+// what unbounded buffering of a fast child or client reaches in a second.
+constexpr long kMaxGrowthKib = 48 * 1024;
+
+TEST(Relay, ClientThatDoesNotReadStallsTheChildInsteadOfFillingMemory) {
+  TempDir dir;
+  std::string pid_file = dir.file("pid");
+  // yes writes as fast as the pipe takes it, hundreds of MB per second.
+  std::string script = dir.write_script("flood.sh", "echo $$ > '" + pid_file + "'\nexec yes\n");
+  ServerProcess server({script});
+  const long baseline = resident_kib(server.pid());
+  auto client = connect_to(server);  // and never read (yet)
+  pid_t child = 0;
+  ASSERT_TRUE(wait_until([&] { return (child = read_pid_file(pid_file)) > 0; }, 5s));
+  PidCleanup cleanup;
+  cleanup.add(child);
+  std::this_thread::sleep_for(1s);  // time for unbounded buffering to show
+  EXPECT_LT(resident_kib(server.pid()) - baseline, kMaxGrowthKib);
+  // Back-pressure: the child waits on its full stdout pipe.
+  EXPECT_TRUE(wait_until([&] { return blocked_writing_to_pipe(child); }, 2s))
+      << "the child is not blocked on its output";
+  // Nothing was lost meanwhile: the stream still starts at the beginning.
+  EXPECT_TRUE(IsText(client->read(5s), "y"));
+}
+
+TEST(Relay, ChildThatDoesNotReadStallsTheClientInsteadOfFillingMemory) {
+  TempDir dir;
+  std::string script = dir.write_script("deaf.sh", "exec sleep 30\n");
+  ServerProcess server({"--binary", script});
+  const long baseline = resident_kib(server.pid());
+  auto client = connect_to(server);
+  const std::string chunk(64 * 1024, 'z');
+  for (int i = 0; i < 1024; ++i) client->queue_binary(chunk);  // 64 MiB
+  // Pipe and socket buffers hold a few MiB at most; the rest must wait here.
+  EXPECT_FALSE(client->flush(1500ms)) << "64 MiB vanished into a child that reads nothing";
+  EXPECT_GT(client->queued_bytes(), 32u * 1024 * 1024);
+  EXPECT_LT(resident_kib(server.pid()) - baseline, kMaxGrowthKib);
+}
+
+}  // namespace
+}  // namespace wsexec_test
