@@ -440,7 +440,10 @@ std::string help_text() {
       "\n"
       "examples:\n"
       "  wsexec --port=8080 ./count.sh\n"
-      "  wsexec --port=8080 --address=127.0.0.1 --binary cat\n";
+      "  wsexec --port=8080 --address=127.0.0.1 --binary cat\n"
+      "  wsexec --ssl --port=443 --redirport=80 \\\n"
+      "    --sslcert=/etc/letsencrypt/live/example.com/fullchain.pem \\\n"
+      "    --sslkey=/etc/letsencrypt/live/example.com/privkey.pem ./count.sh\n";
   return text;
 }
 
