@@ -126,8 +126,24 @@ class HttpConnection : public Stoppable {
       co_await respond(http::status::too_many_requests, request.version(), false, url_of(request));
       co_return;
     }
-    start_ws_session(std::move(stream_), std::move(request), peer_, std::move(*slot), state_,
-                     worker_);
+    ScriptTarget target = command_target(request);
+    start_ws_session(std::move(stream_), std::move(request), peer_, std::move(target),
+                     std::move(*slot), state_, worker_);
+  }
+
+  // Single-command mode, as websocketd names it: the script is the root and
+  // the whole path is PATH_INFO.
+  ScriptTarget command_target(const UpgradeRequest& request) const {
+    const Config& config = state_.config;
+    ScriptTarget target;
+    target.executable = state_.executable;
+    target.argv.push_back(config.command);
+    target.argv.insert(target.argv.end(), config.command_args.begin(), config.command_args.end());
+    const std::string_view path = request.target().substr(0, request.target().find('?'));
+    target.script_name = "/";
+    target.path_info = std::string(path);
+    target.path_translated = target.path_info;
+    return target;
   }
 
   // --redirport: the same path and query on the canonical port, https with --ssl.

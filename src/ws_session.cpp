@@ -15,14 +15,15 @@
 #include <cerrno>
 #include <deque>
 #include <exception>
+#include <optional>
 #include <span>
 
 #include "cgi_env.hpp"
 #include "child_process.hpp"
+#include "child_supervisor.hpp"
 #include "line_framing.hpp"
 #include "log.hpp"
 #include "tagged_output.hpp"
-#include "termination_ladder.hpp"
 
 namespace wsexec {
 namespace {
@@ -96,31 +97,21 @@ std::string header_value(const UpgradeRequest& request, beast::http::field field
 template <typename Stream>
 class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public Stoppable {
  public:
-  WsSession(Stream stream, PeerInfo peer, ForkSlot slot, ServerState& state,
+  WsSession(Stream stream, PeerInfo peer, ScriptTarget target, ForkSlot slot, ServerState& state,
             Worker& worker)
       : ws_(std::move(stream)),
         peer_(std::move(peer)),
+        target_(std::move(target)),
         slot_(std::move(slot)),
         state_(state),
         worker_(worker),
         registration_(worker, this),
         gate_(ws_.get_executor()),
-        ladder_timer_(ws_.get_executor()),
         id_(state.next_connection_id()) {}
 
+  // The child is reaped by its supervisor, which may outlive us by a moment.
   ~WsSession() {
-    if (child_) {
-      const pid_t pid = child_->pid();
-      // Only a forced teardown (the server's last-resort deadline) gets
-      // here with the child alive: end its group rather than wait forever.
-      if (!child_exited_) child_->signal_group(SIGKILL);
-      const int status = child_->reap();
-      if (log::enabled(LogLevel::debug)) {
-        log::write(LogLevel::debug, "process", context_,
-                   "child " + std::to_string(pid) + " " + describe_wait_status(status));
-      }
-      log::write(LogLevel::access, "session", context_, "DISCONNECT");
-    }
+    if (child_) log::write(LogLevel::access, "session", context_, "DISCONNECT");
   }
 
   void start(UpgradeRequest request) {
@@ -175,7 +166,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
                                              std::string(request.target())},
                                   {"id", id_},
                                   {"remote", peer_.remote_address},
-                                  {"command", state_.executable},
+                                  {"command", target_.executable},
                                   {"origin", origin}});
 
     const std::string remote_host = co_await lookup_remote_host();
@@ -184,15 +175,17 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
         ChildProcess::spawn(ws_.get_executor(), spawn_request(request, remote_host), spawn_error);
     if (!child) {
       log::write(LogLevel::error, "process", context_,
-                 "cannot start " + state_.executable + ": " + spawn_error.message());
+                 "cannot start " + target_.executable + ": " + spawn_error.message());
       co_await close_client(websocket::close_code::internal_error);
       co_return;
     }
-    child_ = std::move(child);
-    log::add_to_context(context_, "pid", std::to_string(child_->pid()));
+    log::add_to_context(context_, "pid", std::to_string(child->pid()));
+    child_ = std::make_shared<ChildSupervisor>(std::move(child), std::move(*slot_),
+                                               milliseconds(state_.config.close_ms), context_);
+    slot_.reset();
     log::write(LogLevel::access, "session", context_, "CONNECT");
 
-    spawn_task([](WsSession& self) { return self.watch_child(); });
+    child_->watch([self = this->shared_from_this()] { self->release_pipes_if_done(); });
     spawn_task([](WsSession& self) { return self.relay_client_to_child(); });
     spawn_task([](WsSession& self) { return self.relay_stdout(); });
     spawn_task([](WsSession& self) { return self.relay_stderr(); });
@@ -260,21 +253,15 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
     facts.unique_id = id_;
     facts.https = peer_.tls;
     facts.tls_client_subject = peer_.client_subject;
-    // As websocketd does for a single command: the script is the root, the
-    // whole path is PATH_INFO.
-    const std::string_view target = request.target();
-    const std::string path(target.substr(0, target.find('?')));
-    facts.script_name = "/";
-    facts.path_info = path;
-    facts.path_translated = path;
+    facts.script_name = target_.script_name;
+    facts.path_info = target_.path_info;
+    facts.path_translated = target_.path_translated;
 
     EnvironmentInputs inputs{state_.server_software, state_.config.passenv,
                              state_.parent_environment};
     SpawnRequest spawn;
-    spawn.executable = state_.executable;
-    spawn.argv.push_back(state_.config.command);
-    spawn.argv.insert(spawn.argv.end(), state_.config.command_args.begin(),
-                      state_.config.command_args.end());
+    spawn.executable = target_.executable;
+    spawn.argv = target_.argv;
     spawn.environment = build_child_environment(facts, inputs);
     return spawn;
   }
@@ -294,7 +281,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
       if (wanted && !stdin_broken_) {
         const std::array<asio::const_buffer, 2> input{message.data(),
                                                       asio::buffer(&newline, binary_mode ? 0 : 1)};
-        co_await asio::async_write(child_->stdin_pipe(), input,
+        co_await asio::async_write(child_->child().stdin_pipe(), input,
                                    asio::redirect_error(asio::use_awaitable, ec));
         // The child closed its stdin or is being ended: later messages are
         // dropped, and its stdout decides when the connection ends.
@@ -319,7 +306,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
   // socket has taken what was read: that is the back-pressure on the child.
   asio::awaitable<void> relay_stdout() {
     LineFramer lines;
-    auto& pipe = child_->stdout_pipe();
+    auto& pipe = child_->child().stdout_pipe();
     while (true) {
       const ssize_t n = co_await read_child_output(pipe);
       if (n == 0) break;
@@ -345,7 +332,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
   // Child stderr -> the log (or to the client with --passstderr).
   asio::awaitable<void> relay_stderr() {
     LineFramer lines;
-    auto& pipe = child_->stderr_pipe();
+    auto& pipe = child_->child().stderr_pipe();
     const bool to_client = state_.config.pass_stderr;
     while (true) {
       const ssize_t n = co_await read_child_output(pipe);
@@ -416,84 +403,42 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
     gate_.release();
   }
 
-  asio::awaitable<void> watch_child() {
-    co_await child_->wait_until_exited();
-    child_exited_ = true;
-    ladder_timer_.cancel();
-    release_pipes_if_done();
-  }
-
   // When the client is gone and the child has exited, whatever is left of
   // its process group (a background job still holding stdout) is killed and
   // our pipe ends are closed, so the session can end. The child is not yet
   // reaped, so its pid (the group id) cannot have been reused.
   void release_pipes_if_done() {
-    if (client_open_ || !child_exited_ || pipes_released_) return;
+    if (client_open_ || !child_ || !child_->exited() || pipes_released_) return;
     pipes_released_ = true;
-    child_->signal_group(SIGKILL);
+    ChildProcess& child = child_->child();
+    child.signal_group(SIGKILL);
     error_code ignored;  // closing cancels the relays' waits, which is the intent
-    child_->stdout_pipe().close(ignored);
-    child_->stderr_pipe().close(ignored);
-    child_->close_stdin();
+    child.stdout_pipe().close(ignored);
+    child.stderr_pipe().close(ignored);
+    child.close_stdin();
   }
 
   void begin_termination() {
-    if (ladder_started_ || !child_) return;
-    ladder_started_ = true;
-    spawn_task([](WsSession& self) { return self.run_ladder(); });
-  }
-
-  // compat.md's ladder: close stdin, SIGINT, SIGTERM, SIGKILL, each
-  // followed by a wait that the child's exit cuts short.
-  asio::awaitable<void> run_ladder() {
-    for (const LadderStep& step : termination_ladder(milliseconds(state_.config.close_ms))) {
-      if (child_exited_) co_return;
-      switch (step.action) {
-        case LadderAction::close_stdin:
-          child_->close_stdin();
-          break;
-        case LadderAction::send_sigint:
-          child_->signal_group(SIGINT);
-          break;
-        case LadderAction::send_sigterm:
-          child_->signal_group(SIGTERM);
-          break;
-        case LadderAction::send_sigkill:
-          child_->signal_group(SIGKILL);
-          break;
-      }
-      if (log::enabled(LogLevel::debug)) {
-        log::write(LogLevel::debug, "process", context_,
-                   "ladder: " + std::string(ladder_action_name(step.action)));
-      }
-      ladder_timer_.expires_after(step.wait);
-      error_code ignored;  // cancelled: the child exited, checked at the top
-      co_await ladder_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-    }
-    if (!child_exited_) {
-      log::write(LogLevel::error, "process", context_, "child did not exit after SIGKILL");
-    }
+    if (child_) child_->terminate();
   }
 
   websocket::stream<Stream> ws_;
   PeerInfo peer_;
-  ForkSlot slot_;
+  ScriptTarget target_;
+  std::optional<ForkSlot> slot_;  // handed to the supervisor once the child runs
   ServerState& state_;
   Worker& worker_;
   WorkerRegistration registration_;
   WriteGate gate_;
-  asio::steady_timer ladder_timer_;
   std::string id_;
   std::string context_;
-  std::unique_ptr<ChildProcess> child_;
+  std::shared_ptr<ChildSupervisor> child_;
   std::string pending_binary_;  // a binary chunk being sent
   std::string tagged_line_;     // a --passstderr JSON message being sent
 
   bool client_open_ = true;
   bool close_sent_ = false;
   bool stdin_broken_ = false;
-  bool child_exited_ = false;
-  bool ladder_started_ = false;
   bool pipes_released_ = false;
   bool stopping_ = false;
 };
@@ -501,17 +446,18 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
 }  // namespace
 
 template <typename Stream>
-void start_ws_session(Stream stream, UpgradeRequest request, PeerInfo peer, ForkSlot slot,
-                      ServerState& state, Worker& worker) {
+void start_ws_session(Stream stream, UpgradeRequest request, PeerInfo peer, ScriptTarget target,
+                      ForkSlot slot, ServerState& state, Worker& worker) {
   beast::get_lowest_layer(stream).expires_never();  // the WebSocket's own timeouts take over
   auto session = std::make_shared<WsSession<Stream>>(std::move(stream), std::move(peer),
-                                                     std::move(slot), state, worker);
+                                                     std::move(target), std::move(slot), state,
+                                                     worker);
   session->start(std::move(request));
 }
 
-template void start_ws_session(PlainStream, UpgradeRequest, PeerInfo, ForkSlot, ServerState&,
-                               Worker&);
-template void start_ws_session(TlsStream, UpgradeRequest, PeerInfo, ForkSlot, ServerState&,
-                               Worker&);
+template void start_ws_session(PlainStream, UpgradeRequest, PeerInfo, ScriptTarget, ForkSlot,
+                               ServerState&, Worker&);
+template void start_ws_session(TlsStream, UpgradeRequest, PeerInfo, ScriptTarget, ForkSlot,
+                               ServerState&, Worker&);
 
 }  // namespace wsexec
