@@ -119,10 +119,10 @@ void add_meta_variables(const RequestFacts& request, const EnvironmentInputs& in
     env["SSL_CLIENT_S_DN"] = request.tls_client_subject;
   }
   // Set empty so that values in the parent's environment cannot leak in.
-  for (const char* name :
-       {"AUTH_TYPE", "CONTENT_LENGTH", "CONTENT_TYPE", "REMOTE_IDENT", "REMOTE_USER"}) {
-    env[name] = "";
-  }
+  for (const char* name : {"AUTH_TYPE", "REMOTE_IDENT", "REMOTE_USER"}) env[name] = "";
+  // A CGI request's body; empty for WebSocket connections, which have none.
+  env["CONTENT_LENGTH"] = request.content_length;
+  env["CONTENT_TYPE"] = request.content_type;
 }
 
 }  // namespace

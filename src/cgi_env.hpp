@@ -19,6 +19,8 @@ struct RequestFacts {
   unsigned local_port = 0;  // port the connection arrived on (when Host has none)
   bool https = false;
   std::string tls_client_subject;  // SSL_CLIENT_S_DN when a client certificate was verified
+  std::string content_length;  // CGI requests: the body's length ("" when none)
+  std::string content_type;    // CGI requests: the body's Content-Type
   std::string unique_id;    // per-connection id (also in the log)
   std::string script_name;  // URL path of the script ("/" in single-command mode)
   std::string path_info;    // what follows script_name in the path
@@ -37,8 +39,8 @@ struct EnvironmentInputs {
 // to local_port), SERVER_PROTOCOL=HTTP/1.1, GATEWAY_INTERFACE=CGI/1.1,
 // REQUEST_METHOD, REQUEST_URI, SCRIPT_NAME, PATH_INFO, PATH_TRANSLATED,
 // QUERY_STRING, UNIQUE_ID, HTTPS=on when https (and SSL_CLIENT_S_DN with a
-// client certificate), AUTH_TYPE, CONTENT_LENGTH,
-// CONTENT_TYPE, REMOTE_IDENT, REMOTE_USER (empty), and HTTP_<NAME> for every
+// client certificate), CONTENT_LENGTH and CONTENT_TYPE (of a CGI request's
+// body; empty otherwise), AUTH_TYPE, REMOTE_IDENT, REMOTE_USER (empty), and HTTP_<NAME> for every
 // request header (upper case, '-' -> '_', repeats joined with ", ", CR and
 // LF replaced by spaces, surrounding blanks trimmed as websocketd does). A
 // meta-variable wins over a passenv variable of the same name, and HTTPS is

@@ -22,15 +22,14 @@ struct OptionSpec {
   Kind kind;
   std::string_view value_name;  // for --help
   std::string_view help;        // one line; the default is part of it
-  bool supported = true;        // false: recognised, refused until its issue lands
 };
 
-// The single table behind parsing, --help and the "not supported yet" refusals.
+// The single table behind parsing and --help.
 constexpr std::array kOptions = {
     OptionSpec{"port", Kind::value, "N", "TCP port to listen on (default 80, or 443 with --ssl)"},
     OptionSpec{"address", Kind::value, "ADDR",
                "address to bind to, repeatable; IPv6 in brackets, e.g. [::1] (default: all)"},
-    OptionSpec{"unixsocket", Kind::value, "PATH", "also listen on a Unix socket", false},
+    OptionSpec{"unixsocket", Kind::value, "PATH", "also listen on a Unix socket"},
     OptionSpec{"redirport", Kind::value, "N", "plain HTTP port that redirects to the canonical --port URL (https with --ssl)"},
     OptionSpec{"ssl", Kind::flag, "", "serve wss:// and https:// (needs --sslcert, --sslkey)"},
     OptionSpec{"sslcert", Kind::value, "FILE", "TLS certificate chain (PEM)"},
@@ -48,10 +47,10 @@ constexpr std::array kOptions = {
                "send stderr too, each line as JSON {\"stream\":...,\"data\":...} (default false)"},
     OptionSpec{"reverselookup", Kind::flag, "",
                "resolve REMOTE_HOST by reverse DNS (default false)"},
-    OptionSpec{"dir", Kind::value, "DIR", "serve every executable in DIR as an endpoint", false},
-    OptionSpec{"staticdir", Kind::value, "DIR", "serve static files from DIR", false},
-    OptionSpec{"cgidir", Kind::value, "DIR", "run CGI scripts from DIR", false},
-    OptionSpec{"devconsole", Kind::flag, "", "interactive test page at the endpoint's URL", false},
+    OptionSpec{"dir", Kind::value, "DIR", "serve every executable in DIR as an endpoint"},
+    OptionSpec{"staticdir", Kind::value, "DIR", "serve static files from DIR"},
+    OptionSpec{"cgidir", Kind::value, "DIR", "run CGI scripts from DIR"},
+    OptionSpec{"devconsole", Kind::flag, "", "interactive test page at the endpoint's URL"},
     OptionSpec{"maxforks", Kind::value, "N",
                "at most N live children; more get HTTP 429 (default 1024, 0 = unlimited)"},
     OptionSpec{"maxframesize", Kind::value, "BYTES",
@@ -286,17 +285,25 @@ ParsedOptions tokenize(const std::vector<std::string>& option_args) {
   return ParsedOptions(std::move(map));
 }
 
-void refuse_unsupported(const ParsedOptions& options) {
-  for (const auto& spec : kOptions) {
-    if (!spec.supported && options.given(spec.name)) {
-      fail("--" + std::string(spec.name) + " is not supported yet by wsexec " WSEXEC_VERSION);
-    }
-  }
-}
-
 Config build_config(const ParsedOptions& options) {
   Config config;
   if (options.given("port")) config.port = static_cast<unsigned>(options.number("port", 65535, 1));
+  if (options.given("unixsocket")) {
+    config.unix_socket = options.last("unixsocket");
+    if (config.unix_socket.empty()) fail("--unixsocket needs a path");
+    config.unix_socket_only =
+        !options.given("port") && !options.given("address") && !options.given("redirport");
+  }
+  if (options.given("dir")) config.script_dir = options.last("dir");
+  if (options.given("staticdir")) config.static_dir = options.last("staticdir");
+  if (options.given("cgidir")) config.cgi_dir = options.last("cgidir");
+  config.dev_console = options.flag("devconsole");
+  for (const char* other : {"staticdir", "cgidir"}) {
+    if (config.dev_console && options.given(other)) {
+      fail("--devconsole cannot be used with --" + std::string(other) +
+           " (the console answers every plain HTTP request)");
+    }
+  }
   config.tls = options.flag("ssl");
   if (options.given("sslcert")) config.tls_certificate = options.last("sslcert");
   if (options.given("sslkey")) config.tls_key = options.last("sslkey");
@@ -395,14 +402,20 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     result.action = StartupAction::show_license;
     return result;
   }
-  refuse_unsupported(options);
   result.config = build_config(options);
 
   const std::size_t first_command_word = command_start + (saw_double_dash ? 1 : 0);
-  if (first_command_word >= args.size()) {
-    fail(
-        "no command given: name the program to run for each connection, e.g. "
-        "wsexec --port=8080 ./script.sh");
+  const Config& config = result.config;
+  const bool has_command = first_command_word < args.size();
+  if (has_command && !config.script_dir.empty()) {
+    fail("give either a COMMAND or --dir, not both (--dir serves every executable in it)");
+  }
+  if (!has_command) {
+    if (!config.script_dir.empty() || !config.static_dir.empty() || !config.cgi_dir.empty()) {
+      return result;  // endpoints from --dir, or a plain HTTP server
+    }
+    fail("no command given: name the program to run for each connection, e.g. "
+         "wsexec --port=8080 ./script.sh (or use --dir, --staticdir or --cgidir)");
   }
   result.config.command = args[first_command_word];
   result.config.command_args.assign(args.begin() + first_command_word + 1, args.end());
@@ -420,8 +433,10 @@ std::string help_text() {
       ": turn any program into a WebSocket server.\n"
       "\n"
       "usage: wsexec [options] COMMAND [ARGS...]\n"
+      "       wsexec [options] --dir=DIR\n"
       "\n"
-      "Every WebSocket connection starts COMMAND. Each message from the client is\n"
+      "Every WebSocket connection starts COMMAND (or, with --dir, the executable\n"
+      "under DIR that the URL path names). Each message from the client is\n"
       "written to its stdin as a line; each line it prints on stdout is sent back as\n"
       "a message. Options end at the first argument that is not an option; every\n"
       "option may be written --name=value, --name value, -name=value or -name value.\n"
@@ -433,7 +448,6 @@ std::string help_text() {
     if (spec.kind == Kind::value) left += "=" + std::string(spec.value_name);
     left.resize(std::max<std::size_t>(left.size() + 2, 32), ' ');
     text += left + std::string(spec.help);
-    if (!spec.supported) text += " [not supported yet]";
     text += "\n";
   }
   text +=

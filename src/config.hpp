@@ -35,6 +35,8 @@ struct HeaderField {
 struct Config {
   unsigned port = 80;                  // 443 with --ssl
   unsigned redirect_port = 0;          // --redirport; 0 = none
+  std::string unix_socket;             // --unixsocket; empty = none
+  bool unix_socket_only = false;       // no --port, --address or --redirport given
   bool tls = false;                    // --ssl
   std::string tls_certificate;         // --sslcert
   std::string tls_key;                 // --sslkey
@@ -53,7 +55,11 @@ struct Config {
   std::vector<HeaderField> headers_ws;    // 101 responses
   std::vector<HeaderField> headers_http;  // plain HTTP responses
   LogLevel log_level = LogLevel::access;
-  std::string command;  // as given (argv[0] of the child)
+  std::string script_dir;   // --dir: each executable in it is an endpoint
+  std::string static_dir;   // --staticdir
+  std::string cgi_dir;      // --cgidir
+  bool dev_console = false;  // --devconsole
+  std::string command;  // as given (argv[0] of the child); empty with --dir
   std::vector<std::string> command_args;
 };
 

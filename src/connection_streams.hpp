@@ -5,6 +5,8 @@
 // instantiated.
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp needs std::exchange
 
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/beast/core/basic_stream.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
@@ -12,5 +14,6 @@ namespace wsexec {
 
 using PlainStream = boost::beast::tcp_stream;
 using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+using UnixStream = boost::beast::basic_stream<boost::asio::local::stream_protocol>;
 
 }  // namespace wsexec

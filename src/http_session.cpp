@@ -10,10 +10,15 @@
 #include <chrono>
 #include <optional>
 
-#include "cgi_env.hpp"
+#include "cgi_runner.hpp"
+#include "devconsole_page.hpp"
+#include "dir_router.hpp"
 #include "log.hpp"
 #include "origin_policy.hpp"
+#include "static_file.hpp"
+#include "static_resolver.hpp"
 #include "tls_context.hpp"
+#include "url_path.hpp"
 #include "ws_session.hpp"
 
 namespace wsexec {
@@ -32,6 +37,11 @@ constexpr std::chrono::seconds kRequestHeadTimeout{10};
 constexpr std::uint32_t kMaxRequestHeadBytes = 16 * 1024;
 // Time allowed to write one plain HTTP response.
 constexpr std::chrono::seconds kResponseTimeout{10};
+// A CGI script's local redirect may lead to another; this many at most.
+constexpr int kMaxLocalRedirects = 4;
+
+using HeadParser = http::request_parser<http::empty_body>;
+using ExtraHeaders = std::vector<std::pair<http::field, std::string>>;
 
 // The status line words websocketd logs ("NOT FOUND"), so log parsers match.
 std::string access_label(http::status status) {
@@ -40,10 +50,14 @@ std::string access_label(http::status status) {
   return label;
 }
 
-std::optional<std::string_view> find_header(const UpgradeRequest& request, http::field field) {
+std::optional<std::string_view> find_header(const RequestHead& request, http::field field) {
   const auto found = request.find(field);
   if (found == request.end()) return std::nullopt;
   return found->value();
+}
+
+bool is_get_or_head(const RequestHead& request) {
+  return request.method() == http::verb::get || request.method() == http::verb::head;
 }
 
 template <typename Stream>
@@ -70,11 +84,11 @@ class HttpConnection : public Stoppable {
     beast::flat_buffer buffer;
     error_code ec;
     while (!state_.stopping.load(std::memory_order_relaxed)) {
-      http::request_parser<http::empty_body> parser;
+      HeadParser parser;
       parser.header_limit(kMaxRequestHeadBytes);
       beast::get_lowest_layer(stream_).expires_after(kRequestHeadTimeout);
-      co_await http::async_read(stream_, buffer, parser,
-                                asio::redirect_error(asio::use_awaitable, ec));
+      co_await http::async_read_header(stream_, buffer, parser,
+                                       asio::redirect_error(asio::use_awaitable, ec));
       if (ec == http::error::header_limit) {
         co_await respond(http::status::request_header_fields_too_large, 11, false, "");
         break;
@@ -88,16 +102,13 @@ class HttpConnection : public Stoppable {
         co_await respond(http::status::bad_request, 11, false, "");
         break;
       }
-      UpgradeRequest request = parser.release();
-      const bool keep_alive = request.keep_alive();
+      bool keep_alive = false;
       if (role_.kind == ListenerRole::Kind::redirect) {
-        co_await redirect_to_canonical(request);
-      } else if (beast::websocket::is_upgrade(request)) {
-        co_await upgrade(std::move(request));
-        co_return;
+        keep_alive = co_await redirect_to_canonical(parser);
+      } else if (beast::websocket::is_upgrade(parser.get())) {
+        if (co_await upgrade(parser)) co_return;  // the WebSocket session owns the stream now
       } else {
-        co_await respond(http::status::not_found, request.version(), keep_alive,
-                         url_of(request));
+        keep_alive = co_await dispatch_plain(parser, buffer);
       }
       if (!keep_alive) break;
     }
@@ -107,47 +118,187 @@ class HttpConnection : public Stoppable {
  private:
   std::string scheme() const { return peer_.tls ? "https" : "http"; }
 
-  std::string url_of(const UpgradeRequest& request) const {
+  std::string url_of(const RequestHead& request) const {
     // HTTP/1.0 without Host: the address is all we know.
-    const std::string authority(find_header(request, http::field::host).value_or(peer_.remote_address));
+    const std::string authority(
+        find_header(request, http::field::host).value_or(peer_.remote_address));
     return scheme() + "://" + authority + std::string(request.target());
   }
 
-  asio::awaitable<void> upgrade(UpgradeRequest request) {
+  std::string context_of(const RequestHead& request) const {
+    return log::make_context({{"url", url_of(request)}, {"remote", peer_.remote_address}});
+  }
+
+  // A WebSocket upgrade: origin (403), route (404), --maxforks (429), in
+  // that order, then the session takes the stream. Returns true when it did.
+  asio::awaitable<bool> upgrade(HeadParser& parser) {
+    const RequestHead& request = parser.get();
     const auto origin = find_header(request, http::field::origin);
     const auto host = find_header(request, http::field::host).value_or("");
     if (!origin_allowed(state_.config.origin_policy, origin, host)) {
       co_await respond(http::status::forbidden, request.version(), false, url_of(request),
                        "origin:'" + std::string(origin.value_or("")) + "'");
-      co_return;
+      co_return false;
+    }
+    std::optional<ScriptTarget> target;
+    if (state_.script_dir) {
+      const auto [path, query] = split_target(request.target());
+      const RouteResult route = route_to_script(path, state_.script_dir->lookup());
+      if (route.outcome != RouteResult::Outcome::script) {
+        co_await respond(route.outcome == RouteResult::Outcome::forbidden
+                             ? http::status::forbidden
+                             : http::status::not_found,
+                         request.version(), false, url_of(request));
+        co_return false;
+      }
+      target = script_target(*state_.script_dir, route, request);
+    } else if (!state_.config.command.empty()) {
+      target = command_target(request);
+    } else {  // a plain HTTP server (--staticdir / --cgidir only): no endpoint
+      co_await respond(http::status::not_found, request.version(), false, url_of(request));
+      co_return false;
     }
     auto slot = ForkSlot::try_acquire(state_);
     if (!slot) {
       co_await respond(http::status::too_many_requests, request.version(), false, url_of(request));
-      co_return;
+      co_return false;
     }
-    ScriptTarget target = command_target(request);
-    start_ws_session(std::move(stream_), std::move(request), peer_, std::move(target),
+    start_ws_session(std::move(stream_), parser.release(), peer_, std::move(*target),
                      std::move(*slot), state_, worker_);
+    co_return true;
   }
 
   // Single-command mode, as websocketd names it: the script is the root and
   // the whole path is PATH_INFO.
-  ScriptTarget command_target(const UpgradeRequest& request) const {
+  ScriptTarget command_target(const RequestHead& request) const {
     const Config& config = state_.config;
     ScriptTarget target;
     target.executable = state_.executable;
     target.argv.push_back(config.command);
     target.argv.insert(target.argv.end(), config.command_args.begin(), config.command_args.end());
-    const std::string_view path = request.target().substr(0, request.target().find('?'));
+    const auto [path, query] = split_target(request.target());
     target.script_name = "/";
     target.path_info = std::string(path);
     target.path_translated = target.path_info;
     return target;
   }
 
+  // A script chosen by the URL under --dir or --cgidir.
+  static ScriptTarget script_target(const ServedDirectory& directory, const RouteResult& route,
+                                    const RequestHead& request) {
+    ScriptTarget target;
+    target.executable = directory.absolute(route.route.relative_path);
+    target.argv.push_back(target.executable);
+    target.script_name = route.route.script_name;
+    target.path_info = route.route.path_info;
+    // As websocketd does: the URL path (there is no document root to map to).
+    target.path_translated = std::string(split_target(request.target()).first);
+    return target;
+  }
+
+  // Everything that is not an upgrade, in websocketd's order: the dev
+  // console, a CGI script, a static file, else 404. Returns whether the
+  // connection may serve another request.
+  asio::awaitable<bool> dispatch_plain(HeadParser& parser, beast::flat_buffer& buffer) {
+    // A body nobody reads would be taken for the next request: only CGI
+    // reads bodies, so any other answer closes the connection.
+    const bool unread_body = !parser.is_done();
+    const bool keep_alive = parser.get().keep_alive() && !unread_body;
+    if (state_.config.dev_console) co_return co_await serve_console(parser.get(), keep_alive);
+
+    for (int redirects = 0; state_.cgi_dir; ++redirects) {
+      const RequestHead& request = parser.get();
+      const auto [path, query] = split_target(request.target());
+      const RouteResult route = route_to_script(path, state_.cgi_dir->lookup());
+      if (route.outcome == RouteResult::Outcome::forbidden) break;  // static decides, or 404
+      if (route.outcome != RouteResult::Outcome::script) break;
+      const CgiOutcome outcome =
+          co_await run_cgi(stream_, buffer, parser, script_target(*state_.cgi_dir, route, request),
+                           peer_, url_of(request), state_);
+      if (!outcome.local_redirect) co_return outcome.keep_alive;
+      if (redirects == kMaxLocalRedirects || !parser.is_done()) {
+        co_await respond(http::status::loop_detected, request.version(), false, url_of(request));
+        co_return false;
+      }
+      // RFC 3875 6.2.2: the server answers the new path as a GET.
+      parser.get().method(http::verb::get);
+      parser.get().target(*outcome.local_redirect);
+    }
+
+    const RequestHead& request = parser.get();
+    if (!state_.static_dir) {
+      co_await respond(http::status::not_found, request.version(), keep_alive, url_of(request));
+      co_return keep_alive;
+    }
+    if (!is_get_or_head(request)) {
+      const ExtraHeaders extra{{http::field::allow, "GET, HEAD"}};
+      co_await respond(http::status::method_not_allowed, request.version(), keep_alive,
+                       url_of(request), std::string(), extra);
+      co_return keep_alive;
+    }
+    const auto [path, query] = split_target(request.target());
+    const StaticResult found = resolve_static(path, query, state_.static_dir->lookup());
+    switch (found.outcome) {
+      case StaticResult::Outcome::file: {
+        const std::string file = state_.static_dir->absolute(found.relative_path);
+        // A --cgidir inside --staticdir: a script's source is never shown.
+        if (state_.cgi_dir && state_.cgi_dir->contains(file)) break;
+        co_return co_await serve_static_file(stream_, request, file, context_of(request), state_)
+            && keep_alive;
+      }
+      case StaticResult::Outcome::redirect: {
+        const ExtraHeaders extra{{http::field::location, found.location}};
+        co_await respond(http::status::moved_permanently, request.version(), keep_alive,
+                         url_of(request), std::string(), extra);
+        co_return keep_alive;
+      }
+      case StaticResult::Outcome::not_found:
+        co_await respond(http::status::not_found, request.version(), keep_alive, url_of(request));
+        co_return keep_alive;
+      case StaticResult::Outcome::forbidden:
+        break;
+    }
+    co_await respond(http::status::forbidden, request.version(), keep_alive, url_of(request));
+    co_return keep_alive;
+  }
+
+  // --devconsole: the same page for every plain request. The page computes
+  // the WebSocket URL from its own location, so nothing from the request is
+  // reflected into it.
+  asio::awaitable<bool> serve_console(const RequestHead& request, bool keep_alive) {
+    if (!is_get_or_head(request)) {
+      const ExtraHeaders extra{{http::field::allow, "GET, HEAD"}};
+      co_await respond(http::status::method_not_allowed, request.version(), keep_alive,
+                       url_of(request), std::string(), extra);
+      co_return keep_alive;
+    }
+    http::response<http::string_body> response{http::status::ok, request.version()};
+    add_plain_response_headers(response, state_.config, state_.server_software);
+    response.set(http::field::content_type, "text/html; charset=utf-8");
+    response.set(http::field::cache_control, "no-store");
+    response.set("Content-Security-Policy",
+                 "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+                 "connect-src ws: wss:; img-src data:");
+    response.body() = std::string(devconsole_page());
+    response.prepare_payload();
+    if (request.method() == http::verb::head) response.body().clear();
+    response.keep_alive(keep_alive);
+    log::write(LogLevel::access, "http", context_of(request), "DEVCONSOLE");
+    error_code ec;
+    beast::get_lowest_layer(stream_).expires_after(kResponseTimeout);
+    if (request.method() == http::verb::head) {
+      http::response_serializer<http::string_body> serializer{response};
+      co_await http::async_write_header(stream_, serializer,
+                                        asio::redirect_error(asio::use_awaitable, ec));
+    } else {
+      co_await http::async_write(stream_, response, asio::redirect_error(asio::use_awaitable, ec));
+    }
+    co_return keep_alive && !ec;
+  }
+
   // --redirport: the same path and query on the canonical port, https with --ssl.
-  asio::awaitable<void> redirect_to_canonical(const UpgradeRequest& request) {
+  asio::awaitable<bool> redirect_to_canonical(const HeadParser& parser) {
+    const RequestHead& request = parser.get();
     const auto [host, port] =
         split_host_header(find_header(request, http::field::host).value_or(""));
     const std::string name = host.empty() ? "localhost" : host;
@@ -157,23 +308,22 @@ class HttpConnection : public Stoppable {
                            (name.find(':') != std::string::npos ? "[" + name + "]" : name);
     if (state_.config.port != default_port) location += ":" + std::to_string(state_.config.port);
     location += request.target();
-    co_await respond(http::status::moved_permanently, request.version(), request.keep_alive(),
-                     url_of(request), {}, location);
+    const bool keep_alive = request.keep_alive() && parser.is_done();
+    const ExtraHeaders extra{{http::field::location, location}};
+    co_await respond(http::status::moved_permanently, request.version(), keep_alive,
+                     url_of(request), std::string(), extra);
+    co_return keep_alive;
   }
 
-  // A plain HTTP answer, with --header and --header-http, logged at access
-  // level like every plain request.
+  // A plain HTTP answer of our own, with --header and --header-http, logged
+  // at access level like every plain request.
   asio::awaitable<void> respond(http::status status, unsigned version, bool keep_alive,
                                 const std::string& url, const std::string& extra_context = {},
-                                const std::string& location = {}) {
+                                const ExtraHeaders& extra_headers = {}) {
     http::response<http::string_body> response{status, version};
-    response.set(http::field::server, state_.server_software);
+    add_plain_response_headers(response, state_.config, state_.server_software);
     response.set(http::field::content_type, "text/plain; charset=utf-8");
-    if (!location.empty()) response.set(http::field::location, location);
-    for (const auto& header : state_.config.headers) response.insert(header.name, header.value);
-    for (const auto& header : state_.config.headers_http) {
-      response.insert(header.name, header.value);
-    }
+    for (const auto& [field, value] : extra_headers) response.set(field, value);
     response.body() = std::to_string(static_cast<unsigned>(status)) + " " +
                       std::string(http::obsolete_reason(status)) + "\n";
     response.keep_alive(keep_alive);
@@ -212,7 +362,7 @@ class HttpConnection : public Stoppable {
       beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(1));
       co_await stream_.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
     }
-    beast::get_lowest_layer(stream_).socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+    beast::get_lowest_layer(stream_).socket().shutdown(asio::socket_base::shutdown_send, ec);
   }
 
   Stream stream_;
@@ -251,6 +401,16 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, ListenerRol
                                            worker);
     co_await connection.serve();
   }
+}
+
+asio::awaitable<void> serve_unix_connection(asio::local::stream_protocol::socket socket,
+                                            ListenerRole role, ServerState& state,
+                                            Worker& worker) {
+  PeerInfo peer;
+  peer.remote_address = "unix:";  // what nginx calls a Unix-socket client
+  HttpConnection<UnixStream> connection(UnixStream(std::move(socket)), std::move(peer), role,
+                                        state, worker);
+  co_await connection.serve();
 }
 
 }  // namespace wsexec

@@ -5,6 +5,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 
 #include "server_state.hpp"
 #include "worker.hpp"
@@ -26,5 +27,10 @@ struct ListenerRole {
 boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket,
                                               ListenerRole role, ServerState& state,
                                               Worker& worker);
+
+// A connection accepted on --unixsocket (plain HTTP, no TLS).
+boost::asio::awaitable<void> serve_unix_connection(
+    boost::asio::local::stream_protocol::socket socket, ListenerRole role, ServerState& state,
+    Worker& worker);
 
 }  // namespace wsexec

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 
 #include "config.hpp"
 #include "executable_lookup.hpp"
@@ -53,28 +54,32 @@ int fail_startup(const std::string& message, int status, bool show_usage = false
 int main(int argc, char** argv) {
   ensure_standard_descriptors();
   using namespace wsexec;
-  CommandLine command_line;
-  std::string executable;
+  std::unique_ptr<ServerState> state;
   try {
-    command_line = parse_command_line(std::vector<std::string>(argv + 1, argv + argc));
+    CommandLine command_line = parse_command_line(std::vector<std::string>(argv + 1, argv + argc));
     switch (command_line.action) {
       case StartupAction::show_help: std::cout << help_text(); return 0;
       case StartupAction::show_version: std::cout << version_text(); return 0;
       case StartupAction::show_license: std::cout << license_text(); return 0;
       case StartupAction::serve: break;
     }
-    const char* path = std::getenv("PATH");
-    executable = resolve_executable(command_line.config.command, path ? path : "");
+    std::string executable;
+    if (!command_line.config.command.empty()) {
+      const char* path = std::getenv("PATH");
+      executable = resolve_executable(command_line.config.command, path ? path : "");
+    }
+    // Also checks --dir, --staticdir and --cgidir: all before anything listens.
+    state = std::make_unique<ServerState>(std::move(command_line.config), executable,
+                                          read_environment());
   } catch (const ConfigError& e) {
     return fail_startup(e.what(), e.exit_status(), e.show_usage());
   }
 
   ::signal(SIGPIPE, SIG_IGN);  // a vanished peer is an error code, not a death
   raise_descriptor_limit();
-  log::set_level(command_line.config.log_level);
+  log::set_level(state->config.log_level);
 
-  ServerState state(std::move(command_line.config), executable, read_environment());
-  Server server(state);
+  Server server(*state);
   try {
     server.listen();
   } catch (const StartupError& e) {
@@ -85,6 +90,15 @@ int main(int argc, char** argv) {
   // capability is needed only for the bind above; the programs we start
   // must not inherit it.
   ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-  log::info("server", "Serving using application   : " + executable);
+  if (!state->executable.empty()) {
+    log::info("server", "Serving using application   : " + state->executable);
+  }
+  if (state->script_dir) {
+    log::info("server", "Serving from directory      : " + state->script_dir->root());
+  }
+  if (state->static_dir) {
+    log::info("server", "Serving static content from : " + state->static_dir->root());
+  }
+  if (state->cgi_dir) log::info("server", "Serving CGI scripts from    : " + state->cgi_dir->root());
   return server.run();
 }

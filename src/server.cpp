@@ -1,5 +1,6 @@
 #include "server.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -7,6 +8,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -69,6 +71,7 @@ struct Server::Impl {
     ListenerRole role;
   };
   std::deque<Listener> listeners;  // deque: accept loops hold references
+  std::optional<asio::local::stream_protocol::acceptor> unix_listener;  // --unixsocket
   std::optional<TlsContextStore> tls;
   std::size_t next_worker = 0;
 
@@ -142,8 +145,38 @@ struct Server::Impl {
     if (!warning.empty()) log::error("server", "warning: " + warning);
   }
 
+  // --unixsocket: a socket file left by a server that died is replaced; one
+  // that a live server still answers on is an error.
+  void listen_unix(const std::string& path) {
+    using local = asio::local::stream_protocol;
+    struct stat info {};
+    if (::lstat(path.c_str(), &info) == 0) {
+      if (!S_ISSOCK(info.st_mode)) {
+        throw StartupError("--unixsocket " + path + " exists and is not a socket");
+      }
+      local::socket probe(workers[0].context());
+      error_code ec;
+      probe.connect(local::endpoint(path), ec);
+      if (!ec) throw StartupError("--unixsocket " + path + ": another server is listening there");
+      ::unlink(path.c_str());
+    }
+    local::acceptor acceptor(workers[0].context());
+    error_code ec;
+    acceptor.open(local(), ec);
+    if (!ec) acceptor.bind(local::endpoint(path), ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      throw StartupError("can't start server: listen unix " + path + ": bind: " +
+                         lower_first(ec.message()));
+    }
+    unix_listener.emplace(std::move(acceptor));
+    log::info("server", "Starting WebSocket server   : unix socket at " + path);
+  }
+
   void listen() {
     prepare_tls();
+    if (!state.config.unix_socket.empty()) listen_unix(state.config.unix_socket);
+    if (state.config.unix_socket_only) return;
     ListenerRole endpoint{ListenerRole::Kind::endpoint, tls ? &*tls : nullptr};
     listen_on(state.config.port, endpoint,
               std::string("Starting WebSocket server   : ") + (tls ? "wss://" : "ws://"));
@@ -169,13 +202,15 @@ struct Server::Impl {
     }
   }
 
-  asio::awaitable<void> accept_loop(Listener& listener) {
-    tcp::acceptor& acceptor = listener.acceptor;
+  // Accepts on `acceptor` until it is closed, handing each connection to
+  // the next worker, where `serve(socket, worker)` runs it.
+  template <typename Acceptor, typename Serve>
+  asio::awaitable<void> accept_loop(Acceptor& acceptor, Serve serve) {
     while (true) {
       Worker& worker = pick_worker();
       error_code ec;
-      tcp::socket socket = co_await acceptor.async_accept(
-          worker.context(), asio::redirect_error(asio::use_awaitable, ec));
+      auto socket = co_await acceptor.async_accept(worker.context(),
+                                                   asio::redirect_error(asio::use_awaitable, ec));
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       if (ec) {
         // EMFILE and friends: say so and pause briefly rather than spin.
@@ -184,8 +219,28 @@ struct Server::Impl {
         co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         continue;
       }
-      asio::co_spawn(worker.context(), serve_connection(std::move(socket), listener.role, state, worker),
+      asio::co_spawn(worker.context(), serve(std::move(socket), worker), asio::detached);
+    }
+  }
+
+  void start_accepting() {
+    for (auto& listener : listeners) {
+      asio::co_spawn(workers[0].context(),
+                     accept_loop(listener.acceptor,
+                                 [this, role = listener.role](tcp::socket socket, Worker& worker) {
+                                   return serve_connection(std::move(socket), role, state, worker);
+                                 }),
                      asio::detached);
+    }
+    if (unix_listener) {
+      asio::co_spawn(
+          workers[0].context(),
+          accept_loop(*unix_listener,
+                      [this](asio::local::stream_protocol::socket socket, Worker& worker) {
+                        return serve_unix_connection(std::move(socket), ListenerRole{}, state,
+                                                     worker);
+                      }),
+          asio::detached);
     }
   }
 
@@ -194,10 +249,9 @@ struct Server::Impl {
     state.stopping = true;
     log::info("server", "Shutting down: closing sessions and ending children");
     asio::post(workers[0].context(), [this] {
-      for (auto& listener : listeners) {
-        error_code ignored;  // closing cancels the accept loops
-        listener.acceptor.close(ignored);
-      }
+      error_code ignored;  // closing cancels the accept loops
+      for (auto& listener : listeners) listener.acceptor.close(ignored);
+      if (unix_listener) unix_listener->close(ignored);
     });
     for (auto& worker : workers) {
       asio::post(worker.context(), [&worker] { worker.stop_all(); });
@@ -214,9 +268,7 @@ struct Server::Impl {
   int run() {
     std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
     for (auto& worker : workers) guards.push_back(asio::make_work_guard(worker.context()));
-    for (auto& listener : listeners) {
-      asio::co_spawn(workers[0].context(), accept_loop(listener), asio::detached);
-    }
+    start_accepting();
 
     asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
     asio::steady_timer deadline(control);
@@ -252,6 +304,7 @@ struct Server::Impl {
     }
     control.run();
     for (auto& thread : threads) thread.join();
+    if (unix_listener) ::unlink(state.config.unix_socket.c_str());
     return 0;
   }
 };

@@ -3,6 +3,14 @@
 #include <chrono>
 
 namespace wsexec {
+namespace {
+
+std::optional<ServedDirectory> served(const char* option, const std::string& path) {
+  if (path.empty()) return std::nullopt;
+  return ServedDirectory(option, path);
+}
+
+}  // namespace
 
 ServerState::ServerState(Config config_in, std::string executable_in,
                          std::vector<std::string> parent_environment_in)
@@ -10,6 +18,9 @@ ServerState::ServerState(Config config_in, std::string executable_in,
       executable(std::move(executable_in)),
       parent_environment(std::move(parent_environment_in)),
       server_software("wsexec/" WSEXEC_VERSION),
+      script_dir(served("dir", config.script_dir)),
+      static_dir(served("staticdir", config.static_dir)),
+      cgi_dir(served("cgidir", config.cgi_dir)),
       next_id_(
           static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()) &
           0x7fffffffffff0000ull) {}

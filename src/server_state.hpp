@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config.hpp"
+#include "served_directory.hpp"
 
 namespace wsexec {
 
@@ -20,6 +21,11 @@ struct ServerState {
   const std::string executable;                       // the command, resolved at start-up
   const std::vector<std::string> parent_environment;  // our environ, read once
   const std::string server_software;                  // "wsexec/VERSION"
+  // --dir, --staticdir and --cgidir, resolved at start-up (ConfigError if
+  // one is not a readable directory).
+  const std::optional<ServedDirectory> script_dir;
+  const std::optional<ServedDirectory> static_dir;
+  const std::optional<ServedDirectory> cgi_dir;
 
   std::atomic<unsigned> live_children{0};  // the --maxforks count
   std::atomic<bool> stopping{false};

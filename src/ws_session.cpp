@@ -240,23 +240,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
   }
 
   SpawnRequest spawn_request(const UpgradeRequest& request, const std::string& remote_host) {
-    RequestFacts facts;
-    facts.method = std::string(request.method_string());
-    facts.target = std::string(request.target());
-    for (const auto& field : request) {
-      facts.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    }
-    facts.remote_addr = peer_.remote_address;
-    facts.remote_host = remote_host;
-    facts.remote_port = peer_.remote_port;
-    facts.local_port = peer_.local_port;
-    facts.unique_id = id_;
-    facts.https = peer_.tls;
-    facts.tls_client_subject = peer_.client_subject;
-    facts.script_name = target_.script_name;
-    facts.path_info = target_.path_info;
-    facts.path_translated = target_.path_translated;
-
+    const RequestFacts facts = request_facts(request, peer_, target_, id_, remote_host);
     EnvironmentInputs inputs{state_.server_software, state_.config.passenv,
                              state_.parent_environment};
     SpawnRequest spawn;
@@ -458,6 +442,8 @@ void start_ws_session(Stream stream, UpgradeRequest request, PeerInfo peer, Scri
 template void start_ws_session(PlainStream, UpgradeRequest, PeerInfo, ScriptTarget, ForkSlot,
                                ServerState&, Worker&);
 template void start_ws_session(TlsStream, UpgradeRequest, PeerInfo, ScriptTarget, ForkSlot,
+                               ServerState&, Worker&);
+template void start_ws_session(UnixStream, UpgradeRequest, PeerInfo, ScriptTarget, ForkSlot,
                                ServerState&, Worker&);
 
 }  // namespace wsexec

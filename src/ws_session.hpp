@@ -9,32 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "connection_info.hpp"
 #include "connection_streams.hpp"
 #include "server_state.hpp"
 #include "worker.hpp"
 
 namespace wsexec {
 
-// Facts about the TCP connection, known before the request is read.
-struct PeerInfo {
-  std::string remote_address;  // no brackets
-  unsigned remote_port = 0;
-  unsigned local_port = 0;
-  bool tls = false;
-  std::string client_subject;  // the TLS client certificate's subject, if any
-};
-
-// What a connection runs: the command, or the script --dir chose, with the
-// CGI names for it.
-struct ScriptTarget {
-  std::string executable;          // the path to execute
-  std::vector<std::string> argv;   // argv[0] included
-  std::string script_name;         // SCRIPT_NAME
-  std::string path_info;           // PATH_INFO
-  std::string path_translated;     // PATH_TRANSLATED
-};
-
-using UpgradeRequest = boost::beast::http::request<boost::beast::http::empty_body>;
+using UpgradeRequest = RequestHead;
 
 // Takes over a connection whose upgrade request passed the origin policy
 // and holds a --maxforks slot. Runs on the stream's worker until both the
@@ -46,6 +28,8 @@ void start_ws_session(Stream stream, UpgradeRequest request, PeerInfo peer, Scri
 extern template void start_ws_session(PlainStream, UpgradeRequest, PeerInfo, ScriptTarget,
                                       ForkSlot, ServerState&, Worker&);
 extern template void start_ws_session(TlsStream, UpgradeRequest, PeerInfo, ScriptTarget,
+                                      ForkSlot, ServerState&, Worker&);
+extern template void start_ws_session(UnixStream, UpgradeRequest, PeerInfo, ScriptTarget,
                                       ForkSlot, ServerState&, Worker&);
 
 }  // namespace wsexec

@@ -220,44 +220,6 @@ TEST(CommandLine, HelpListsEveryOptionWithTwoDashes) {
   }
 }
 
-// Options of later issues: recognised, refused until implemented.
-class NotSupportedYetTest : public testing::TestWithParam<const char*> {};
-
-TEST_P(NotSupportedYetTest, Exits1Saying) {
-  TempDir dir;
-  std::string cert = dir.write_file("cert.pem", "not really a certificate\n");
-  std::string key = dir.write_file("key.pem", "not really a key\n");
-  const std::string option = GetParam();
-  const std::string port = "--port=" + std::to_string(free_port());
-  std::vector<std::string> args;
-  if (option == "--ssl") {
-    args = {port, "--ssl", "--sslcert=" + cert, "--sslkey=" + key, "cat"};
-  } else if (option == "--dir") {
-    args = {port, "--dir=" + dir.path()};
-  } else if (option == "--staticdir" || option == "--cgidir") {
-    args = {port, option + "=" + dir.path(), "cat"};
-  } else if (option == "--devconsole") {
-    args = {port, "--devconsole", "cat"};
-  } else if (option == "--redirport") {
-    args = {port, "--redirport=" + std::to_string(free_port()), "cat"};
-  } else if (option == "--unixsocket") {
-    args = {"--unixsocket=" + dir.file("socket"), "cat"};
-  }
-  RunResult result = expect_exit(args, 1);
-  EXPECT_TRUE(contains(result.err, "not supported yet")) << result.err;
-  EXPECT_TRUE(contains(result.err, option)) << result.err;
-}
-
-// "--ssl" -> "ssl": test names cannot contain dashes.
-std::string option_name(const testing::TestParamInfo<const char*>& info) {
-  return std::string(info.param + 2);
-}
-
-INSTANTIATE_TEST_SUITE_P(CommandLine, NotSupportedYetTest,
-                         testing::Values("--ssl", "--dir", "--staticdir", "--cgidir",
-                                         "--devconsole", "--redirport", "--unixsocket"),
-                         option_name);
-
 TEST(CommandLine, PortInUseExits1WithTheSystemsReason) {
   const std::uint16_t port = free_port();
   ListeningSocket taken(port);

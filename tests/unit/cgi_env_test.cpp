@@ -132,6 +132,17 @@ TEST(CgiEnvironment, ClientCertificateSubjectOnlyUnderTls) {
   EXPECT_EQ(environment(request, inputs).count("SSL_CLIENT_S_DN"), 0u);
 }
 
+TEST(CgiEnvironment, ContentLengthAndTypeDescribeACgiBody) {
+  RequestFacts request = basic_request();
+  EXPECT_EQ(environment(request).at("CONTENT_LENGTH"), "");
+  EXPECT_EQ(environment(request).at("CONTENT_TYPE"), "");
+  request.content_length = "42";
+  request.content_type = "application/x-www-form-urlencoded";
+  const auto env = environment(request);
+  EXPECT_EQ(env.at("CONTENT_LENGTH"), "42");
+  EXPECT_EQ(env.at("CONTENT_TYPE"), "application/x-www-form-urlencoded");
+}
+
 TEST(CgiEnvironment, HttpsIsNeverTakenFromTheParent) {
   EnvironmentInputs inputs = basic_inputs();
   inputs.passenv.push_back("HTTPS");

@@ -605,22 +605,42 @@ TEST(ConfigErrors, OtherErrorsDoNotAskForUsage) {
   }
 }
 
-TEST(ConfigErrors, OptionsOfLaterIssuesAreNotSupportedYet) {
-  const Args unsupported = {"--dir=x", "--staticdir=x", "--cgidir=x", "--devconsole",
-                            "--unixsocket=x"};
-  for (const auto& option : unsupported) {
-    const std::string name = option.substr(0, option.find('='));
-    for (const Args& args :
-         {Args{option, "cat"}, Args{option}, Args{"-" + option.substr(2), "cat"}}) {
-      SCOPED_TRACE(joined(args));
-      const auto failure = failure_of(args);
-      ASSERT_TRUE(failure.has_value());
-      EXPECT_EQ(failure->exit_status, 1);
-      EXPECT_FALSE(failure->show_usage);
-      EXPECT_NE(failure->message.find("not supported yet"), std::string::npos) << failure->message;
-      EXPECT_NE(failure->message.find(name), std::string::npos) << failure->message;
-    }
-  }
+TEST(ConfigHttp, DirectoriesAndConsoleAreKept) {
+  const Config c =
+      parse({"--dir=ws", "--staticdir", "www", "-cgidir=cgi", "--unixsocket=/run/x.sock"}).config;
+  EXPECT_EQ(c.script_dir, "ws");
+  EXPECT_EQ(c.static_dir, "www");
+  EXPECT_EQ(c.cgi_dir, "cgi");
+  EXPECT_EQ(c.unix_socket, "/run/x.sock");
+  EXPECT_TRUE(c.unix_socket_only);
+  EXPECT_TRUE(c.command.empty());
+  EXPECT_TRUE(parse({"--devconsole", "cat"}).config.dev_console);
+}
+
+TEST(ConfigHttp, UnixSocketIsOnlyListenerUnlessATcpOptionIsGiven) {
+  EXPECT_TRUE(parse({"--unixsocket=s", "cat"}).config.unix_socket_only);
+  EXPECT_FALSE(parse({"--unixsocket=s", "--port=8080", "cat"}).config.unix_socket_only);
+  EXPECT_FALSE(parse({"--unixsocket=s", "--address=127.0.0.1", "cat"}).config.unix_socket_only);
+  EXPECT_FALSE(parse({"--unixsocket=s", "--redirport=8081", "cat"}).config.unix_socket_only);
+  expect_bad_value({"--unixsocket=", "cat"}, "--unixsocket");
+}
+
+TEST(ConfigHttp, ACommandOrADirectoryIsNeeded) {
+  EXPECT_NO_THROW(parse({"--staticdir=www"}));
+  EXPECT_NO_THROW(parse({"--cgidir=cgi"}));
+  EXPECT_NO_THROW(parse({"--dir=ws", "--staticdir=www"}));
+  expect_bad_value({"--dir=ws", "cat"}, "--dir");
+  expect_bad_value({"--port=8080"}, "command");
+}
+
+TEST(ConfigHttp, DevconsoleExcludesStaticAndCgi) {
+  const auto with_static = failure_of({"--devconsole", "--staticdir=www", "cat"});
+  ASSERT_TRUE(with_static.has_value());
+  EXPECT_NE(with_static->message.find("--devconsole"), std::string::npos);
+  EXPECT_NE(with_static->message.find("--staticdir"), std::string::npos);
+  const auto with_cgi = failure_of({"--devconsole", "--cgidir=cgi", "cat"});
+  ASSERT_TRUE(with_cgi.has_value());
+  EXPECT_NE(with_cgi->message.find("--cgidir"), std::string::npos);
 }
 
 // ---------------------------------------------------------------- help, version, license

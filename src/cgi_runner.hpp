@@ -1,0 +1,50 @@
+#pragma once
+// --cgidir: runs one CGI/1.1 script (RFC 3875) for one HTTP request. The
+// request body goes to the script's stdin, its output is parsed and streamed
+// back, its stderr goes to the log, and the script is ended by the ladder if
+// the client goes away. Templated on the stream like the sessions.
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp needs std::exchange
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <optional>
+#include <string>
+
+#include "connection_info.hpp"
+#include "connection_streams.hpp"
+#include "server_state.hpp"
+
+namespace wsexec {
+
+struct CgiOutcome {
+  bool keep_alive = false;                   // the connection may serve another request
+  std::optional<std::string> local_redirect;  // the script asked for this local path instead
+};
+
+// The largest request body a script is given; larger ones get 413.
+constexpr std::uint64_t kMaxCgiBodyBytes = 64ull << 20;
+
+// `parser` has read the request head; the body, if any, is still on the
+// stream (and partly in `buffer`).
+template <typename Stream>
+boost::asio::awaitable<CgiOutcome> run_cgi(
+    Stream& stream, boost::beast::flat_buffer& buffer,
+    boost::beast::http::request_parser<boost::beast::http::empty_body>& parser,
+    const ScriptTarget& script, const PeerInfo& peer, const std::string& url,
+    ServerState& state);
+
+extern template boost::asio::awaitable<CgiOutcome> run_cgi(
+    PlainStream&, boost::beast::flat_buffer&,
+    boost::beast::http::request_parser<boost::beast::http::empty_body>&, const ScriptTarget&,
+    const PeerInfo&, const std::string&, ServerState&);
+extern template boost::asio::awaitable<CgiOutcome> run_cgi(
+    TlsStream&, boost::beast::flat_buffer&,
+    boost::beast::http::request_parser<boost::beast::http::empty_body>&, const ScriptTarget&,
+    const PeerInfo&, const std::string&, ServerState&);
+extern template boost::asio::awaitable<CgiOutcome> run_cgi(
+    UnixStream&, boost::beast::flat_buffer&,
+    boost::beast::http::request_parser<boost::beast::http::empty_body>&, const ScriptTarget&,
+    const PeerInfo&, const std::string&, ServerState&);
+
+}  // namespace wsexec

@@ -1,0 +1,29 @@
+#pragma once
+// The path part of a request target, taken apart safely. Pure.
+//
+// The routers (dir_router, static_resolver) decode a path once, refuse what
+// could reach outside a served directory, and only then look anything up.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace wsexec {
+
+// "/a/b?x=1" -> {"/a/b", "x=1"}; no '?' -> query "". Splits at the first '?';
+// the query is returned as sent (not decoded).
+std::pair<std::string_view, std::string_view> split_target(std::string_view target);
+
+// Percent-decodes a URL path. nullopt for a malformed escape ("%4", "%zz") or
+// an escape decoding to NUL or '/' (an encoded slash must not change how the
+// path splits). '+' stays '+' (it means a space only in a query).
+std::optional<std::string> decode_url_path(std::string_view raw_path);
+
+// Segments of a decoded path: empty and "." segments dropped; nullopt if any
+// segment is ".." (refused, never resolved, so nothing can climb out of a
+// served directory), or contains a NUL or a backslash.
+// "/a//./b/" -> {"a", "b"}; "/" -> {}.
+std::optional<std::vector<std::string>> path_segments(std::string_view decoded_path);
+
+}  // namespace wsexec
