@@ -225,21 +225,15 @@ class NotSupportedYetTest : public testing::TestWithParam<const char*> {};
 
 TEST_P(NotSupportedYetTest, Exits1Saying) {
   TempDir dir;
-  std::string cert = dir.write_file("cert.pem", "not really a certificate\n");
-  std::string key = dir.write_file("key.pem", "not really a key\n");
   const std::string option = GetParam();
   const std::string port = "--port=" + std::to_string(free_port());
   std::vector<std::string> args;
-  if (option == "--ssl") {
-    args = {port, "--ssl", "--sslcert=" + cert, "--sslkey=" + key, "cat"};
-  } else if (option == "--dir") {
+  if (option == "--dir") {
     args = {port, "--dir=" + dir.path()};
   } else if (option == "--staticdir" || option == "--cgidir") {
     args = {port, option + "=" + dir.path(), "cat"};
   } else if (option == "--devconsole") {
     args = {port, "--devconsole", "cat"};
-  } else if (option == "--redirport") {
-    args = {port, "--redirport=" + std::to_string(free_port()), "cat"};
   } else if (option == "--unixsocket") {
     args = {"--unixsocket=" + dir.file("socket"), "cat"};
   }
@@ -248,14 +242,14 @@ TEST_P(NotSupportedYetTest, Exits1Saying) {
   EXPECT_TRUE(contains(result.err, option)) << result.err;
 }
 
-// "--ssl" -> "ssl": test names cannot contain dashes.
+// "--dir" -> "dir": test names cannot contain dashes.
 std::string option_name(const testing::TestParamInfo<const char*>& info) {
   return std::string(info.param + 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(CommandLine, NotSupportedYetTest,
-                         testing::Values("--ssl", "--dir", "--staticdir", "--cgidir",
-                                         "--devconsole", "--redirport", "--unixsocket"),
+                         testing::Values("--dir", "--staticdir", "--cgidir", "--devconsole",
+                                         "--unixsocket"),
                          option_name);
 
 TEST(CommandLine, PortInUseExits1WithTheSystemsReason) {
