@@ -34,8 +34,11 @@ using TlsContextPtr = std::shared_ptr<boost::asio::ssl::context>;
 // `warning` is set (not thrown) for an expired or not yet valid certificate.
 TlsContextPtr make_tls_context(const TlsFiles& files, std::string& warning);
 
-// The context for new connections. Each connection keeps the shared_ptr it
-// started with, so a reload never disturbs a handshake or a session.
+// The context for new connections. A reload never disturbs an open
+// connection: its SSL object holds its own reference to the SSL_CTX it was
+// made from (OpenSSL counts them), so the old context lives as long as any
+// connection uses it. That stays true only while no Asio callback (verify,
+// password) is installed on the context: Asio frees those with the object.
 class TlsContextStore {
  public:
   TlsContextStore(TlsFiles files, TlsContextPtr initial)

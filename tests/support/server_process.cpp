@@ -92,7 +92,7 @@ ServerProcess::~ServerProcess() {
 
 void ServerProcess::start(ServerOptions options) {
   port_ = options.port != 0 ? options.port : free_port();
-  argv_.push_back(binary_under_test());
+  argv_.push_back(options.program.empty() ? binary_under_test() : options.program);
   if (options.add_listen_args) {
     argv_.push_back("--port=" + std::to_string(port_));
     argv_.push_back("--address=127.0.0.1");
@@ -221,7 +221,13 @@ std::string ServerProcess::diagnostics() const {
 }
 
 RunResult run_to_exit(const std::vector<std::string>& args, Millis timeout) {
+  return run_program("", args, timeout);
+}
+
+RunResult run_program(const std::string& program, const std::vector<std::string>& args,
+                      Millis timeout) {
   ServerOptions options;
+  options.program = program;
   options.args = args;
   options.add_listen_args = false;
   options.wait_until_listening = false;

@@ -49,6 +49,9 @@ struct ServerOptions {
   };
   std::vector<EnvVar> env;
   Millis startup_timeout = 10000ms;
+  // The program to run; empty: the binary under test. (Last, so that
+  // ServerProcess({"cat"}) still means the arguments.)
+  std::string program;
 };
 
 class ServerProcess {
@@ -102,5 +105,8 @@ struct RunResult {
   std::string err;
 };
 RunResult run_to_exit(const std::vector<std::string>& args, Millis timeout = 5000ms);
+// The same for another program (a helper such as openssl or bash).
+RunResult run_program(const std::string& program, const std::vector<std::string>& args,
+                      Millis timeout = 5000ms);
 
 }  // namespace wsexec_test

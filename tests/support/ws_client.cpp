@@ -2,20 +2,33 @@
 
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp needs std::exchange
 
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <deque>
 #include <optional>
 #include <stdexcept>
+#include <variant>
 
 namespace wsexec_test {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
+namespace http = beast::http;
+namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using boost::system::error_code;
@@ -35,6 +48,218 @@ WsEvent make_error(const std::string& what) {
   event.kind = EventKind::error;
   event.reason = what;
   return event;
+}
+
+static_assert(static_cast<int>(TlsVersion::tls1_0) == TLS1_VERSION);
+static_assert(static_cast<int>(TlsVersion::tls1_1) == TLS1_1_VERSION);
+static_assert(static_cast<int>(TlsVersion::tls1_2) == TLS1_2_VERSION);
+static_assert(static_cast<int>(TlsVersion::tls1_3) == TLS1_3_VERSION);
+
+using TlsStream = beast::ssl_stream<tcp::socket>;
+using PlainWs = websocket::stream<tcp::socket>;
+using TlsWs = websocket::stream<TlsStream>;
+
+// Runs the event loop until pred() holds or the deadline passes. Returns
+// pred(). Stops early when no operation is left that could change it.
+template <class Pred>
+bool run_until(net::io_context& ioc, Pred pred, Clock::time_point deadline) {
+  while (!pred()) {
+    if (Clock::now() >= deadline) return false;
+    if (ioc.stopped()) ioc.restart();
+    std::size_t handled = ioc.run_one_until(deadline);
+    if (handled == 0 && ioc.stopped()) return pred();  // out of work
+  }
+  return true;
+}
+
+// The first queued OpenSSL error, as text.
+std::string openssl_error() {
+  const unsigned long code = ERR_peek_error();
+  ERR_clear_error();
+  if (code == 0) return "unknown OpenSSL error";
+  char text[256];
+  ERR_error_string_n(code, text, sizeof text);
+  return text;
+}
+
+std::string name_text(const X509_NAME* name) {
+  BIO* out = BIO_new(BIO_s_mem());
+  if (out == nullptr) return {};
+  X509_NAME_print_ex(out, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+  char* data = nullptr;
+  const long length = BIO_get_mem_data(out, &data);
+  std::string text(data, static_cast<std::size_t>(length));
+  BIO_free(out);
+  return text;
+}
+
+std::string serial_text(const X509* certificate) {
+  BIGNUM* number = ASN1_INTEGER_to_BN(X509_get0_serialNumber(certificate), nullptr);
+  if (number == nullptr) return {};
+  char* hex = BN_bn2hex(number);
+  std::string text = hex != nullptr ? hex : "";
+  OPENSSL_free(hex);
+  BN_free(number);
+  return text;
+}
+
+TlsSessionInfo session_info(SSL* connection) {
+  TlsSessionInfo info;
+  info.established = true;
+  info.version = SSL_get_version(connection);
+  const unsigned char* protocol = nullptr;
+  unsigned int protocol_length = 0;
+  SSL_get0_alpn_selected(connection, &protocol, &protocol_length);
+  if (protocol != nullptr) {
+    info.alpn.assign(reinterpret_cast<const char*>(protocol), protocol_length);
+  }
+  if (const X509* certificate = SSL_get0_peer_certificate(connection)) {
+    info.server_subject = name_text(X509_get_subject_name(certificate));
+    info.server_issuer = name_text(X509_get_issuer_name(certificate));
+    info.server_serial = serial_text(certificate);
+  }
+  return info;
+}
+
+// A client context for these options, or nullptr with *error set.
+std::unique_ptr<ssl::context> make_client_context(const TlsOptions& tls, std::string& error) {
+  auto context = std::make_unique<ssl::context>(ssl::context::tls_client);
+  SSL_CTX* native = context->native_handle();
+  ERR_clear_error();
+  if (tls.ca_file.empty()) {
+    SSL_CTX_set_verify(native, SSL_VERIFY_NONE, nullptr);
+  } else {
+    if (SSL_CTX_load_verify_locations(native, tls.ca_file.c_str(), nullptr) != 1) {
+      error = "cannot load CA file " + tls.ca_file + ": " + openssl_error();
+      return nullptr;
+    }
+    SSL_CTX_set_verify(native, SSL_VERIFY_PEER, nullptr);
+  }
+  if (!tls.client_certificate.empty() &&
+      SSL_CTX_use_certificate_chain_file(native, tls.client_certificate.c_str()) != 1) {
+    error = "cannot load client certificate " + tls.client_certificate + ": " + openssl_error();
+    return nullptr;
+  }
+  if (!tls.client_key.empty() &&
+      SSL_CTX_use_PrivateKey_file(native, tls.client_key.c_str(), SSL_FILETYPE_PEM) != 1) {
+    error = "cannot load client key " + tls.client_key + ": " + openssl_error();
+    return nullptr;
+  }
+  if (tls.max_version != TlsVersion::any &&
+      static_cast<int>(tls.max_version) < static_cast<int>(TlsVersion::tls1_2)) {
+    // OpenSSL 3 allows TLS 1.0/1.1 (SHA-1 signatures) only at level 0; the
+    // point of such a client is to find out what the server accepts.
+    SSL_CTX_set_security_level(native, 0);
+    SSL_CTX_set_cipher_list(native, "DEFAULT:@SECLEVEL=0");
+  }
+  if (tls.min_version != TlsVersion::any &&
+      SSL_CTX_set_min_proto_version(native, static_cast<int>(tls.min_version)) != 1) {
+    error = "cannot set the minimum TLS version: " + openssl_error();
+    return nullptr;
+  }
+  if (tls.max_version != TlsVersion::any &&
+      SSL_CTX_set_max_proto_version(native, static_cast<int>(tls.max_version)) != 1) {
+    error = "cannot set the maximum TLS version: " + openssl_error();
+    return nullptr;
+  }
+  if (!tls.alpn.empty()) {
+    std::string wire;  // length-prefixed protocol names
+    for (const std::string& protocol : tls.alpn) {
+      wire += static_cast<char>(protocol.size());
+      wire += protocol;
+    }
+    // Unlike most of OpenSSL, 0 means success here.
+    if (SSL_CTX_set_alpn_protos(native, reinterpret_cast<const unsigned char*>(wire.data()),
+                                static_cast<unsigned int>(wire.size())) != 0) {
+      error = "cannot set ALPN protocols";
+      return nullptr;
+    }
+  }
+  return context;
+}
+
+// SNI and the name the server certificate must carry, for one connection.
+std::string prepare_tls_connection(SSL* connection, const TlsOptions& tls) {
+  if (tls.server_name.empty()) return {};
+  X509_VERIFY_PARAM* param = SSL_get0_param(connection);
+  error_code ec;
+  net::ip::make_address(tls.server_name, ec);
+  if (!ec) {
+    // An IP address: no SNI (RFC 6066), checked against the IP SANs.
+    if (X509_VERIFY_PARAM_set1_ip_asc(param, tls.server_name.c_str()) != 1) {
+      return "cannot check for IP " + tls.server_name + ": " + openssl_error();
+    }
+    return {};
+  }
+  if (SSL_set_tlsext_host_name(connection, tls.server_name.c_str()) != 1) {
+    return "cannot set SNI " + tls.server_name + ": " + openssl_error();
+  }
+  X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+  if (X509_VERIFY_PARAM_set1_host(param, tls.server_name.c_str(), 0) != 1) {
+    return "cannot check for host " + tls.server_name + ": " + openssl_error();
+  }
+  return {};
+}
+
+// Asio's text for a TLS error, plus the certificate check's reason when
+// that is what failed ("certificate has expired").
+std::string tls_error_text(error_code ec, SSL* connection) {
+  std::string text = ec.message();
+  const long verify = SSL_get_verify_result(connection);
+  if (verify != X509_V_OK) {
+    text += " (certificate check: ";
+    text += X509_verify_cert_error_string(verify);
+    text += ")";
+  }
+  return text;
+}
+
+// Connects `socket` and, if `tls_stream` is given (the TLS layer over that
+// socket), runs the TLS handshake; "" on success, else why not. On failure
+// the event loop must not be run again: handlers refer to this frame.
+std::string open_transport(net::io_context& ioc, tcp::socket& socket, TlsStream* tls_stream,
+                           const tcp::endpoint& endpoint, const ConnectOptions& options,
+                           Clock::time_point deadline, TlsSessionInfo& info) {
+  error_code ec;
+  bool done = false;
+  socket.async_connect(endpoint, [&](error_code e) {
+    ec = e;
+    done = true;
+  });
+  auto finished = [&] { return done; };
+  if (!run_until(ioc, finished, deadline)) return "TCP connect timed out";
+  if (ec) return "TCP connect failed: " + ec.message();
+  socket.set_option(tcp::no_delay(true), ec);
+  if (tls_stream == nullptr) return {};
+
+  std::string problem = prepare_tls_connection(tls_stream->native_handle(), *options.tls);
+  if (!problem.empty()) return problem;
+  done = false;
+  tls_stream->async_handshake(ssl::stream_base::client, [&](error_code e) {
+    ec = e;
+    done = true;
+  });
+  if (!run_until(ioc, finished, deadline)) return "TLS handshake timed out";
+  if (ec) return "TLS handshake failed: " + tls_error_text(ec, tls_stream->native_handle());
+  info = session_info(tls_stream->native_handle());
+  return {};
+}
+
+std::string default_host(const net::ip::address& address, const ConnectOptions& options) {
+  if (!options.host_header.empty()) return options.host_header;
+  std::string host = address.is_v6() ? "[" + options.address + "]" : options.address;
+  return host + ":" + std::to_string(options.port);
+}
+
+bool header_present(const std::vector<std::pair<std::string, std::string>>& headers,
+                    const std::string& name, std::string* value) {
+  for (const auto& [field, field_value] : headers) {
+    if (same_name(field, name)) {
+      if (value) *value = field_value;
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -68,22 +293,49 @@ std::vector<std::string> Transcript::texts() const {
 }
 
 std::string HandshakeResult::header(const std::string& name) const {
-  for (const auto& [field, value] : response_headers) {
-    if (same_name(field, name)) return value;
-  }
-  return "";
+  std::string value;
+  header_present(response_headers, name, &value);
+  return value;
 }
 
 bool HandshakeResult::has_header(const std::string& name) const {
-  for (const auto& header : response_headers) {
-    if (same_name(header.first, name)) return true;
-  }
-  return false;
+  return header_present(response_headers, name, nullptr);
+}
+
+std::string HttpResult::header(const std::string& name) const {
+  std::string value;
+  header_present(headers, name, &value);
+  return value;
+}
+
+bool HttpResult::has_header(const std::string& name) const {
+  return header_present(headers, name, nullptr);
 }
 
 struct WsClient::Impl {
+  // A plain client.
+  Impl() : ws(std::in_place_type<PlainWs>, ioc) {}
+  // A TLS client with this context.
+  explicit Impl(std::unique_ptr<ssl::context> context)
+      : ssl_context(std::move(context)), ws(std::in_place_type<TlsWs>, ioc, *ssl_context) {}
+
   net::io_context ioc;
-  websocket::stream<tcp::socket> ws{ioc};
+  std::unique_ptr<ssl::context> ssl_context;  // before ws, which refers to it
+  std::variant<PlainWs, TlsWs> ws;
+  TlsSessionInfo tls;
+
+  // Calls f with the WebSocket stream, whichever it is.
+  template <class F>
+  decltype(auto) with_ws(F&& f) {
+    return std::visit(std::forward<F>(f), ws);
+  }
+  tcp::socket& socket() {
+    return with_ws([](auto& stream) -> tcp::socket& { return beast::get_lowest_layer(stream); });
+  }
+  TlsStream* tls_stream() {
+    TlsWs* secure = std::get_if<TlsWs>(&ws);
+    return secure ? &secure->next_layer() : nullptr;
+  }
 
   // Reading: off until the first read(), then always one read pending.
   bool reading_enabled = false;
@@ -111,23 +363,17 @@ struct WsClient::Impl {
   int pings = 0;
   std::uint16_t local_port = 0;
 
-  // Runs the event loop until pred() holds or the deadline passes. Returns
-  // pred(). Stops early when no operation is left that could change it.
   template <class Pred>
   bool run_until(Pred pred, Clock::time_point deadline) {
-    while (!pred()) {
-      if (Clock::now() >= deadline) return false;
-      if (ioc.stopped()) ioc.restart();
-      std::size_t handled = ioc.run_one_until(deadline);
-      if (handled == 0 && ioc.stopped()) return pred();  // out of work
-    }
-    return true;
+    return wsexec_test::run_until(ioc, pred, deadline);
   }
 
   void start_read() {
     if (!reading_enabled || read_pending || end_event) return;
     read_pending = true;
-    ws.async_read(read_buffer, [this](error_code ec, std::size_t) { on_read(ec); });
+    with_ws([this](auto& stream) {
+      stream.async_read(read_buffer, [this](error_code ec, std::size_t) { on_read(ec); });
+    });
   }
 
   void on_read(error_code ec) {
@@ -138,11 +384,12 @@ struct WsClient::Impl {
       // read may still fail afterwards, while Beast answers it and tears the
       // TCP connection down (for instance if the server resets the
       // connection right after its close frame). The server did close.
-      const bool got_close_frame = ws.reason().code != websocket::close_code::none;
+      const websocket::close_reason reason = with_ws([](auto& stream) { return stream.reason(); });
+      const bool got_close_frame = reason.code != websocket::close_code::none;
       if (ec == websocket::error::closed || got_close_frame) {
         event.kind = EventKind::closed;
-        event.close_code = static_cast<int>(ws.reason().code);
-        event.reason = std::string(ws.reason().reason.c_str());
+        event.close_code = static_cast<int>(reason.code);
+        event.reason = std::string(reason.reason.c_str());
         if (ec != websocket::error::closed) event.reason += " [then: " + ec.message() + "]";
       } else {
         event = make_error(ec.message());
@@ -151,7 +398,8 @@ struct WsClient::Impl {
       return;
     }
     WsEvent event;
-    event.kind = ws.got_text() ? EventKind::text : EventKind::binary;
+    const bool text = with_ws([](auto& stream) { return stream.got_text(); });
+    event.kind = text ? EventKind::text : EventKind::binary;
     event.data = beast::buffers_to_string(read_buffer.data());
     read_buffer.consume(read_buffer.size());
     inbox.push_back(std::move(event));
@@ -167,9 +415,11 @@ struct WsClient::Impl {
   void start_write() {
     if (write_pending || write_failed || outbox.empty()) return;
     write_pending = true;
-    ws.binary(outbox.front().binary);
-    ws.async_write(net::buffer(outbox.front().data),
-                   [this](error_code ec, std::size_t) { on_write(ec); });
+    with_ws([this](auto& stream) {
+      stream.binary(outbox.front().binary);
+      stream.async_write(net::buffer(outbox.front().data),
+                         [this](error_code ec, std::size_t) { on_write(ec); });
+    });
   }
 
   void on_write(error_code ec) {
@@ -197,10 +447,9 @@ HandshakeResult WsClient::handshake(const ConnectOptions& options) {
   // impl so that they outlive any handler still pending when impl (and its
   // io_context) is destroyed after a timeout.
   error_code ec;
-  bool connected = false;
   bool handshake_done = false;
   websocket::response_type response;
-  auto impl = std::make_unique<Impl>();
+  response.result(0u);  // stays 0 unless a response arrives (the default is 200)
   const auto deadline = Clock::now() + options.timeout;
 
   const auto address = net::ip::make_address(options.address, ec);
@@ -208,40 +457,35 @@ HandshakeResult WsClient::handshake(const ConnectOptions& options) {
     result.error = "bad address '" + options.address + "': " + ec.message();
     return result;
   }
-  tcp::socket& socket = impl->ws.next_layer();
-  socket.async_connect(tcp::endpoint(address, options.port), [&](error_code e) {
-    ec = e;
-    connected = true;
-  });
-  if (!impl->run_until([&] { return connected; }, deadline)) {
-    result.error = "TCP connect timed out";
-    return result;
+  std::unique_ptr<Impl> impl;
+  if (options.tls) {
+    auto context = make_client_context(*options.tls, result.error);
+    if (!context) return result;
+    impl = std::make_unique<Impl>(std::move(context));
+  } else {
+    impl = std::make_unique<Impl>();
   }
-  if (ec) {
-    result.error = "TCP connect failed: " + ec.message();
-    return result;
-  }
-  impl->local_port = socket.local_endpoint().port();
-  socket.set_option(tcp::no_delay(true));
+  result.error = open_transport(impl->ioc, impl->socket(), impl->tls_stream(),
+                                tcp::endpoint(address, options.port), options, deadline, impl->tls);
+  result.tls = impl->tls;
+  if (!result.error.empty()) return result;
+  impl->local_port = impl->socket().local_endpoint().port();
 
-  std::string host = options.host_header;
-  if (host.empty()) {
-    host = address.is_v6() ? "[" + options.address + "]" : options.address;
-    host += ":" + std::to_string(options.port);
-  }
-  impl->ws.set_option(websocket::stream_base::decorator(
-      [headers = options.headers](websocket::request_type& request) {
-        for (const auto& [name, value] : headers) request.set(name, value);
-      }));
-  impl->ws.read_message_max(kMaxMessageBytes);
+  const std::string host = default_host(address, options);
   Impl* raw = impl.get();
-  impl->ws.control_callback([raw](websocket::frame_type kind, beast::string_view) {
-    if (kind == websocket::frame_type::ping) ++raw->pings;
-  });
-
-  impl->ws.async_handshake(response, host, options.target, [&](error_code e) {
-    ec = e;
-    handshake_done = true;
+  impl->with_ws([&](auto& stream) {
+    stream.set_option(websocket::stream_base::decorator(
+        [headers = options.headers](websocket::request_type& request) {
+          for (const auto& [name, value] : headers) request.set(name, value);
+        }));
+    stream.read_message_max(kMaxMessageBytes);
+    stream.control_callback([raw](websocket::frame_type kind, beast::string_view) {
+      if (kind == websocket::frame_type::ping) ++raw->pings;
+    });
+    stream.async_handshake(response, host, options.target, [&](error_code e) {
+      ec = e;
+      handshake_done = true;
+    });
   });
   if (!impl->run_until([&] { return handshake_done; }, deadline)) {
     result.error = "WebSocket handshake timed out";
@@ -337,11 +581,13 @@ bool WsClient::close(int code, Millis timeout) {
   if (impl.end_event) return impl.end_event->kind == EventKind::closed;
   if (!impl.close_started) {
     impl.close_started = true;
-    impl.ws.async_close(websocket::close_reason(static_cast<std::uint16_t>(code)),
-                        [&impl](error_code ec) {
-                          impl.close_error = ec;
-                          impl.close_done = true;
-                        });
+    impl.with_ws([&impl, code](auto& stream) {
+      stream.async_close(websocket::close_reason(static_cast<std::uint16_t>(code)),
+                         [&impl](error_code ec) {
+                           impl.close_error = ec;
+                           impl.close_done = true;
+                         });
+    });
   }
   impl.run_until([&] { return impl.close_done; }, Clock::now() + timeout);
   return impl.close_done && !impl.close_error;
@@ -349,7 +595,7 @@ bool WsClient::close(int code, Millis timeout) {
 
 void WsClient::abort() {
   error_code ignored;  // the socket may already be dead; that is the point
-  impl_->ws.next_layer().close(ignored);
+  impl_->socket().close(ignored);
   if (!impl_->end_event) impl_->end_event = make_error("aborted by the client");
 }
 
@@ -358,6 +604,88 @@ int WsClient::pings_received() const {
 }
 std::uint16_t WsClient::local_port() const {
   return impl_->local_port;
+}
+const TlsSessionInfo& WsClient::tls() const {
+  return impl_->tls;
+}
+
+HttpResult http_request(const ConnectOptions& options, const std::string& method) {
+  HttpResult result;
+  // Declared before the io_context: see WsClient::handshake.
+  error_code ec;
+  bool done = false;
+  http::request<http::empty_body> request;
+  http::response_parser<http::string_body> parser;
+  beast::flat_buffer buffer;
+  const auto deadline = Clock::now() + options.timeout;
+
+  const auto address = net::ip::make_address(options.address, ec);
+  if (ec) {
+    result.error = "bad address '" + options.address + "': " + ec.message();
+    return result;
+  }
+  std::unique_ptr<ssl::context> context;
+  if (options.tls) {
+    context = make_client_context(*options.tls, result.error);
+    if (!context) return result;
+  }
+  net::io_context ioc;
+  std::optional<tcp::socket> plain;
+  std::optional<TlsStream> secure;
+  if (context) {
+    secure.emplace(ioc, *context);
+  } else {
+    plain.emplace(ioc);
+  }
+  tcp::socket& socket = secure ? beast::get_lowest_layer(*secure) : *plain;
+  result.error =
+      open_transport(ioc, socket, secure ? &*secure : nullptr, tcp::endpoint(address, options.port),
+                     options, deadline, result.tls);
+  if (!result.error.empty()) return result;
+
+  request.method_string(method);
+  request.target(options.target);
+  request.version(11);
+  request.set(http::field::host, default_host(address, options));
+  request.set(http::field::connection, "close");
+  for (const auto& [name, value] : options.headers) request.set(name, value);
+  parser.body_limit(kMaxMessageBytes);
+  // The parser knows that 1xx, 204 and 304 have no body; HEAD it must be told.
+  if (method == "HEAD") parser.skip(true);
+
+  auto exchange = [&](auto& stream) {
+    http::async_write(stream, request, [&](error_code e, std::size_t) {
+      if (e) {
+        ec = e;
+        done = true;
+        return;
+      }
+      http::async_read(stream, buffer, parser, [&](error_code e2, std::size_t) {
+        ec = e2;
+        done = true;
+      });
+    });
+  };
+  if (secure) {
+    exchange(*secure);
+  } else {
+    exchange(*plain);
+  }
+  auto finished = [&] { return done; };
+  if (!run_until(ioc, finished, deadline)) {
+    result.error = "HTTP exchange timed out";
+  } else if (ec) {
+    result.error = "HTTP exchange failed: " + ec.message();
+  }
+  if (parser.is_header_done()) {
+    const auto& response = parser.get();
+    result.status = static_cast<int>(response.result_int());
+    for (const auto& field : response) {
+      result.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    if (parser.is_done()) result.body = response.body();
+  }
+  return result;
 }
 
 }  // namespace wsexec_test

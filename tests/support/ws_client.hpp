@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +19,46 @@ namespace wsexec_test {
 
 using namespace std::chrono_literals;
 using Millis = std::chrono::milliseconds;
+
+// Protocol versions, with OpenSSL's numbers (TLS1_1_VERSION...), so that the
+// header needs no OpenSSL include.
+enum class TlsVersion : int {
+  any = 0,  // OpenSSL's default bound
+  tls1_0 = 0x0301,
+  tls1_1 = 0x0302,
+  tls1_2 = 0x0303,
+  tls1_3 = 0x0304,
+};
+
+// A TLS client (wss://, https://). The server certificate is verified
+// against ca_file, with the host name (or IP address) in server_name.
+struct TlsOptions {
+  // Trust anchors (PEM). Empty: the server certificate is not verified at
+  // all (for tests of what a server sends whatever it is).
+  std::string ca_file;
+  // A client certificate chain and its key (PEM), for mutual TLS.
+  std::string client_certificate;
+  std::string client_key;
+  // Sent as SNI (unless it is an IP address) and checked against the
+  // certificate's names.
+  std::string server_name = "localhost";
+  // Protocol bounds. A maximum below TLS 1.2 also lowers the client's
+  // security level so that OpenSSL 3 offers it at all.
+  TlsVersion min_version = TlsVersion::any;
+  TlsVersion max_version = TlsVersion::any;
+  // ALPN protocols to offer ("http/1.1"); none by default.
+  std::vector<std::string> alpn;
+};
+
+// What the client saw of the TLS session once the handshake completed.
+struct TlsSessionInfo {
+  bool established = false;
+  std::string version;         // "TLSv1.3"
+  std::string alpn;            // the protocol the server selected, "" if none
+  std::string server_subject;  // RFC 2253: "CN=localhost,O=..."
+  std::string server_issuer;   // RFC 2253
+  std::string server_serial;   // upper-case hex, as `openssl x509 -serial`
+};
 
 struct ConnectOptions {
   // The address to connect to: "127.0.0.1" or "::1" (no brackets).
@@ -32,6 +73,8 @@ struct ConnectOptions {
   // Bound on TCP connect plus the whole upgrade handshake (generous: a
   // loaded machine can be slow, and only a failing test ever waits it out).
   Millis timeout = 10000ms;
+  // Set: speak TLS (wss://, https://) to the server.
+  std::optional<TlsOptions> tls;
 };
 
 enum class EventKind {
@@ -70,6 +113,11 @@ struct HandshakeResult {
   // The headers of the server's answer, in order.
   std::vector<std::pair<std::string, std::string>> response_headers;
   std::unique_ptr<WsClient> client;  // set only when the upgrade succeeded
+  // With ConnectOptions::tls: the session, if the TLS handshake completed.
+  // (Under TLS 1.3 the client finishes its handshake before the server has
+  // checked a client certificate; a refusal then shows up as an error on
+  // the first read, with no HTTP status.)
+  TlsSessionInfo tls;
   // The value of a response header (case-insensitive name), "" if absent.
   std::string header(const std::string& name) const;
   bool has_header(const std::string& name) const;
@@ -124,11 +172,31 @@ class WsClient {
   int pings_received() const;
   // The client side's TCP port, as the server sees it in REMOTE_PORT.
   std::uint16_t local_port() const;
+  // The TLS session (established is false for a plain ws:// client).
+  const TlsSessionInfo& tls() const;
 
  private:
   struct Impl;
   explicit WsClient(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// One plain HTTP(S) request on its own connection (Connection: close).
+struct HttpResult {
+  // The response status, or 0 if no response arrived (see error).
+  int status = 0;
+  std::string error;
+  std::vector<std::pair<std::string, std::string>> headers;  // in order
+  std::string body;
+  TlsSessionInfo tls;  // with ConnectOptions::tls
+  // The value of a header (case-insensitive name), "" if absent.
+  std::string header(const std::string& name) const;
+  bool has_header(const std::string& name) const;
+};
+
+// Sends `method target` (ConnectOptions::target) with the Host header and
+// extra headers of the options, over TLS if options.tls is set, and reads
+// the whole response, all before options.timeout. Never throws.
+HttpResult http_request(const ConnectOptions& options, const std::string& method = "GET");
 
 }  // namespace wsexec_test
