@@ -1,5 +1,9 @@
 #include "cgi_runner.hpp"
 
+#include <sys/socket.h>
+
+#include <cerrno>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -68,6 +72,7 @@ class CgiRun {
         peer_(peer),
         state_(state),
         body_done_(stream.get_executor()),
+        watch_done_(stream.get_executor()),
         context_(log::make_context({{"url", url},
                                     {"remote", peer.remote_address},
                                     {"cgiscript", script.executable}})) {}
@@ -95,19 +100,20 @@ class CgiRun {
     supervisor_->watch({});
     start_stderr_to_log();
     start_body_to_stdin();
+    start_client_watch();
 
     CgiOutcome outcome = co_await relay_response();
+    response_done_ = true;
     // However it ended, the script is on its way out; the supervisor reaps
     // it and frees its --maxforks slot once it has exited.
     supervisor_->terminate();
-    if (!body_done_.is_set()) {
-      // The script did not take the whole body: stop reading it, and do not
-      // reuse a connection with unread request bytes.
-      error_code ignored;
-      beast::get_lowest_layer(stream_).socket().cancel(ignored);
-      outcome.keep_alive = false;
-    }
+    // Ends the client watch, and a body read still going (a script that did
+    // not take the whole body): a connection with unread request bytes is
+    // not reused.
+    error_code ignored;
+    beast::get_lowest_layer(stream_).socket().cancel(ignored);
     co_await body_done_.wait();
+    co_await watch_done_.wait();
     if (!body_complete_) outcome.keep_alive = false;
     co_return outcome;
   }
@@ -166,6 +172,35 @@ class CgiRun {
     }
     body_complete_ = true;
     supervisor_->child().close_stdin();
+  }
+
+  // While the script works, nobody reads the client's socket; this notices a
+  // client that hangs up, so a script that prints nothing is not left
+  // running for nobody. It only peeks: a pipelined next request stays put.
+  // (Under TLS the close_notify alert is data, so there a departure is
+  // noticed at the next write instead.)
+  void start_client_watch() {
+    asio::co_spawn(
+        stream_.get_executor(), [this]() -> asio::awaitable<void> { co_await watch_client(); },
+        [this](std::exception_ptr) { watch_done_.set(); });
+  }
+
+  asio::awaitable<void> watch_client() {
+    co_await body_done_.wait();
+    if (!body_complete_) co_return;
+    auto& socket = beast::get_lowest_layer(stream_).socket();
+    while (!response_done_) {
+      error_code ec;
+      co_await socket.async_wait(asio::socket_base::wait_read, use_ec(ec));
+      if (ec || response_done_) co_return;
+      char byte;
+      const ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n > 0) co_return;  // the client is sending: it is still there
+      if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+      log::write(LogLevel::debug, "http", context_, "client went away; ending the CGI script");
+      supervisor_->terminate();
+      co_return;
+    }
   }
 
   void start_stderr_to_log() {
@@ -325,7 +360,9 @@ class CgiRun {
   ServerState& state_;
   std::shared_ptr<ChildSupervisor> supervisor_;
   Event body_done_;
+  Event watch_done_;
   bool body_complete_ = false;
+  bool response_done_ = false;
   std::string context_;
 };
 

@@ -7,7 +7,9 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <array>
 #include <chrono>
+#include <limits>
 #include <optional>
 
 #include "cgi_runner.hpp"
@@ -37,6 +39,9 @@ constexpr std::chrono::seconds kRequestHeadTimeout{10};
 constexpr std::uint32_t kMaxRequestHeadBytes = 16 * 1024;
 // Time allowed to write one plain HTTP response.
 constexpr std::chrono::seconds kResponseTimeout{10};
+// How long, and how much, an unread request body is drained before closing.
+constexpr std::chrono::milliseconds kLingerTime{1000};
+constexpr std::size_t kMaxLingerBytes = 1 << 20;
 // A CGI script's local redirect may lead to another; this many at most.
 constexpr int kMaxLocalRedirects = 4;
 
@@ -86,6 +91,11 @@ class HttpConnection : public Stoppable {
     while (!state_.stopping.load(std::memory_order_relaxed)) {
       HeadParser parser;
       parser.header_limit(kMaxRequestHeadBytes);
+      // Bodies are the business of whoever reads them (CGI, with its own
+      // limit); any other request with a body is answered and closed. Not
+      // boost::none: Beast 1.74 compares the length with the empty optional
+      // and refuses every body.
+      parser.body_limit(std::numeric_limits<std::uint64_t>::max());
       beast::get_lowest_layer(stream_).expires_after(kRequestHeadTimeout);
       co_await http::async_read_header(stream_, buffer, parser,
                                        asio::redirect_error(asio::use_awaitable, ec));
@@ -204,6 +214,7 @@ class HttpConnection : public Stoppable {
     // reads bodies, so any other answer closes the connection.
     const bool unread_body = !parser.is_done();
     const bool keep_alive = parser.get().keep_alive() && !unread_body;
+    linger_ = unread_body;
     if (state_.config.dev_console) co_return co_await serve_console(parser.get(), keep_alive);
 
     for (int redirects = 0; state_.cgi_dir; ++redirects) {
@@ -215,7 +226,10 @@ class HttpConnection : public Stoppable {
       const CgiOutcome outcome =
           co_await run_cgi(stream_, buffer, parser, script_target(*state_.cgi_dir, route, request),
                            peer_, url_of(request), state_);
-      if (!outcome.local_redirect) co_return outcome.keep_alive;
+      if (!outcome.local_redirect) {
+        linger_ = !outcome.keep_alive;
+        co_return outcome.keep_alive;
+      }
       if (redirects == kMaxLocalRedirects || !parser.is_done()) {
         co_await respond(http::status::loop_detected, request.version(), false, url_of(request));
         co_return false;
@@ -356,13 +370,25 @@ class HttpConnection : public Stoppable {
   }
 
   // Ends the connection politely: close_notify under TLS, FIN otherwise.
+  // When the client may still be sending a body we did not read, closing
+  // at once would answer its bytes with a reset, which can destroy our
+  // response before it is read; so the rest is read and dropped for a
+  // moment first ("lingering close").
   asio::awaitable<void> finish() {
     error_code ec;
     if constexpr (std::is_same_v<Stream, TlsStream>) {
       beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(1));
       co_await stream_.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
     }
-    beast::get_lowest_layer(stream_).socket().shutdown(asio::socket_base::shutdown_send, ec);
+    auto& lowest = beast::get_lowest_layer(stream_);
+    lowest.socket().shutdown(asio::socket_base::shutdown_send, ec);
+    if (!linger_) co_return;
+    std::array<char, 4096> discard;
+    lowest.expires_after(kLingerTime);
+    for (std::size_t drained = 0; !ec && drained < kMaxLingerBytes;) {
+      drained += co_await lowest.async_read_some(asio::buffer(discard),
+                                                 asio::redirect_error(asio::use_awaitable, ec));
+    }
   }
 
   Stream stream_;
@@ -371,6 +397,7 @@ class HttpConnection : public Stoppable {
   ServerState& state_;
   Worker& worker_;
   WorkerRegistration registration_;
+  bool linger_ = false;  // unread request bytes may still be arriving
 };
 
 }  // namespace
