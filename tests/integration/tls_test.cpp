@@ -201,6 +201,39 @@ TEST(Tls, HttpsRequestsGetHttpAnswersWithTheirHeaders) {
   EXPECT_TRUE(line.has_value()) << server.diagnostics();
 }
 
+TEST(Tls, StaticFilesCgiAndWebSocketsShareTheTlsPort) {
+  TempDir dir;
+  const std::string www = dir.path() + "/www";
+  const std::string cgi = dir.path() + "/cgi";
+  std::filesystem::create_directories(www);
+  std::filesystem::create_directories(cgi);
+  dir.write_file("www/page.txt", "static over tls\n");
+  dir.write_script("cgi/env.sh",
+                   "printf 'Content-Type: text/plain\\n\\n'\necho \"HTTPS=$HTTPS\"\n");
+  ServerProcess server(tls_server(shared_pki().server,
+                                  {"--staticdir=" + www, "--cgidir=" + cgi}));
+
+  ConnectOptions file = wss_options(server, trusting_client(), "/page.txt");
+  HttpResult page = http_request(file);
+  ASSERT_EQ(page.status, 200) << page.error << "\n" << server.diagnostics();
+  EXPECT_EQ(page.body, "static over tls\n");
+
+  ConnectOptions script = wss_options(server, trusting_client(), "/env.sh");
+  HttpResult output = http_request(script);
+  ASSERT_EQ(output.status, 200) << output.error << "\n" << server.diagnostics();
+  EXPECT_TRUE(contains(output.body, "HTTPS=on")) << output.body;
+
+  EXPECT_TRUE(connect_and_echo(server));  // the endpoint still answers upgrades
+}
+
+TEST(Tls, DevConsoleIsServedOverTls) {
+  ServerProcess server(tls_server(shared_pki().server, {"--devconsole"}));
+  HttpResult page = http_request(wss_options(server, trusting_client(), "/console"));
+  ASSERT_EQ(page.status, 200) << page.error << "\n" << server.diagnostics();
+  EXPECT_TRUE(contains(page.header("Content-Type"), "text/html"));
+  EXPECT_TRUE(contains(page.body, "<html")) << page.body.substr(0, 200);
+}
+
 TEST(Tls, OldProtocolVersionsAreRefused) {
   ServerProcess server(tls_server(shared_pki().server));
   for (TlsVersion old : {TlsVersion::tls1_1, TlsVersion::tls1_0}) {
