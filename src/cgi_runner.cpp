@@ -61,13 +61,13 @@ class Event {
 template <typename Stream>
 class CgiRun {
  public:
-  CgiRun(Stream& stream, beast::flat_buffer& buffer,
-         http::request_parser<http::empty_body>& parser, const ScriptTarget& script,
-         const PeerInfo& peer, const std::string& url, ServerState& state)
+  CgiRun(Stream& stream, beast::flat_buffer& buffer, CgiHeadParser* body,
+         const RequestHead& head, const ScriptTarget& script, const PeerInfo& peer,
+         const std::string& url, ServerState& state)
       : stream_(stream),
         buffer_(buffer),
-        head_parser_(parser),
-        request_(parser.get()),
+        body_parser_(body),
+        request_(head),
         script_(script),
         peer_(peer),
         state_(state),
@@ -78,8 +78,10 @@ class CgiRun {
                                     {"cgiscript", script.executable}})) {}
 
   asio::awaitable<CgiOutcome> run() {
-    if (head_parser_.chunked()) co_return co_await refuse(http::status::length_required);
-    const auto length = head_parser_.content_length();
+    if (body_parser_ && body_parser_->chunked()) {
+      co_return co_await refuse(http::status::length_required);
+    }
+    const auto length = body_length();
     if (length && *length > kMaxCgiBodyBytes) {
       co_return co_await refuse(http::status::payload_too_large);
     }
@@ -122,9 +124,7 @@ class CgiRun {
   SpawnRequest spawn_request() {
     RequestFacts facts = request_facts(request_, peer_, script_, state_.next_connection_id(),
                                        peer_.remote_address);
-    if (const auto length = head_parser_.content_length()) {
-      facts.content_length = std::to_string(*length);
-    }
+    if (const auto length = body_length()) facts.content_length = std::to_string(*length);
     if (const auto type = request_.find(http::field::content_type); type != request_.end()) {
       facts.content_type = std::string(type->value());
     }
@@ -146,12 +146,12 @@ class CgiRun {
 
   asio::awaitable<void> body_to_stdin() {
     auto& stdin_pipe = supervisor_->child().stdin_pipe();
-    if (head_parser_.is_done()) {  // no body
+    if (!body_parser_ || body_parser_->is_done()) {  // no body
       body_complete_ = true;
       supervisor_->child().close_stdin();
       co_return;
     }
-    http::request_parser<http::buffer_body> body_parser{std::move(head_parser_)};
+    http::request_parser<http::buffer_body> body_parser{std::move(*body_parser_)};
     body_parser.body_limit(kMaxCgiBodyBytes);
     auto chunk = std::make_unique<char[]>(kCgiChunk);
     error_code ec;
@@ -279,7 +279,11 @@ class CgiRun {
     }
     // A script's own Content-Length is kept; otherwise HTTP/1.1 clients get
     // chunked encoding and HTTP/1.0 clients a body ended by closing.
-    const bool has_length = response.find(http::field::content_length) != response.end();
+    // The parser accepted only a plain number, so this cannot fail.
+    const auto length_field = response.find(http::field::content_length);
+    const bool has_length = length_field != response.end();
+    const std::uint64_t declared_length =
+        has_length ? std::stoull(std::string(length_field->value())) : 0;
     const bool head = request_.method() == http::verb::head;
     bool keep_alive = request_.keep_alive();
     if (!has_length && !head) {
@@ -303,6 +307,7 @@ class CgiRun {
 
     auto& stdout_pipe = supervisor_->child().stdout_pipe();
     std::string_view pending = first_bytes;
+    std::uint64_t body_sent = 0;
     while (true) {
       if (pending.empty()) {
         const std::size_t n = co_await stdout_pipe.async_read_some(
@@ -314,6 +319,13 @@ class CgiRun {
         pending = {};
         continue;
       }
+      if (has_length) {
+        // Never more than the script announced: extra bytes would be read
+        // as the start of the next response on a kept connection.
+        pending = pending.substr(0, declared_length - std::min(declared_length, body_sent));
+        if (pending.empty()) continue;
+        body_sent += pending.size();
+      }
       response.body().data = const_cast<char*>(pending.data());
       response.body().size = pending.size();
       response.body().more = true;
@@ -322,6 +334,12 @@ class CgiRun {
       if (ec == http::error::need_buffer) ec = {};
       if (ec) co_return CgiOutcome{};  // the client went away
       pending = {};
+    }
+    if (has_length && !head && body_sent < declared_length) {
+      // Fewer bytes than announced: the response cannot be completed, and
+      // only closing the connection tells the client so.
+      log::write(LogLevel::error, "http", context_, "CGI script printed less than its Content-Length");
+      co_return CgiOutcome{};
     }
     response.body().data = nullptr;
     response.body().size = 0;
@@ -352,7 +370,13 @@ class CgiRun {
 
   Stream& stream_;
   beast::flat_buffer& buffer_;
-  http::request_parser<http::empty_body>& head_parser_;
+  std::optional<std::uint64_t> body_length() const {
+    if (!body_parser_) return std::nullopt;
+    const auto length = body_parser_->content_length();  // a boost::optional
+    return length ? std::optional<std::uint64_t>(*length) : std::nullopt;
+  }
+
+  CgiHeadParser* body_parser_;
   // A copy: reading the body moves the head out of the parser.
   const RequestHead request_;
   const ScriptTarget& script_;
@@ -370,24 +394,21 @@ class CgiRun {
 
 template <typename Stream>
 asio::awaitable<CgiOutcome> run_cgi(Stream& stream, beast::flat_buffer& buffer,
-                                    http::request_parser<http::empty_body>& parser,
+                                    CgiHeadParser* body, const RequestHead& head,
                                     const ScriptTarget& script, const PeerInfo& peer,
                                     const std::string& url, ServerState& state) {
-  CgiRun<Stream> run(stream, buffer, parser, script, peer, url, state);
+  CgiRun<Stream> run(stream, buffer, body, head, script, peer, url, state);
   co_return co_await run.run();
 }
 
-template asio::awaitable<CgiOutcome> run_cgi(PlainStream&, beast::flat_buffer&,
-                                             http::request_parser<http::empty_body>&,
-                                             const ScriptTarget&, const PeerInfo&,
-                                             const std::string&, ServerState&);
-template asio::awaitable<CgiOutcome> run_cgi(TlsStream&, beast::flat_buffer&,
-                                             http::request_parser<http::empty_body>&,
-                                             const ScriptTarget&, const PeerInfo&,
-                                             const std::string&, ServerState&);
-template asio::awaitable<CgiOutcome> run_cgi(UnixStream&, beast::flat_buffer&,
-                                             http::request_parser<http::empty_body>&,
-                                             const ScriptTarget&, const PeerInfo&,
-                                             const std::string&, ServerState&);
+template asio::awaitable<CgiOutcome> run_cgi(PlainStream&, beast::flat_buffer&, CgiHeadParser*,
+                                             const RequestHead&, const ScriptTarget&,
+                                             const PeerInfo&, const std::string&, ServerState&);
+template asio::awaitable<CgiOutcome> run_cgi(TlsStream&, beast::flat_buffer&, CgiHeadParser*,
+                                             const RequestHead&, const ScriptTarget&,
+                                             const PeerInfo&, const std::string&, ServerState&);
+template asio::awaitable<CgiOutcome> run_cgi(UnixStream&, beast::flat_buffer&, CgiHeadParser*,
+                                             const RequestHead&, const ScriptTarget&,
+                                             const PeerInfo&, const std::string&, ServerState&);
 
 }  // namespace wsexec

@@ -25,26 +25,28 @@ struct CgiOutcome {
 // The largest request body a script is given; larger ones get 413.
 constexpr std::uint64_t kMaxCgiBodyBytes = 64ull << 20;
 
-// `parser` has read the request head; the body, if any, is still on the
-// stream (and partly in `buffer`).
-template <typename Stream>
-boost::asio::awaitable<CgiOutcome> run_cgi(
-    Stream& stream, boost::beast::flat_buffer& buffer,
-    boost::beast::http::request_parser<boost::beast::http::empty_body>& parser,
-    const ScriptTarget& script, const PeerInfo& peer, const std::string& url,
-    ServerState& state);
+using CgiHeadParser = boost::beast::http::request_parser<boost::beast::http::empty_body>;
 
-extern template boost::asio::awaitable<CgiOutcome> run_cgi(
-    PlainStream&, boost::beast::flat_buffer&,
-    boost::beast::http::request_parser<boost::beast::http::empty_body>&, const ScriptTarget&,
-    const PeerInfo&, const std::string&, ServerState&);
-extern template boost::asio::awaitable<CgiOutcome> run_cgi(
-    TlsStream&, boost::beast::flat_buffer&,
-    boost::beast::http::request_parser<boost::beast::http::empty_body>&, const ScriptTarget&,
-    const PeerInfo&, const std::string&, ServerState&);
-extern template boost::asio::awaitable<CgiOutcome> run_cgi(
-    UnixStream&, boost::beast::flat_buffer&,
-    boost::beast::http::request_parser<boost::beast::http::empty_body>&, const ScriptTarget&,
-    const PeerInfo&, const std::string&, ServerState&);
+// Runs `script` for `head`. `body` is the parser that read the head, when
+// the request's body (if any) is still on the stream (and partly in
+// `buffer`); nullptr for a request without one (a local redirect's GET).
+template <typename Stream>
+boost::asio::awaitable<CgiOutcome> run_cgi(Stream& stream, boost::beast::flat_buffer& buffer,
+                                           CgiHeadParser* body, const RequestHead& head,
+                                           const ScriptTarget& script, const PeerInfo& peer,
+                                           const std::string& url, ServerState& state);
+
+extern template boost::asio::awaitable<CgiOutcome> run_cgi(PlainStream&, boost::beast::flat_buffer&,
+                                                           CgiHeadParser*, const RequestHead&,
+                                                           const ScriptTarget&, const PeerInfo&,
+                                                           const std::string&, ServerState&);
+extern template boost::asio::awaitable<CgiOutcome> run_cgi(TlsStream&, boost::beast::flat_buffer&,
+                                                           CgiHeadParser*, const RequestHead&,
+                                                           const ScriptTarget&, const PeerInfo&,
+                                                           const std::string&, ServerState&);
+extern template boost::asio::awaitable<CgiOutcome> run_cgi(UnixStream&, boost::beast::flat_buffer&,
+                                                           CgiHeadParser*, const RequestHead&,
+                                                           const ScriptTarget&, const PeerInfo&,
+                                                           const std::string&, ServerState&);
 
 }  // namespace wsexec

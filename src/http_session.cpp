@@ -112,6 +112,12 @@ class HttpConnection : public Stoppable {
         co_await respond(http::status::bad_request, 11, false, "");
         break;
       }
+      // The absolute form must be accepted (RFC 9112 section 3.2.2): its
+      // authority replaces Host, and the rest is served as usual.
+      if (auto absolute = split_absolute_form(parser.get().target())) {
+        parser.get().set(http::field::host, absolute->first);
+        parser.get().target(absolute->second);
+      }
       bool keep_alive = false;
       if (role_.kind == ListenerRole::Kind::redirect) {
         keep_alive = co_await redirect_to_canonical(parser);
@@ -213,33 +219,44 @@ class HttpConnection : public Stoppable {
     // A body nobody reads would be taken for the next request: only CGI
     // reads bodies, so any other answer closes the connection.
     const bool unread_body = !parser.is_done();
-    const bool keep_alive = parser.get().keep_alive() && !unread_body;
+    bool keep_alive = parser.get().keep_alive() && !unread_body;
     linger_ = unread_body;
     if (state_.config.dev_console) co_return co_await serve_console(parser.get(), keep_alive);
 
+    // A copy: running a script moves the head out of the parser, and a local
+    // redirect rewrites it.
+    RequestHead head = parser.get();
+    HeadParser* body = &parser;
+    bool reusable = true;  // no run so far left the connection unusable
     for (int redirects = 0; state_.cgi_dir; ++redirects) {
-      const RequestHead& request = parser.get();
-      const auto [path, query] = split_target(request.target());
+      const auto [path, query] = split_target(head.target());
       const RouteResult route = route_to_script(path, state_.cgi_dir->lookup());
-      if (route.outcome == RouteResult::Outcome::forbidden) break;  // static decides, or 404
-      if (route.outcome != RouteResult::Outcome::script) break;
+      if (route.outcome != RouteResult::Outcome::script) break;  // static decides, or 404
       const CgiOutcome outcome =
-          co_await run_cgi(stream_, buffer, parser, script_target(*state_.cgi_dir, route, request),
-                           peer_, url_of(request), state_);
+          co_await run_cgi(stream_, buffer, body, head, script_target(*state_.cgi_dir, route, head),
+                           peer_, url_of(head), state_);
+      reusable = reusable && outcome.keep_alive;
       if (!outcome.local_redirect) {
-        linger_ = !outcome.keep_alive;
-        co_return outcome.keep_alive;
+        linger_ = !reusable;
+        co_return reusable;
       }
-      if (redirects == kMaxLocalRedirects || !parser.is_done()) {
-        co_await respond(http::status::loop_detected, request.version(), false, url_of(request));
+      if (redirects == kMaxLocalRedirects) {
+        co_await respond(http::status::loop_detected, head.version(), false, url_of(head));
         co_return false;
       }
-      // RFC 3875 6.2.2: the server answers the new path as a GET.
-      parser.get().method(http::verb::get);
-      parser.get().target(*outcome.local_redirect);
+      // RFC 3875 6.2.2: the server answers the new path as a GET, without
+      // the original body (the first script has consumed it).
+      head.method(http::verb::get);
+      head.target(*outcome.local_redirect);
+      head.erase(http::field::content_length);
+      head.erase(http::field::content_type);
+      head.erase(http::field::transfer_encoding);
+      body = nullptr;
     }
 
-    const RequestHead& request = parser.get();
+    const RequestHead& request = head;
+    keep_alive = keep_alive && reusable;
+    linger_ = linger_ || !reusable;
     if (!state_.static_dir) {
       co_await respond(http::status::not_found, request.version(), keep_alive, url_of(request));
       co_return keep_alive;

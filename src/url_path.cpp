@@ -1,5 +1,7 @@
 #include "url_path.hpp"
 
+#include <cctype>
+
 namespace wsexec {
 namespace {
 
@@ -54,6 +56,25 @@ std::optional<std::vector<std::string>> path_segments(std::string_view decoded_p
     segments.emplace_back(segment);
   }
   return segments;
+}
+
+std::optional<std::pair<std::string, std::string>> split_absolute_form(std::string_view target) {
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (target.size() < scheme.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < scheme.size(); ++i) {
+      same = same && std::tolower(static_cast<unsigned char>(target[i])) == scheme[i];
+    }
+    if (!same) continue;
+    const std::string_view rest = target.substr(scheme.size());
+    const auto path_start = rest.find_first_of("/?");
+    const std::string_view authority = rest.substr(0, path_start);
+    if (authority.empty()) return std::nullopt;
+    std::string origin_form(path_start == std::string_view::npos ? "" : rest.substr(path_start));
+    if (origin_form.empty() || origin_form[0] == '?') origin_form.insert(0, "/");
+    return std::pair{std::string(authority), std::move(origin_form)};
+  }
+  return std::nullopt;
 }
 
 }  // namespace wsexec

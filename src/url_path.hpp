@@ -15,6 +15,11 @@ namespace wsexec {
 // the query is returned as sent (not decoded).
 std::pair<std::string_view, std::string_view> split_target(std::string_view target);
 
+// An absolute-form target ("http://host:8080/a?b", RFC 9112 section 3.2.2,
+// which a server must accept) -> {"host:8080", "/a?b"}; the origin form is
+// "/" when the URL has no path. nullopt for any other target.
+std::optional<std::pair<std::string, std::string>> split_absolute_form(std::string_view target);
+
 // Percent-decodes a URL path. nullopt for a malformed escape ("%4", "%zz") or
 // an escape decoding to NUL or '/' (an encoded slash must not change how the
 // path splits). '+' stays '+' (it means a space only in a query).

@@ -169,3 +169,26 @@ TEST(UrlPath, EncodedDotIsDroppedLikeADot) {
 
 }  // namespace
 }  // namespace wsexec
+
+namespace wsexec {
+namespace {
+
+TEST(AbsoluteForm, SplitsAuthorityAndOriginForm) {
+  using Split = std::pair<std::string, std::string>;
+  EXPECT_EQ(split_absolute_form("http://example.com:8080/a/b?c=1"),
+            (Split{"example.com:8080", "/a/b?c=1"}));
+  EXPECT_EQ(split_absolute_form("HTTPS://[::1]:8443/x"), (Split{"[::1]:8443", "/x"}));
+  EXPECT_EQ(split_absolute_form("http://example.com"), (Split{"example.com", "/"}));
+  EXPECT_EQ(split_absolute_form("http://example.com?q"), (Split{"example.com", "/?q"}));
+}
+
+TEST(AbsoluteForm, OtherTargetsAreNotAbsolute) {
+  EXPECT_FALSE(split_absolute_form("/a/b"));
+  EXPECT_FALSE(split_absolute_form("*"));
+  EXPECT_FALSE(split_absolute_form("http:///nohost"));
+  EXPECT_FALSE(split_absolute_form("ftp://example.com/"));
+  EXPECT_FALSE(split_absolute_form("example.com:443"));
+}
+
+}  // namespace
+}  // namespace wsexec
