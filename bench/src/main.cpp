@@ -1,0 +1,106 @@
+// wsbench: load client for wsexec and websocketd.
+//
+//   wsbench SCENARIO [--port N] [--path /] [--inproc] [options]
+//
+// Prints one JSON object per run on stdout. Exit status: 0 ok, 3 stall,
+// 1 error, 2 usage. Everything runs on 127.0.0.1.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+
+#include "common.hpp"
+#include "echo_server.hpp"
+#include "limits.hpp"
+#include "scenarios.hpp"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: wsbench SCENARIO [options]
+
+scenarios (against ws://127.0.0.1:PORT/PATH; --inproc runs the in-process
+echo server on PORT instead, which measures the client's own ceiling):
+  latency     --count 2000 --warmup 100 --size 64
+  throughput  --conns 1 --size 64 --window 16k --seconds 3 --warmup 0.5
+  binary      --conns 1 --size 64k --window 256k --seconds 3 --warmup 0.5
+  churn       --seconds 3
+  storm       --conns 100 --timeout 30
+  hold        --conns 1000 --seconds 5 --parallel 64 --server-pid PID
+  slow        --messages 8192 --size 1024 --server-pid PID
+limits (no server):
+  limit-spawn --seconds 3 --threads 1 --command /bin/cat
+  limit-pipe  --size 64k --seconds 3
+  limit-pipe-rtt --count 2000 --size 64   (round trips through cat)
+other:
+  echo-server --port N --seconds S   run the in-process echo server alone
+common: --port N --path / --stall 5 (seconds without progress = stall)
+)";
+
+int usage() {
+  std::cerr << kUsage;
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace bench;
+  if (argc < 2) return usage();
+  const std::string scenario = argv[1];
+  if (scenario == "--help" || scenario == "-h") {
+    std::cout << kUsage;
+    return 0;
+  }
+  ::signal(SIGPIPE, SIG_IGN);
+  raise_fd_limit();
+  try {
+    const Options options(argc, argv, 2);
+    Target target;
+    target.port = static_cast<unsigned short>(options.get_int("port", 18600));
+    target.path = options.get("path", "/");
+    std::unique_ptr<EchoServer> echo;
+    if (options.flag("inproc")) echo = std::make_unique<EchoServer>(target.port);
+
+    std::optional<Result> result;
+    if (scenario == "latency") {
+      result = run_latency(options, target);
+    } else if (scenario == "throughput") {
+      result = run_pipelined("throughput", options, target, false);
+    } else if (scenario == "binary") {
+      result = run_pipelined("binary", options, target, true);
+    } else if (scenario == "churn") {
+      result = run_churn(options, target);
+    } else if (scenario == "storm") {
+      result = run_storm(options, target);
+    } else if (scenario == "hold") {
+      result = run_hold(options, target);
+    } else if (scenario == "slow") {
+      result = run_slow(options, target);
+    } else if (scenario == "limit-spawn") {
+      result = run_limit_spawn(options);
+    } else if (scenario == "limit-pipe") {
+      result = run_limit_pipe(options);
+    } else if (scenario == "limit-pipe-rtt") {
+      result = run_limit_pipe_rtt(options);
+    } else if (scenario == "echo-server") {
+      if (!echo) echo = std::make_unique<EchoServer>(target.port);
+      std::this_thread::sleep_for(std::chrono::duration<double>(options.get_double("seconds", 60)));
+      return 0;
+    } else {
+      return usage();
+    }
+    result->set("target", echo ? "inproc" : "server");
+    std::cout << result->json() << std::endl;
+    return result->exit_code();
+  } catch (const std::exception& e) {
+    Result failed(scenario);
+    failed.fail(e.what());
+    std::cout << failed.json() << std::endl;
+    return 1;
+  }
+}
