@@ -428,7 +428,13 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, ListenerRol
   const auto local = socket.local_endpoint(ec);
   if (ec) co_return;
   PeerInfo peer;
-  peer.remote_address = remote.address().to_string();
+  // The all-interfaces listener is dual-stack: an IPv4 client arrives as
+  // ::ffff:a.b.c.d, which programs (and websocketd) know as a.b.c.d.
+  auto address = remote.address();
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  }
+  peer.remote_address = address.to_string();
   peer.remote_port = remote.port();
   peer.local_port = local.port();
 

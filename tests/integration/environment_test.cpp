@@ -60,6 +60,20 @@ TEST(Environment, CgiVariablesDescribeTheConnectionAndRequest) {
   EXPECT_NE(env["UNIQUE_ID"], "");
 }
 
+TEST(Environment, Ipv4ClientOfTheAllInterfacesListenerIsPlainIpv4) {
+  // Without --address the listener is dual-stack; a client on 127.0.0.1
+  // must still be REMOTE_ADDR=127.0.0.1, not ::ffff:127.0.0.1.
+  ServerOptions options = env_server();
+  options.add_listen_args = false;
+  options.port = free_port();
+  options.args.insert(options.args.begin(), "--port=" + std::to_string(options.port));
+  ServerProcess server(options);
+  auto client = connect_to(server);
+  ChildEnvironment env = environment_for(*client);
+  EXPECT_EQ(env["REMOTE_ADDR"], "127.0.0.1");
+  EXPECT_EQ(env["REMOTE_HOST"], "127.0.0.1");
+}
+
 TEST(Environment, ServerSoftwareNamesWsexec) {
   ServerProcess server(env_server());
   auto client = connect_to(server);
