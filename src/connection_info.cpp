@@ -2,6 +2,13 @@
 
 namespace wsexec {
 
+std::optional<std::string_view> find_header(const RequestHead& request,
+                                            boost::beast::http::field field) {
+  const auto found = request.find(field);
+  if (found == request.end()) return std::nullopt;
+  return found->value();
+}
+
 RequestFacts request_facts(const RequestHead& request, const PeerInfo& peer,
                            const ScriptTarget& target, const std::string& connection_id,
                            const std::string& remote_host) {

@@ -2,7 +2,9 @@
 // What the HTTP layer knows about a connection and a request, shared by the
 // WebSocket session and the CGI runner. Beast's HTTP message types are in
 // this header: include it only where requests are handled.
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/beast/http/empty_body.hpp>
@@ -34,6 +36,10 @@ struct ScriptTarget {
 };
 
 using RequestHead = boost::beast::http::request<boost::beast::http::empty_body>;
+
+// The value of `field` in the request, if it has one.
+std::optional<std::string_view> find_header(const RequestHead& request,
+                                            boost::beast::http::field field);
 
 // The facts build_child_environment() needs, from the request head.
 RequestFacts request_facts(const RequestHead& request, const PeerInfo& peer,

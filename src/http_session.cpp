@@ -55,12 +55,6 @@ std::string access_label(http::status status) {
   return label;
 }
 
-std::optional<std::string_view> find_header(const RequestHead& request, http::field field) {
-  const auto found = request.find(field);
-  if (found == request.end()) return std::nullopt;
-  return found->value();
-}
-
 bool is_get_or_head(const RequestHead& request) {
   return request.method() == http::verb::get || request.method() == http::verb::head;
 }

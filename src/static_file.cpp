@@ -43,12 +43,6 @@ class FileHandle {
   int fd_;
 };
 
-std::optional<std::string_view> header(const RequestHead& request, http::field field) {
-  const auto found = request.find(field);
-  if (found == request.end()) return std::nullopt;
-  return found->value();
-}
-
 }  // namespace
 
 template <typename Stream>
@@ -73,14 +67,14 @@ asio::awaitable<bool> serve_static_file(Stream& stream, const RequestHead& reque
     response.set(http::field::last_modified, format_http_date(modified));
     response.set(http::field::accept_ranges, "bytes");
     // A date in the future is not a validator (RFC 7232 section 3.3).
-    const auto since = header(request, http::field::if_modified_since);
+    const auto since = find_header(request, http::field::if_modified_since);
     const auto since_time = since ? parse_http_date(*since) : std::nullopt;
     const bool since_is_past = since_time && *since_time <= std::time(nullptr);
     if (since_is_past && not_modified_since(since, modified)) {
       response.result(http::status::not_modified);
     } else {
       const RangeRequest range = interpret_range(
-          request.method() == http::verb::get ? header(request, http::field::range) : std::nullopt,
+          request.method() == http::verb::get ? find_header(request, http::field::range) : std::nullopt,
           size);
       response.set(http::field::content_type, content_type_for(absolute_path));
       switch (range.kind) {
