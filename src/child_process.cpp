@@ -8,8 +8,6 @@
 #include <unistd.h>
 
 #include <array>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
 #include <cstring>
 
@@ -171,13 +169,6 @@ void ChildProcess::close_stdin() {
 void ChildProcess::signal_group(int signal) {
   if (reaped_) return;
   ::kill(-pid_, signal);  // ESRCH: the group is already gone, which is the goal
-}
-
-boost::asio::awaitable<void> ChildProcess::wait_until_exited() {
-  // A pidfd becomes readable when the process exits.
-  boost::system::error_code ec;
-  co_await pidfd_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
-                             boost::asio::redirect_error(boost::asio::use_awaitable, ec));
 }
 
 int ChildProcess::reap() {

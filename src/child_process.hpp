@@ -7,7 +7,6 @@
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp needs std::exchange
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <memory>
 #include <string>
@@ -50,8 +49,18 @@ class ChildProcess {
   // the child's pid, which the kernel does not reuse before we reap it.
   void signal_group(int signal);
 
-  // Completes when the child has exited (it is then a zombie, not reaped).
-  boost::asio::awaitable<void> wait_until_exited();
+  // Calls `on_exit()` once the child has exited (it is then a zombie, not
+  // reaped), or when the wait is cancelled by reap(). A plain callback: the
+  // wait lasts the child's whole life, and a coroutine frame for it would
+  // cost every idle connection memory.
+  template <typename OnExit>
+  void async_wait_exit(OnExit on_exit) {
+    // A pidfd becomes readable when the process exits.
+    pidfd_.async_wait(Pipe::wait_read,
+                      [on_exit = std::move(on_exit)](const boost::system::error_code&) mutable {
+                        on_exit();
+                      });
+  }
 
   // Collects the exit status; call once the child has exited. Returns the
   // raw wait status.

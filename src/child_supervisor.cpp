@@ -35,12 +35,10 @@ ChildSupervisor::~ChildSupervisor() {
 
 void ChildSupervisor::watch(std::function<void()> on_exit) {
   on_exit_ = std::move(on_exit);
-  asio::co_spawn(ladder_timer_.get_executor(),
-                 [self = shared_from_this()] { return self->watch_exit(); }, asio::detached);
+  child_->async_wait_exit([self = shared_from_this()] { self->on_exited(); });
 }
 
-asio::awaitable<void> ChildSupervisor::watch_exit() {
-  co_await child_->wait_until_exited();
+void ChildSupervisor::on_exited() {
   exited_ = true;
   ladder_timer_.cancel();
   // Released after the call: the callback may hold its owner alive.
@@ -59,7 +57,13 @@ asio::awaitable<void> ChildSupervisor::run_ladder() {
   for (const LadderStep& step : termination_ladder(close_grace_)) {
     if (exited_) co_return;
     switch (step.action) {
-      case LadderAction::close_stdin: child_->close_stdin(); break;
+      case LadderAction::close_stdin:
+        if (close_stdin_) {
+          close_stdin_(*child_);
+        } else {
+          child_->close_stdin();
+        }
+        break;
       case LadderAction::send_sigint: child_->signal_group(SIGINT); break;
       case LadderAction::send_sigterm: child_->signal_group(SIGTERM); break;
       case LadderAction::send_sigkill: child_->signal_group(SIGKILL); break;

@@ -4,6 +4,7 @@
 // CGI runner, so both end children the same way.
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp needs std::exchange
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
@@ -34,13 +35,20 @@ class ChildSupervisor : public std::enable_shared_from_this<ChildSupervisor> {
   // be signalled safely).
   void watch(std::function<void()> on_exit);
 
+  // Replaces the ladder's first step (by default the stdin pipe is closed
+  // at once): the WebSocket session first writes what the client sent.
+  // Called with the child; it may run after the caller is gone.
+  void on_close_stdin(std::function<void(ChildProcess&)> close_stdin) {
+    close_stdin_ = std::move(close_stdin);
+  }
+
   // Starts the ladder (close stdin, SIGINT, SIGTERM, SIGKILL to the group,
   // each followed by a wait that the exit cuts short). Later calls do nothing.
   void terminate();
   bool terminating() const { return ladder_started_; }
 
  private:
-  boost::asio::awaitable<void> watch_exit();
+  void on_exited();
   boost::asio::awaitable<void> run_ladder();
 
   std::unique_ptr<ChildProcess> child_;
@@ -49,6 +57,7 @@ class ChildSupervisor : public std::enable_shared_from_this<ChildSupervisor> {
   std::string log_context_;
   boost::asio::steady_timer ladder_timer_;
   std::function<void()> on_exit_;
+  std::function<void(ChildProcess&)> close_stdin_;
   bool exited_ = false;
   bool ladder_started_ = false;
 };

@@ -13,7 +13,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <cerrno>
-#include <deque>
+#include <vector>
 #include <exception>
 #include <optional>
 #include <span>
@@ -21,8 +21,10 @@
 #include "cgi_env.hpp"
 #include "child_process.hpp"
 #include "child_supervisor.hpp"
+#include "corkable_stream.hpp"
 #include "line_framing.hpp"
 #include "log.hpp"
+#include "stdin_feeder.hpp"
 #include "tagged_output.hpp"
 
 namespace wsexec {
@@ -40,8 +42,11 @@ constexpr milliseconds kHandshakeTimeout{1500};
 // Reads from the child go through one buffer per thread: an idle connection
 // then holds no read buffer at all, only what a line in progress needs.
 constexpr std::size_t kChildReadChunk = 64 * 1024;
-// After a burst, a client read buffer larger than this is given back.
-constexpr std::size_t kRetainedClientBuffer = 64 * 1024;
+// What an idle connection holds for the client's next message.
+constexpr std::size_t kWaitingReadBytes = 256;
+// Lines turned into messages from one read of the child's output are held
+// and sent together, up to this many bytes at a time.
+constexpr std::size_t kCorkedBytesLimit = 64 * 1024;
 
 
 std::span<char> thread_read_buffer() {
@@ -79,19 +84,38 @@ class WriteGate {
     busy_ = false;
     if (!waiters_.empty()) {
       waiters_.front()->cancel();
-      waiters_.pop_front();
+      waiters_.erase(waiters_.begin());
     }
   }
 
  private:
   asio::any_io_executor executor_;
   bool busy_ = false;
-  std::deque<asio::steady_timer*> waiters_;
+  // At most a few (stdout, stderr, a close): a vector costs nothing until
+  // someone waits, unlike a deque.
+  std::vector<asio::steady_timer*> waiters_;
 };
 
+// Beast's WebSocket keeps its own timers, so after the upgrade the HTTP
+// side's timed stream is traded for its bare socket: about half a KiB less
+// per connection. The TLS stream is kept whole.
+asio::ip::tcp::socket websocket_transport(PlainStream&& stream) { return stream.release_socket(); }
+asio::local::stream_protocol::socket websocket_transport(UnixStream&& stream) {
+  return stream.release_socket();
+}
+TlsStream websocket_transport(TlsStream&& stream) { return std::move(stream); }
+
+template <typename Protocol, typename Executor>
+auto& socket_of(asio::basic_stream_socket<Protocol, Executor>& socket) {
+  return socket;
+}
+template <typename Protocol, typename Executor, typename RatePolicy>
+auto& socket_of(beast::basic_stream<Protocol, Executor, RatePolicy>& stream) {
+  return stream.socket();
+}
+
 std::string header_value(const UpgradeRequest& request, beast::http::field field) {
-  const auto found = request.find(field);
-  return found == request.end() ? std::string() : std::string(found->value());
+  return std::string(find_header(request, field).value_or(""));
 }
 
 template <typename Stream>
@@ -128,7 +152,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
       go_away();
     } else {
       error_code ignored;  // the handshake has not finished; just drop it
-      beast::get_lowest_layer(ws_).socket().close(ignored);
+      socket_of(beast::get_lowest_layer(ws_)).close(ignored);
     }
   }
 
@@ -185,10 +209,18 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
     slot_.reset();
     log::write(LogLevel::access, "session", context_, "CONNECT");
 
+    stdin_feeder_.emplace(child_->child().stdin_pipe());
+    child_->on_close_stdin([weak = this->weak_from_this()](ChildProcess& child) {
+      if (auto self = weak.lock()) {
+        self->stdin_feeder_->close_after_drain();
+      } else {
+        child.close_stdin();  // the session and its queue are gone
+      }
+    });
     child_->watch([self = this->shared_from_this()] { self->release_pipes_if_done(); });
-    spawn_task([](WsSession& self) { return self.relay_client_to_child(); });
-    spawn_task([](WsSession& self) { return self.relay_stdout(); });
-    spawn_task([](WsSession& self) { return self.relay_stderr(); });
+    read_client();
+    watch_stdout();
+    watch_stderr();
     if (stopping_) go_away();
   }
 
@@ -251,29 +283,51 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
   }
 
   // Client -> child: each message of our mode becomes input, with "\n"
-  // after a text message. The next message is not read until the child has
-  // taken this one: that is the back-pressure on the client.
-  asio::awaitable<void> relay_client_to_child() {
+  // after a text message. Messages are queued for the feeder, which writes
+  // those that arrive together in one go; reading stops while its queue is
+  // full: that is the back-pressure on the client. Callbacks, not a
+  // coroutine: an idle connection keeps no coroutine frame.
+  void read_client() {
+    // Beast sets aside room for the payload before it waits, so the wait for
+    // the next message asks for a little; a longer message is read to its
+    // end once it is arriving.
+    ws_.async_read_some(client_message_, kWaitingReadBytes,
+                        [self = this->shared_from_this()](error_code ec, std::size_t) {
+                          if (!ec && !self->ws_.is_message_done()) {
+                            self->read_rest_of_client_message();
+                          } else {
+                            self->on_client_message(ec);
+                          }
+                        });
+  }
+
+  void read_rest_of_client_message() {
+    ws_.async_read(client_message_, [self = this->shared_from_this()](error_code ec, std::size_t) {
+      self->on_client_message(ec);
+    });
+  }
+
+  void on_client_message(error_code ec) {
+    if (ec) return client_read_ended(ec);
+    StdinFeeder& feeder = *stdin_feeder_;
     const bool binary_mode = state_.config.binary;
-    static constexpr char newline = '\n';
-    beast::flat_buffer message;
-    error_code ec;
-    while (true) {
-      co_await ws_.async_read(message, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) break;
-      const bool wanted = ws_.got_binary() == binary_mode;  // the other type is ignored
-      if (wanted && !stdin_broken_) {
-        const std::array<asio::const_buffer, 2> input{message.data(),
-                                                      asio::buffer(&newline, binary_mode ? 0 : 1)};
-        co_await asio::async_write(child_->child().stdin_pipe(), input,
-                                   asio::redirect_error(asio::use_awaitable, ec));
-        // The child closed its stdin or is being ended: later messages are
-        // dropped, and its stdout decides when the connection ends.
-        if (ec) stdin_broken_ = true;
-      }
-      message.consume(message.size());
-      if (message.capacity() > kRetainedClientBuffer) message.shrink_to_fit();
+    const bool wanted = ws_.got_binary() == binary_mode;  // the other type is ignored
+    if (wanted && !feeder.broken()) {
+      const auto payload = client_message_.cdata();
+      feeder.queue(std::string_view(static_cast<const char*>(payload.data()), payload.size()),
+                   /*newline=*/!binary_mode, this->shared_from_this());
     }
+    // The feeder has its own copy: an idle connection keeps no buffer.
+    client_message_.clear();
+    client_message_.shrink_to_fit();
+    if (feeder.has_room()) {
+      read_client();
+    } else {
+      feeder.when_room([self = this->shared_from_this()] { self->read_client(); });
+    }
+  }
+
+  void client_read_ended(error_code ec) {
     if (ec == websocket::error::message_too_big) {
       log::write(LogLevel::info, "session", context_,
                  "client message over --maxframesize, closed 1009");
@@ -281,6 +335,9 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
       log::write(LogLevel::debug, "session", context_, "client read ended: " + ec.message());
     }
     client_open_ = false;
+    client_message_ = beast::flat_buffer();
+    // The ladder's first step closes stdin only once what the client sent
+    // before it left is in the pipe (see on_close_stdin above).
     begin_termination();
     release_pipes_if_done();
   }
@@ -288,76 +345,151 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
   // Child stdout -> client: one message per line (text mode) or per chunk
   // read (binary mode). The pipe is not read again until the client's
   // socket has taken what was read: that is the back-pressure on the child.
-  asio::awaitable<void> relay_stdout() {
-    LineFramer lines;
-    auto& pipe = child_->child().stdout_pipe();
-    while (true) {
-      const ssize_t n = co_await read_child_output(pipe);
-      if (n == 0) break;
-      if (n < 0) continue;
-      const std::string_view chunk(thread_read_buffer().data(), static_cast<std::size_t>(n));
-      if (state_.config.binary) {
-        pending_binary_.assign(chunk);
-        co_await send(pending_binary_, /*text=*/false);
-        continue;
-      }
-      lines.append(chunk);
-      while (auto line = lines.next_line()) co_await send_line(OutputStream::stdout_stream, *line);
-      lines.compact();
+  // Waiting is a callback and sending a short-lived coroutine, so an idle
+  // connection holds no coroutine frame for its child's output.
+  void watch_stdout() {
+    when_output(
+        child_->child().stdout_pipe(),
+        [](WsSession& self, std::string_view chunk) { self.on_stdout(chunk); },
+        [](WsSession& self) { self.spawn_task([](WsSession& s) { return s.finish_stdout(); }); });
+  }
+
+  void on_stdout(std::string_view chunk) {
+    if (state_.config.binary) {
+      pending_binary_.assign(chunk);
+      spawn_task([](WsSession& self) { return self.send_stdout_chunk(); });
+      return;
     }
-    if (auto last = lines.finish()) co_await send_line(OutputStream::stdout_stream, *last);
+    stdout_lines_.append(chunk);
+    if (chunk.find('\n') == std::string_view::npos &&
+        stdout_lines_.buffered() < LineFramer::default_max_line) {
+      watch_stdout();  // part of a line: nothing to send yet
+      return;
+    }
+    spawn_task([](WsSession& self) { return self.send_stdout_lines(); });
+  }
+
+  asio::awaitable<void> send_stdout_chunk() {
+    co_await send(pending_binary_, /*text=*/false);
     pending_binary_ = std::string();
+    watch_stdout();
+  }
+
+  asio::awaitable<void> send_stdout_lines() {
+    co_await send_complete_lines(stdout_lines_);
+    stdout_lines_.compact();
+    watch_stdout();
+  }
+
+  asio::awaitable<void> finish_stdout() {
+    while (auto last = stdout_lines_.finish()) co_await send_line(OutputStream::stdout_stream, *last);
+    stdout_lines_ = LineFramer();
     // Everything the child wrote is delivered: make sure the child is on its
     // way out, then a normal close.
     begin_termination();
     if (client_open_ && !stopping_) co_await close_client(websocket::close_code::normal);
   }
 
-  // Child stderr -> the log (or to the client with --passstderr).
-  asio::awaitable<void> relay_stderr() {
-    LineFramer lines;
-    auto& pipe = child_->child().stderr_pipe();
-    const bool to_client = state_.config.pass_stderr;
-    while (true) {
-      const ssize_t n = co_await read_child_output(pipe);
-      if (n == 0) break;
-      if (n < 0) continue;
-      lines.append(std::string_view(thread_read_buffer().data(), static_cast<std::size_t>(n)));
-      while (auto line = lines.next_line()) co_await report_stderr_line(*line, to_client);
-      lines.compact();
-    }
-    if (auto last = lines.finish()) co_await report_stderr_line(*last, to_client);
+  // Child stderr -> the log, or to the client with --passstderr (then the
+  // pipe waits while the client takes the lines, like stdout).
+  void watch_stderr() {
+    when_output(
+        child_->child().stderr_pipe(),
+        [](WsSession& self, std::string_view chunk) { self.on_stderr(chunk); },
+        [](WsSession& self) {
+          if (self.state_.config.pass_stderr) {
+            self.spawn_task([](WsSession& s) { return s.finish_stderr_to_client(); });
+          } else {
+            while (auto last = self.stderr_lines_.finish()) self.log_stderr_line(*last);
+          }
+        });
   }
 
-  asio::awaitable<void> report_stderr_line(std::string_view line, bool to_client) {
-    if (to_client) {
-      co_await send_line(OutputStream::stderr_stream, line);
-    } else {
-      log::write(LogLevel::error, "stderr", context_, line);
+  void on_stderr(std::string_view chunk) {
+    stderr_lines_.append(chunk);
+    if (state_.config.pass_stderr) {
+      spawn_task([](WsSession& self) { return self.send_stderr_lines(); });
+      return;
     }
+    while (auto line = stderr_lines_.next_line()) log_stderr_line(*line);
+    stderr_lines_.compact();
+    watch_stderr();
+  }
+
+  asio::awaitable<void> send_stderr_lines() {
+    while (auto line = stderr_lines_.next_line()) {
+      co_await send_line(OutputStream::stderr_stream, *line);
+    }
+    stderr_lines_.compact();
+    watch_stderr();
+  }
+
+  asio::awaitable<void> finish_stderr_to_client() {
+    while (auto last = stderr_lines_.finish()) {
+      co_await send_line(OutputStream::stderr_stream, *last);
+    }
+  }
+
+  void log_stderr_line(std::string_view line) {
+    log::write(LogLevel::error, "stderr", context_, line);
   }
 
   // Waits until `pipe` is readable, then reads what is there into this
-  // thread's buffer. Returns the count, 0 at EOF (or when the pipe was
-  // closed under us), -1 when there was nothing after all.
-  asio::awaitable<ssize_t> read_child_output(ChildProcess::Pipe& pipe) {
-    error_code ec;
-    co_await pipe.async_wait(ChildProcess::Pipe::wait_read,
-                             asio::redirect_error(asio::use_awaitable, ec));
-    if (ec || !pipe.is_open()) co_return 0;
-    const ssize_t n = read_some_now(pipe.native_handle(), thread_read_buffer());
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) co_return -1;
-    co_return n < 0 ? 0 : n;
+  // thread's buffer and calls on_chunk(*this, bytes); at EOF, or when the
+  // pipe was closed under us, calls on_end(*this) instead.
+  template <typename OnChunk, typename OnEnd>
+  void when_output(ChildProcess::Pipe& pipe, OnChunk on_chunk, OnEnd on_end) {
+    pipe.async_wait(ChildProcess::Pipe::wait_read,
+                    [self = this->shared_from_this(), &pipe, on_chunk, on_end](error_code ec) {
+                      if (ec || !pipe.is_open()) return on_end(*self);
+                      const ssize_t n = read_some_now(pipe.native_handle(), thread_read_buffer());
+                      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                        return self->when_output(pipe, on_chunk, on_end);  // nothing after all
+                      }
+                      if (n <= 0) return on_end(*self);
+                      on_chunk(*self, std::string_view(thread_read_buffer().data(),
+                                                       static_cast<std::size_t>(n)));
+                    });
+  }
+
+  // Sends every complete line of `lines` as one message each, corked: they
+  // leave in as few writes as their size allows.
+  asio::awaitable<void> send_complete_lines(LineFramer& lines) {
+    auto line = lines.next_line();
+    if (!line) co_return;
+    if (!client_open_ || close_sent_) {
+      while (lines.next_line()) {}  // the client is gone: drained and dropped
+      co_return;
+    }
+    co_await gate_.acquire();
+    for (; line; line = lines.next_line()) {
+      if (line->size() >= kCorkedBytesLimit) {
+        co_await flush_locked();  // a long line is sent from where it is, not copied
+      } else {
+        ws_.next_layer().cork();
+      }
+      co_await send_line_locked(OutputStream::stdout_stream, *line);
+      if (ws_.next_layer().held_bytes() >= kCorkedBytesLimit) co_await flush_locked();
+    }
+    co_await flush_locked();
+    gate_.release();
   }
 
   asio::awaitable<void> send_line(OutputStream stream, std::string_view line) {
+    if (!client_open_ || close_sent_) co_return;
+    co_await gate_.acquire();
+    co_await send_line_locked(stream, line);
+    gate_.release();
+  }
+
+  asio::awaitable<void> send_line_locked(OutputStream stream, std::string_view line) {
     if (!state_.config.pass_stderr) {
-      co_await send(line, /*text=*/true);
+      co_await send_locked(line, /*text=*/true);
       co_return;
     }
     tagged_line_.clear();
     append_tagged_line(stream, line, tagged_line_);
-    co_await send(tagged_line_, /*text=*/true);
+    co_await send_locked(tagged_line_, /*text=*/true);
   }
 
   // Sends one message; once the client is gone, output is drained and
@@ -365,15 +497,30 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
   asio::awaitable<void> send(std::string_view payload, bool text) {
     if (!client_open_ || close_sent_) co_return;
     co_await gate_.acquire();
-    error_code ec;
-    if (client_open_ && !close_sent_) {
-      ws_.text(text);
-      co_await ws_.async_write(asio::buffer(payload.data(), payload.size()),
-                               asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) client_open_ = false;
-    }
+    co_await send_locked(payload, text);
     gate_.release();
-    if (ec) begin_termination();
+  }
+
+  // The same, for a caller that holds the gate.
+  asio::awaitable<void> send_locked(std::string_view payload, bool text) {
+    if (!client_open_ || close_sent_) co_return;
+    error_code ec;
+    ws_.text(text);
+    co_await ws_.async_write(asio::buffer(payload.data(), payload.size()),
+                             asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) lose_client();
+  }
+
+  // Uncorks: sends what the corked writes held. The caller holds the gate.
+  asio::awaitable<void> flush_locked() {
+    error_code ec;
+    co_await ws_.next_layer().async_flush(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) lose_client();
+  }
+
+  void lose_client() {
+    client_open_ = false;
+    begin_termination();
   }
 
   asio::awaitable<void> close_client(websocket::close_code code) {
@@ -406,7 +553,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
     if (child_) child_->terminate();
   }
 
-  websocket::stream<Stream> ws_;
+  websocket::stream<CorkableStream<Stream>> ws_;
   PeerInfo peer_;
   ScriptTarget target_;
   std::optional<ForkSlot> slot_;  // handed to the supervisor once the child runs
@@ -417,12 +564,15 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
   std::string id_;
   std::string context_;
   std::shared_ptr<ChildSupervisor> child_;
+  std::optional<StdinFeeder> stdin_feeder_;  // once the child runs
+  beast::flat_buffer client_message_;         // the client's message being read
+  LineFramer stdout_lines_;
+  LineFramer stderr_lines_;
   std::string pending_binary_;  // a binary chunk being sent
   std::string tagged_line_;     // a --passstderr JSON message being sent
 
   bool client_open_ = true;
   bool close_sent_ = false;
-  bool stdin_broken_ = false;
   bool pipes_released_ = false;
   bool stopping_ = false;
 };
@@ -433,9 +583,10 @@ template <typename Stream>
 void start_ws_session(Stream stream, UpgradeRequest request, PeerInfo peer, ScriptTarget target,
                       ForkSlot slot, ServerState& state, Worker& worker) {
   beast::get_lowest_layer(stream).expires_never();  // the WebSocket's own timeouts take over
-  auto session = std::make_shared<WsSession<Stream>>(std::move(stream), std::move(peer),
-                                                     std::move(target), std::move(slot), state,
-                                                     worker);
+  auto transport = websocket_transport(std::move(stream));
+  using Session = WsSession<decltype(transport)>;
+  auto session = std::make_shared<Session>(std::move(transport), std::move(peer),
+                                           std::move(target), std::move(slot), state, worker);
   session->start(std::move(request));
 }
 

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "harness.hpp"
 
@@ -55,6 +56,70 @@ TEST(Relay, TextMessagesAreIgnoredInBinaryMode) {
     echoed += event.data;
   }
   EXPECT_EQ(echoed, "kept");
+}
+
+// Many messages in flight, of every size around the server's first read of
+// a message (256 bytes) and its batching of stdin writes: each comes back
+// whole, once, in order.
+TEST(Relay, PipelinedMessagesOfMixedSizesEchoInOrder) {
+  ServerProcess server({"cat"});
+  auto client = connect_to(server);
+  std::vector<std::string> sent;
+  for (int i = 0; i < 3000; ++i) {
+    const std::size_t size = static_cast<std::size_t>((i * 37) % 700);
+    std::string text = std::to_string(i) + ":" + std::string(size, static_cast<char>('a' + i % 26));
+    sent.push_back(text);
+    client->queue_text(std::move(text));
+  }
+  ASSERT_TRUE(client->flush(10s));
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    WsEvent echoed = client->read(10s);
+    ASSERT_TRUE(IsText(echoed, sent[i])) << "message " << i << ": " << describe(echoed);
+  }
+}
+
+// The server queues client messages to write them to the child together;
+// a client that leaves right after a burst must still have every byte of it
+// delivered before the child's stdin is closed.
+TEST(Relay, EveryMessageReachesTheChildWhenTheClientClosesRightAfterABurst) {
+  TempDir dir;
+  const std::string out = dir.file("received");
+  // The child starts reading late, and the burst (about 78 KB) is more
+  // than its stdin pipe holds but less than the server may queue, so part
+  // of it is still queued in the server when the client's close arrives. tee keeps stdout open (its copy
+  // is dropped once the client is gone): a child whose stdout ends is ended
+  // too, which is not what this tests.
+  std::string script = dir.write_script("sink.sh", "sleep 1\nexec tee '" + out + "'\n");
+  // A long grace (--closems), so the ladder's signals do not end the
+  // sleeping child before it reads.
+  ServerProcess server({"--closems=5000", script});
+  auto client = connect_to(server);
+  std::string expected;
+  for (int i = 0; i < 8000; ++i) {
+    std::string line = "line " + std::to_string(i);
+    expected += line + "\n";
+    client->queue_text(std::move(line));
+  }
+  ASSERT_TRUE(client->flush(10s));
+  client->close(1000, 5s);
+  EXPECT_TRUE(wait_until([&] { return read_file(out).size() >= expected.size(); }, 10s))
+      << "the child got " << read_file(out).size() << " of " << expected.size() << " bytes";
+  const std::string received = read_file(out);
+  EXPECT_TRUE(received == expected) << "the " << received.size()
+                                    << " bytes the child got are not the " << expected.size()
+                                    << " bytes sent, in order";
+}
+
+// The server sends a child's lines in batches; a close from the client in
+// the middle of one must still be answered with a whole close frame, after
+// the whole messages that were already on their way.
+TEST(Relay, ClientCloseDuringAFloodOfLinesGetsItsCloseReply) {
+  ServerProcess server({"yes"});
+  for (int round = 0; round < 20; ++round) {
+    auto client = connect_to(server);
+    for (int i = 0; i < 100; ++i) ASSERT_TRUE(IsText(client->read(5s), "y")) << "round " << round;
+    EXPECT_TRUE(client->close(1000, 5s)) << "round " << round << ": no close reply";
+  }
 }
 
 TEST(Relay, VeryLongLineArrivesAsOneMessage) {
