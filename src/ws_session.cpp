@@ -135,7 +135,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
 
   // The child is reaped by its supervisor, which may outlive us by a moment.
   ~WsSession() {
-    if (child_) log::write(LogLevel::access, "session", context_, "DISCONNECT");
+    if (connected_) log::write(LogLevel::access, "session", context_, "DISCONNECT");
   }
 
   void start(UpgradeRequest request) {
@@ -148,7 +148,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
   void stop() override {
     if (stopping_) return;
     stopping_ = true;
-    if (child_) {
+    if (connected_) {
       go_away();
     } else {
       error_code ignored;  // the handshake has not finished; just drop it
@@ -177,13 +177,6 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
 
   asio::awaitable<void> run(UpgradeRequest request) {
     configure_stream();
-    error_code ec;
-    co_await ws_.async_accept(request, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      log::write(LogLevel::debug, "session", {}, "handshake failed: " + ec.message());
-      co_return;
-    }
-    if (stopping_) co_return;
     const std::string origin = header_value(request, beast::http::field::origin);
     const std::string host = header_value(request, beast::http::field::host);
     context_ = log::make_context({{"url", std::string(peer_.tls ? "https://" : "http://") + host +
@@ -193,22 +186,41 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
                                   {"command", target_.executable},
                                   {"origin", origin}});
 
+    // The child is started before our 101 goes out, so its start-up (exec,
+    // the dynamic loader) overlaps the client's round trip instead of
+    // following it: a connection is echoing about a quarter sooner.
     const std::string remote_host = co_await lookup_remote_host();
     std::error_code spawn_error;
-    auto child =
-        ChildProcess::spawn(ws_.get_executor(), spawn_request(request, remote_host), spawn_error);
-    if (!child) {
+    if (!stopping_) start_child(spawn_request(request, remote_host), spawn_error);
+
+    error_code ec;
+    co_await ws_.async_accept(request, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || stopping_) {
+      if (ec) log::write(LogLevel::debug, "session", {}, "handshake failed: " + ec.message());
+      client_open_ = false;
+      begin_termination();  // the child never had a client; ended and reaped as usual
+      co_return;
+    }
+    if (!child_) {
       log::write(LogLevel::error, "process", context_,
                  "cannot start " + target_.executable + ": " + spawn_error.message());
       co_await close_client(websocket::close_code::internal_error);
       co_return;
     }
+    connected_ = true;
+    log::write(LogLevel::access, "session", context_, "CONNECT");
+    read_client();
+    watch_stdout();
+    watch_stderr();
+  }
+
+  void start_child(const SpawnRequest& request, std::error_code& spawn_error) {
+    auto child = ChildProcess::spawn(ws_.get_executor(), request, spawn_error);
+    if (!child) return;
     log::add_to_context(context_, "pid", std::to_string(child->pid()));
     child_ = std::make_shared<ChildSupervisor>(std::move(child), std::move(*slot_),
                                                milliseconds(state_.config.close_ms), context_);
     slot_.reset();
-    log::write(LogLevel::access, "session", context_, "CONNECT");
-
     stdin_feeder_.emplace(child_->child().stdin_pipe());
     child_->on_close_stdin([weak = this->weak_from_this()](ChildProcess& child) {
       if (auto self = weak.lock()) {
@@ -218,10 +230,6 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
       }
     });
     child_->watch([self = this->shared_from_this()] { self->release_pipes_if_done(); });
-    read_client();
-    watch_stdout();
-    watch_stderr();
-    if (stopping_) go_away();
   }
 
   void go_away() {
@@ -575,6 +583,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
   bool close_sent_ = false;
   bool pipes_released_ = false;
   bool stopping_ = false;
+  bool connected_ = false;  // the handshake is done and the child runs: CONNECT was logged
 };
 
 }  // namespace
