@@ -222,10 +222,14 @@ class HttpConnection : public Stoppable {
     RequestHead head = parser.get();
     HeadParser* body = &parser;
     bool reusable = true;  // no run so far left the connection unusable
+    // Without --staticdir, a path that tries to leave --cgidir gets 403, as
+    // under --dir; with it, the static resolver decides.
+    bool cgi_forbidden = false;
     for (int redirects = 0; state_.cgi_dir; ++redirects) {
       const auto [path, query] = split_target(head.target());
       const RouteResult route = route_to_script(path, state_.cgi_dir->lookup());
-      if (route.outcome != RouteResult::Outcome::script) break;  // static decides, or 404
+      cgi_forbidden = route.outcome == RouteResult::Outcome::forbidden;
+      if (route.outcome != RouteResult::Outcome::script) break;  // static decides, or 404/403
       const CgiOutcome outcome =
           co_await run_cgi(stream_, buffer, body, head, script_target(*state_.cgi_dir, route, head),
                            peer_, url_of(head), state_);
@@ -252,7 +256,8 @@ class HttpConnection : public Stoppable {
     keep_alive = keep_alive && reusable;
     linger_ = linger_ || !reusable;
     if (!state_.static_dir) {
-      co_await respond(http::status::not_found, request.version(), keep_alive, url_of(request));
+      co_await respond(cgi_forbidden ? http::status::forbidden : http::status::not_found,
+                       request.version(), keep_alive, url_of(request));
       co_return keep_alive;
     }
     if (!is_get_or_head(request)) {
