@@ -109,11 +109,30 @@ int open_pidfd(pid_t pid) {
 
 }  // namespace
 
-std::unique_ptr<ChildProcess> ChildProcess::spawn(const boost::asio::any_io_executor& executor,
-                                                  const SpawnRequest& request,
-                                                  std::error_code& error) {
+void StartedChild::take(StartedChild& other) {
+  pid_ = std::exchange(other.pid_, -1);
+  pidfd_ = std::exchange(other.pidfd_, -1);
+  stdin_ = std::exchange(other.stdin_, -1);
+  stdout_ = std::exchange(other.stdout_, -1);
+  stderr_ = std::exchange(other.stderr_, -1);
+}
+
+void StartedChild::discard() {
+  for (int fd : {pidfd_, stdin_, stdout_, stderr_}) {
+    if (fd >= 0) ::close(fd);
+  }
+  pidfd_ = stdin_ = stdout_ = stderr_ = -1;
+  if (pid_ > 0) {
+    ::kill(-pid_, SIGKILL);
+    while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+  }
+}
+
+StartedChild ChildProcess::start(const SpawnRequest& request, std::error_code& error) {
   PipeEnds in, out, err;
-  if (!make_pipe(in, error) || !make_pipe(out, error) || !make_pipe(err, error)) return nullptr;
+  if (!make_pipe(in, error) || !make_pipe(out, error) || !make_pipe(err, error)) return {};
 
   SpawnSetup setup;
   configure_spawn(setup, in.read.get(), out.write.get(), err.write.get());
@@ -127,21 +146,43 @@ std::unique_ptr<ChildProcess> ChildProcess::spawn(const boost::asio::any_io_exec
                                    &setup.attributes, argv.data(), envp.data());
   if (result != 0) {
     error.assign(result, std::system_category());
-    return nullptr;
+    return {};
   }
   OwnedFd pidfd(open_pidfd(pid));
   if (pidfd.get() < 0) {
     error.assign(errno, std::system_category());
     ::kill(-pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
-    return nullptr;
+    return {};
   }
   // The child's ends now live in the child; ours would hide its EOFs.
   in.read.reset();
   out.write.reset();
   err.write.reset();
-  return std::unique_ptr<ChildProcess>(new ChildProcess(
-      executor, pid, pidfd.release(), in.write.release(), out.read.release(), err.read.release()));
+  StartedChild started;
+  started.pid_ = pid;
+  started.pidfd_ = pidfd.release();
+  started.stdin_ = in.write.release();
+  started.stdout_ = out.read.release();
+  started.stderr_ = err.read.release();
+  return started;
+}
+
+std::unique_ptr<ChildProcess> ChildProcess::adopt(const boost::asio::any_io_executor& executor,
+                                                  StartedChild started) {
+  auto child = std::unique_ptr<ChildProcess>(new ChildProcess(
+      executor, started.pid_, started.pidfd_, started.stdin_, started.stdout_, started.stderr_));
+  started.pid_ = -1;  // owned by `child` now: nothing left to discard
+  started.pidfd_ = started.stdin_ = started.stdout_ = started.stderr_ = -1;
+  return child;
+}
+
+std::unique_ptr<ChildProcess> ChildProcess::spawn(const boost::asio::any_io_executor& executor,
+                                                  const SpawnRequest& request,
+                                                  std::error_code& error) {
+  StartedChild started = start(request, error);
+  if (!started) return nullptr;
+  return adopt(executor, std::move(started));
 }
 
 ChildProcess::ChildProcess(const boost::asio::any_io_executor& executor, pid_t pid, int pidfd,

@@ -21,12 +21,49 @@ struct SpawnRequest {
   std::vector<std::string> environment;  // "NAME=value", the whole environment
 };
 
+// A child just started: its pid, pidfd and our pipe ends as plain
+// descriptors. Made on any thread (ChildProcess::start), then adopted by a
+// ChildProcess on the worker that owns the connection. One that is never
+// adopted (its connection went away meanwhile) is killed with its group and
+// reaped, and its descriptors are closed.
+class StartedChild {
+ public:
+  StartedChild() = default;
+  StartedChild(StartedChild&& other) noexcept { take(other); }
+  StartedChild& operator=(StartedChild&& other) noexcept {
+    if (this != &other) {
+      discard();
+      take(other);
+    }
+    return *this;
+  }
+  ~StartedChild() { discard(); }
+  explicit operator bool() const { return pid_ > 0; }
+
+ private:
+  friend class ChildProcess;
+  void take(StartedChild& other);
+  void discard();
+
+  pid_t pid_ = -1;
+  int pidfd_ = -1;
+  int stdin_ = -1;
+  int stdout_ = -1;
+  int stderr_ = -1;
+};
+
 class ChildProcess {
  public:
   using Pipe = boost::asio::posix::stream_descriptor;
 
-  // Starts the child. On failure returns nullptr and sets `error` to the
-  // real reason (exec's errno included: posix_spawn reports it).
+  // Starts the child; safe on any thread. On failure the result is empty
+  // and `error` says why (exec's errno included: posix_spawn reports it).
+  static StartedChild start(const SpawnRequest& request, std::error_code& error);
+  // Takes a started child over on `executor`'s thread.
+  static std::unique_ptr<ChildProcess> adopt(const boost::asio::any_io_executor& executor,
+                                             StartedChild started);
+  // start() and adopt() in one, on the caller's thread. On failure returns
+  // nullptr and sets `error`.
   static std::unique_ptr<ChildProcess> spawn(const boost::asio::any_io_executor& executor,
                                              const SpawnRequest& request, std::error_code& error);
 

@@ -19,6 +19,7 @@
 
 #include "http_session.hpp"
 #include "log.hpp"
+#include "spawner.hpp"
 #include "tls_context.hpp"
 #include "worker.hpp"
 
@@ -61,7 +62,10 @@ std::size_t worker_count() {
 }  // namespace
 
 struct Server::Impl {
-  explicit Impl(ServerState& state_in) : state(state_in), workers(worker_count()) {}
+  explicit Impl(ServerState& state_in) : state(state_in), workers(worker_count()) {
+    state.spawner = &spawner;
+  }
+  ~Impl() { state.spawner = nullptr; }
 
   ServerState& state;
   std::deque<Worker> workers;  // deque: Workers are neither copied nor moved
@@ -74,6 +78,8 @@ struct Server::Impl {
   std::optional<asio::local::stream_protocol::acceptor> unix_listener;  // --unixsocket
   std::optional<TlsContextStore> tls;
   std::size_t next_worker = 0;
+  // Last, so it is joined first: its completions go to the workers' queues.
+  Spawner spawner;
 
   Worker& pick_worker() {
     Worker& worker = workers[next_worker];
@@ -304,6 +310,9 @@ struct Server::Impl {
     }
     control.run();
     for (auto& thread : threads) thread.join();
+    // A child started meanwhile goes to a stopped worker and is killed and
+    // reaped when that worker's queue is destroyed.
+    spawner.join();
     if (unix_listener) ::unlink(state.config.unix_socket.c_str());
     return 0;
   }

@@ -13,6 +13,8 @@
 
 namespace wsexec {
 
+class Spawner;
+
 struct ServerState {
   ServerState(Config config_in, std::string executable_in,
               std::vector<std::string> parent_environment_in);
@@ -29,6 +31,9 @@ struct ServerState {
 
   std::atomic<unsigned> live_children{0};  // the --maxforks count
   std::atomic<bool> stopping{false};
+  // Where WebSocket children are started; set by the server while it runs.
+  // Without one (unit-size uses), they are started on the caller's thread.
+  Spawner* spawner = nullptr;
 
   // A per-connection id for UNIQUE_ID and the log: unique within this run
   // and unlikely to repeat across runs (it starts from the start-up time).

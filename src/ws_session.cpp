@@ -24,6 +24,7 @@
 #include "corkable_stream.hpp"
 #include "line_framing.hpp"
 #include "log.hpp"
+#include "spawner.hpp"
 #include "stdin_feeder.hpp"
 #include "tagged_output.hpp"
 
@@ -188,22 +189,23 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
 
     // The child is started before our 101 goes out, so its start-up (exec,
     // the dynamic loader) overlaps the client's round trip instead of
-    // following it: a connection is echoing about a quarter sooner.
+    // following it; on the spawner's thread, so the 101 is not held up by
+    // posix_spawn either.
     const std::string remote_host = co_await lookup_remote_host();
-    std::error_code spawn_error;
-    if (!stopping_) start_child(spawn_request(request, remote_host), spawn_error);
+    if (!stopping_) start_child(spawn_request(request, remote_host));
 
     error_code ec;
     co_await ws_.async_accept(request, asio::redirect_error(asio::use_awaitable, ec));
     if (ec || stopping_) {
       if (ec) log::write(LogLevel::debug, "session", {}, "handshake failed: " + ec.message());
       client_open_ = false;
-      begin_termination();  // the child never had a client; ended and reaped as usual
+      begin_termination();  // a child started anyway is ended and reaped as usual
       co_return;
     }
+    co_await child_started();
     if (!child_) {
       log::write(LogLevel::error, "process", context_,
-                 "cannot start " + target_.executable + ": " + spawn_error.message());
+                 "cannot start " + target_.executable + ": " + spawn_error_.message());
       co_await close_client(websocket::close_code::internal_error);
       co_return;
     }
@@ -214,9 +216,43 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
     watch_stderr();
   }
 
-  void start_child(const SpawnRequest& request, std::error_code& spawn_error) {
-    auto child = ChildProcess::spawn(ws_.get_executor(), request, spawn_error);
-    if (!child) return;
+  void start_child(SpawnRequest request) {
+    child_pending_ = true;
+    auto on_started = [self = this->shared_from_this()](StartedChild started,
+                                                        std::error_code error) {
+      self->on_child_started(std::move(started), error);
+    };
+    if (state_.spawner) {
+      state_.spawner->start(std::move(request), ws_.get_executor(), std::move(on_started));
+    } else {
+      std::error_code error;
+      on_started(ChildProcess::start(request, error), error);
+    }
+  }
+
+  void on_child_started(StartedChild started, std::error_code error) {
+    child_pending_ = false;
+    spawn_error_ = error;
+    if (started) adopt_child(std::move(started));
+    if (child_waiter_) {
+      child_waiter_->cancel();
+      child_waiter_ = nullptr;
+    }
+    if (!client_open_) begin_termination();  // the handshake failed meanwhile
+  }
+
+  // Waits until start_child() has its answer.
+  asio::awaitable<void> child_started() {
+    if (!child_pending_) co_return;
+    asio::steady_timer wake(ws_.get_executor(), asio::steady_timer::time_point::max());
+    child_waiter_ = &wake;
+    error_code ignored;  // cancel() is the wake-up call
+    co_await wake.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    child_waiter_ = nullptr;
+  }
+
+  void adopt_child(StartedChild started) {
+    auto child = ChildProcess::adopt(ws_.get_executor(), std::move(started));
     log::add_to_context(context_, "pid", std::to_string(child->pid()));
     child_ = std::make_shared<ChildSupervisor>(std::move(child), std::move(*slot_),
                                                milliseconds(state_.config.close_ms), context_);
@@ -584,6 +620,9 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
   bool pipes_released_ = false;
   bool stopping_ = false;
   bool connected_ = false;  // the handshake is done and the child runs: CONNECT was logged
+  bool child_pending_ = false;                  // start_child() awaits its answer
+  asio::steady_timer* child_waiter_ = nullptr;  // run(), waiting for that answer
+  std::error_code spawn_error_;                 // why the child could not be started
 };
 
 }  // namespace

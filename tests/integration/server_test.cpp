@@ -121,6 +121,29 @@ TEST(Server, ClientVanishingMidFrameDoesNotTakeTheServerDown) {
   EXPECT_TRUE(StillServes(server));
 }
 
+// The child is started while the 101 is on its way. A client that leaves
+// before the handshake is done still had a child started: it must be ended
+// and reaped, and its descriptors closed.
+TEST(Server, ClientLeavingDuringTheHandshakeLeavesNoChildNorDescriptor) {
+  ServerProcess server({"cat"});
+  auto client = connect_to(server);  // one full session: what is set up lazily
+  ASSERT_TRUE(client->close(1000, 5s));
+  ASSERT_TRUE(wait_until([&] { return children_of(server.pid()).empty(); }, 5s));
+  const int baseline = open_descriptor_count(server.pid());
+  ASSERT_GT(baseline, 0);
+
+  for (int i = 0; i < 20; ++i) {
+    RawConnection connection("127.0.0.1", server.port());
+    ASSERT_TRUE(connection.send_all(upgrade_request("127.0.0.1:" + std::to_string(server.port()))));
+    connection.reset();  // gone before reading the 101
+  }
+  EXPECT_TRUE(wait_until([&] { return children_of(server.pid()).empty(); }, 5s))
+      << children_of(server.pid()).size() << " children (zombies?) left";
+  EXPECT_TRUE(wait_until([&] { return open_descriptor_count(server.pid()) <= baseline; }, 5s))
+      << open_descriptor_count(server.pid()) << " descriptors open, " << baseline << " before";
+  EXPECT_TRUE(StillServes(server));
+}
+
 TEST(Server, ReapsEveryChildAndLeaksNoDescriptor) {
   TempDir dir;
   std::string script = dir.write_script("hello.sh", "echo hello\n");
