@@ -62,7 +62,8 @@ std::size_t worker_count() {
 }  // namespace
 
 struct Server::Impl {
-  explicit Impl(ServerState& state_in) : state(state_in), workers(worker_count()) {
+  explicit Impl(ServerState& state_in)
+      : state(state_in), workers(worker_count()), spawner(workers.size()) {
     state.spawner = &spawner;
   }
   ~Impl() { state.spawner = nullptr; }

@@ -1,7 +1,7 @@
 #pragma once
 // Starts children off the event loops. posix_spawn returns only once the
 // child has exec'd (CLONE_VFORK): about 150 µs here, during which the calling
-// thread can do nothing else. On the spawner's thread, the worker meanwhile
+// thread can do nothing else. On a spawner thread, the worker meanwhile
 // sends the 101 and serves its other connections.
 //
 // Started children come back to the worker through its executor. join()
@@ -21,7 +21,9 @@ namespace wsexec {
 
 class Spawner {
  public:
-  Spawner() : pool_(1) {}
+  // One thread per worker: a storm of connections spawns on every core, as
+  // it did when the workers spawned themselves.
+  explicit Spawner(std::size_t threads) : pool_(threads) {}
   ~Spawner() { join(); }
   Spawner(const Spawner&) = delete;
   Spawner& operator=(const Spawner&) = delete;
