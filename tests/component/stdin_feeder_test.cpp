@@ -1,0 +1,150 @@
+// StdinFeeder against a real pipe and a real event loop, without a server:
+// order, completeness, the EOF after the drain, back-pressure and a broken
+// pipe.
+#include "stdin_feeder.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <chrono>
+#include <gtest/gtest.h>
+#include <memory>
+#include <string>
+
+namespace wsexec {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+// A pipe whose write end the feeder owns (through Asio) and whose read end
+// the test reads without blocking.
+struct FeederFixture {
+  asio::io_context context{1};
+  asio::posix::stream_descriptor write_end{context};
+  int read_end = -1;
+  std::shared_ptr<int> owner = std::make_shared<int>(0);
+
+  FeederFixture() {
+    ::signal(SIGPIPE, SIG_IGN);  // as the server does: a write to a gone child fails with EPIPE
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2");
+    read_end = fds[0];
+    ::fcntl(read_end, F_SETFL, O_NONBLOCK);
+    write_end.assign(fds[1]);
+  }
+  ~FeederFixture() {
+    if (read_end >= 0) ::close(read_end);
+  }
+
+  // Everything readable now; `eof` tells whether the write end is closed.
+  std::string drain(bool* eof = nullptr) {
+    std::string got;
+    char buffer[65536];
+    while (true) {
+      const ssize_t n = ::read(read_end, buffer, sizeof buffer);
+      if (n > 0) {
+        got.append(buffer, static_cast<std::size_t>(n));
+        continue;
+      }
+      if (eof) *eof = (n == 0);
+      return got;
+    }
+  }
+
+  void run_until_idle() {
+    context.restart();
+    context.run_for(200ms);
+  }
+};
+
+TEST(StdinFeeder, MessagesQueuedTogetherArriveWholeAndInOrder) {
+  FeederFixture f;
+  StdinFeeder feeder(f.write_end);
+  std::string expected;
+  asio::post(f.context, [&] {
+    for (int i = 0; i < 500; ++i) {
+      const std::string message = "message " + std::to_string(i);
+      feeder.queue(message, /*newline=*/true, f.owner);
+      expected += message + "\n";
+    }
+  });
+  f.run_until_idle();
+  EXPECT_EQ(f.drain(), expected);
+}
+
+TEST(StdinFeeder, BinaryMessagesGetNoNewline) {
+  FeederFixture f;
+  StdinFeeder feeder(f.write_end);
+  asio::post(f.context, [&] {
+    feeder.queue("ab", /*newline=*/false, f.owner);
+    feeder.queue("cd", /*newline=*/false, f.owner);
+  });
+  f.run_until_idle();
+  EXPECT_EQ(f.drain(), "abcd");
+}
+
+TEST(StdinFeeder, CloseAfterDrainGivesEofOnlyAfterEverythingQueued) {
+  FeederFixture f;
+  StdinFeeder feeder(f.write_end);
+  asio::post(f.context, [&] {
+    feeder.queue("last words", /*newline=*/true, f.owner);
+    feeder.close_after_drain();
+    feeder.queue("dropped: after the close", /*newline=*/true, f.owner);
+  });
+  f.run_until_idle();
+  bool eof = false;
+  EXPECT_EQ(f.drain(&eof), "last words\n");
+  EXPECT_TRUE(eof) << "the write end is still open";
+}
+
+TEST(StdinFeeder, StopsTakingMoreWhenTheChildDoesNotReadAndResumesWhenItDoes) {
+  FeederFixture f;
+  StdinFeeder feeder(f.write_end);
+  const std::string chunk(16 * 1024, 'x');
+  std::size_t queued = 0;
+  // Fill the pipe (64 KiB) and then the feeder's own queue.
+  for (int round = 0; round < 20 && feeder.has_room(); ++round) {
+    asio::post(f.context, [&] {
+      while (feeder.has_room() && queued < 1024 * 1024) {
+        feeder.queue(chunk, /*newline=*/false, f.owner);
+        queued += chunk.size();
+      }
+    });
+    f.run_until_idle();
+  }
+  ASSERT_FALSE(feeder.has_room()) << "the feeder took " << queued << " bytes nobody reads";
+  EXPECT_LT(queued, 512u * 1024) << "far more than the pipe and one queue's worth";
+
+  bool resumed = false;
+  feeder.when_room([&] { resumed = true; });
+  std::string received;
+  for (int round = 0; round < 50 && received.size() < queued; ++round) {
+    received += f.drain();
+    f.run_until_idle();
+  }
+  received += f.drain();
+  EXPECT_TRUE(resumed) << "when_room() never called back";
+  EXPECT_EQ(received.size(), queued);
+  EXPECT_EQ(received.find_first_not_of('x'), std::string::npos);
+}
+
+TEST(StdinFeeder, ABrokenPipeDropsWhatIsQueuedAndLaterMessages) {
+  FeederFixture f;
+  StdinFeeder feeder(f.write_end);
+  ::close(f.read_end);  // the child is gone
+  f.read_end = -1;
+  asio::post(f.context, [&] { feeder.queue("nobody reads this", /*newline=*/true, f.owner); });
+  f.run_until_idle();
+  EXPECT_TRUE(feeder.broken());
+  EXPECT_TRUE(feeder.has_room());  // a broken feeder never holds the client back
+  feeder.queue("nor this", /*newline=*/true, f.owner);
+  f.run_until_idle();
+  EXPECT_TRUE(feeder.broken());
+}
+
+}  // namespace
+}  // namespace wsexec
