@@ -17,6 +17,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "test_helpers.hpp"
+
 namespace wsexec_test {
 
 using Clock = std::chrono::steady_clock;
@@ -206,19 +208,7 @@ PlainHttpResponse PlainHttpConnection::request(const PlainHttpRequest& request,
 }
 
 bool PlainHttpConnection::send_raw(std::string_view data, milliseconds timeout) {
-  if (fd_ < 0) return false;
-  const auto deadline = Clock::now() + timeout;
-  while (!data.empty()) {
-    ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n > 0) {
-      data.remove_prefix(static_cast<std::size_t>(n));
-      continue;
-    }
-    if (n < 0 && errno != EAGAIN && errno != EINTR) return false;
-    pollfd waiter{fd_, POLLOUT, 0};
-    if (::poll(&waiter, 1, remaining_ms(deadline)) <= 0) return false;
-  }
-  return true;
+  return fd_ >= 0 && send_all_on(fd_, data, timeout);
 }
 
 bool PlainHttpConnection::fill(Clock::time_point deadline, std::string* why) {

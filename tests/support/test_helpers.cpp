@@ -353,19 +353,23 @@ RawConnection::~RawConnection() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-bool RawConnection::send_all(std::string_view data, Millis timeout) {
+bool send_all_on(int fd, std::string_view data, Millis timeout) {
   const auto deadline = Clock::now() + timeout;
   while (!data.empty()) {
-    ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
     if (n > 0) {
       data.remove_prefix(static_cast<std::size_t>(n));
       continue;
     }
     if (n < 0 && errno != EAGAIN && errno != EINTR) return false;
-    pollfd waiter{fd_, POLLOUT, 0};
+    pollfd waiter{fd, POLLOUT, 0};
     if (::poll(&waiter, 1, remaining_ms(deadline)) <= 0) return false;
   }
   return true;
+}
+
+bool RawConnection::send_all(std::string_view data, Millis timeout) {
+  return send_all_on(fd_, data, timeout);
 }
 
 std::string RawConnection::read_until(std::string_view marker, Millis timeout) {

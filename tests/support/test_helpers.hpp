@@ -35,6 +35,9 @@ std::string listening_report(pid_t pid, std::uint16_t port);
 // Polls pred every few milliseconds until it holds or the timeout passes.
 // Returns the final value of pred.
 bool wait_until(const std::function<bool()>& pred, Millis timeout, Millis interval = Millis(10));
+// Writes all of `data` to a (non-blocking or blocking) socket within
+// `timeout`. False on error or deadline. Shared by the raw test clients.
+bool send_all_on(int fd, std::string_view data, Millis timeout);
 
 // A process with this PID exists and is not a zombie (an exited process that
 // nobody reaped yet still has a PID, but it is no longer running).
