@@ -8,16 +8,16 @@ namespace wsexec {
 namespace asio = boost::asio;
 using boost::system::error_code;
 
-void StdinFeeder::queue(std::string_view bytes, bool newline, std::shared_ptr<void> owner) {
+void StdinFeeder::queue(std::string_view bytes, bool newline) {
   if (broken_ || closing_) return;
   queued_.append(bytes);
   if (newline) queued_.push_back('\n');
   ++queue_count_;
   if (in_flight_) return;  // on_written() sends it with whatever else arrives
   if (queued_.size() >= kHighWater) {
-    write_queued(std::move(owner));
+    write_queued(owner_.lock());
   } else if (!scheduled_) {
-    schedule_write(std::move(owner));
+    schedule_write(owner_.lock());
   }
 }
 
@@ -37,7 +37,7 @@ void StdinFeeder::schedule_write(std::shared_ptr<void> owner) {
 void StdinFeeder::write_if_quiet(std::uint64_t queued_at_schedule, std::shared_ptr<void> owner) {
   if (queue_count_ != queued_at_schedule && !in_flight_ && !broken_ &&
       queued_.size() < kHighWater) {
-    asio::post(pipe_.get_executor(), [this, seen = queue_count_, owner]() mutable {
+    asio::post(pipe_.get_executor(), [this, seen = queue_count_, owner = std::move(owner)]() mutable {
       write_if_quiet(seen, std::move(owner));
     });
     return;
@@ -88,16 +88,15 @@ void StdinFeeder::close_if_drained() {
   pipe_.close(ignored);
 }
 
-void StdinFeeder::when(std::size_t most_waiting, std::function<void()> then) {
+void StdinFeeder::when_room(std::function<void()> then) {
   waiter_ = std::move(then);
-  waiter_most_ = most_waiting;
   wake_waiter();
 }
 
 // Runs the waiter from the event loop, never from inside the caller's
 // call, so a reader that is called back cannot recurse without bound.
 void StdinFeeder::wake_waiter() {
-  if (waiter_ && (broken_ || waiting() <= waiter_most_)) {
+  if (waiter_ && has_room()) {
     asio::post(pipe_.get_executor(), std::exchange(waiter_, nullptr));
   }
 }

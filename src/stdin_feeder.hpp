@@ -30,12 +30,13 @@ class StdinFeeder {
  public:
   static constexpr std::size_t kHighWater = 64 * 1024;
 
-  // `pipe` must outlive the feeder's pending writes; the `owner` passed to
-  // queue() is kept alive until they end.
-  explicit StdinFeeder(boost::asio::posix::stream_descriptor& pipe) : pipe_(pipe) {}
+  // `owner` holds the feeder and `pipe`: it is kept alive while a write is
+  // scheduled or in flight.
+  StdinFeeder(boost::asio::posix::stream_descriptor& pipe, std::weak_ptr<void> owner)
+      : pipe_(pipe), owner_(std::move(owner)) {}
 
   // Queues `bytes` (plus "\n" when `newline`), to be written soon.
-  void queue(std::string_view bytes, bool newline, std::shared_ptr<void> owner);
+  void queue(std::string_view bytes, bool newline);
 
   bool broken() const { return broken_; }
 
@@ -47,7 +48,7 @@ class StdinFeeder {
 
   // Calls `then()` once fewer than kHighWater bytes wait (or the pipe
   // broke). One caller waits at a time (the client reader).
-  void when_room(std::function<void()> then) { when(kHighWater - 1, std::move(then)); }
+  void when_room(std::function<void()> then);
 
  private:
   void schedule_write(std::shared_ptr<void> owner);
@@ -55,11 +56,11 @@ class StdinFeeder {
   void write_queued(std::shared_ptr<void> owner);
   void on_written(boost::system::error_code ec, std::shared_ptr<void> owner);
   std::size_t waiting() const { return queued_.size() + writing_.size(); }
-  void when(std::size_t most_waiting, std::function<void()> then);
   void wake_waiter();
   void close_if_drained();
 
   boost::asio::posix::stream_descriptor& pipe_;
+  std::weak_ptr<void> owner_;
   std::string queued_;   // waiting for the next write
   std::string writing_;  // the write in flight
   std::uint64_t queue_count_ = 0;  // queue() calls so far: tells "quiet" from "still arriving"
@@ -67,9 +68,7 @@ class StdinFeeder {
   bool in_flight_ = false;
   bool broken_ = false;
   bool closing_ = false;  // close_after_drain() was called
-  // The one caller waiting for room, and for how few bytes.
-  std::function<void()> waiter_;
-  std::size_t waiter_most_ = 0;
+  std::function<void()> waiter_;  // the one caller waiting for room
 };
 
 }  // namespace wsexec

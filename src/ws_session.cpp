@@ -257,7 +257,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
     child_ = std::make_shared<ChildSupervisor>(std::move(child), std::move(*slot_),
                                                milliseconds(state_.config.close_ms), context_);
     slot_.reset();
-    stdin_feeder_.emplace(child_->child().stdin_pipe());
+    stdin_feeder_.emplace(child_->child().stdin_pipe(), this->weak_from_this());
     child_->on_close_stdin([weak = this->weak_from_this()](ChildProcess& child) {
       if (auto self = weak.lock()) {
         self->stdin_feeder_->close_after_drain();
@@ -359,7 +359,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
     if (wanted && !feeder.broken()) {
       const auto payload = client_message_.cdata();
       feeder.queue(std::string_view(static_cast<const char*>(payload.data()), payload.size()),
-                   /*newline=*/!binary_mode, this->shared_from_this());
+                   /*newline=*/!binary_mode);
     }
     // The feeder has its own copy: an idle connection keeps no buffer.
     client_message_.clear();

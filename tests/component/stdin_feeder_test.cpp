@@ -63,12 +63,12 @@ struct FeederFixture {
 
 TEST(StdinFeeder, MessagesQueuedTogetherArriveWholeAndInOrder) {
   FeederFixture f;
-  StdinFeeder feeder(f.write_end);
+  StdinFeeder feeder(f.write_end, f.owner);
   std::string expected;
   asio::post(f.context, [&] {
     for (int i = 0; i < 500; ++i) {
       const std::string message = "message " + std::to_string(i);
-      feeder.queue(message, /*newline=*/true, f.owner);
+      feeder.queue(message, /*newline=*/true);
       expected += message + "\n";
     }
   });
@@ -78,10 +78,10 @@ TEST(StdinFeeder, MessagesQueuedTogetherArriveWholeAndInOrder) {
 
 TEST(StdinFeeder, BinaryMessagesGetNoNewline) {
   FeederFixture f;
-  StdinFeeder feeder(f.write_end);
+  StdinFeeder feeder(f.write_end, f.owner);
   asio::post(f.context, [&] {
-    feeder.queue("ab", /*newline=*/false, f.owner);
-    feeder.queue("cd", /*newline=*/false, f.owner);
+    feeder.queue("ab", /*newline=*/false);
+    feeder.queue("cd", /*newline=*/false);
   });
   f.run_until_idle();
   EXPECT_EQ(f.drain(), "abcd");
@@ -89,11 +89,11 @@ TEST(StdinFeeder, BinaryMessagesGetNoNewline) {
 
 TEST(StdinFeeder, CloseAfterDrainGivesEofOnlyAfterEverythingQueued) {
   FeederFixture f;
-  StdinFeeder feeder(f.write_end);
+  StdinFeeder feeder(f.write_end, f.owner);
   asio::post(f.context, [&] {
-    feeder.queue("last words", /*newline=*/true, f.owner);
+    feeder.queue("last words", /*newline=*/true);
     feeder.close_after_drain();
-    feeder.queue("dropped: after the close", /*newline=*/true, f.owner);
+    feeder.queue("dropped: after the close", /*newline=*/true);
   });
   f.run_until_idle();
   bool eof = false;
@@ -103,14 +103,14 @@ TEST(StdinFeeder, CloseAfterDrainGivesEofOnlyAfterEverythingQueued) {
 
 TEST(StdinFeeder, StopsTakingMoreWhenTheChildDoesNotReadAndResumesWhenItDoes) {
   FeederFixture f;
-  StdinFeeder feeder(f.write_end);
+  StdinFeeder feeder(f.write_end, f.owner);
   const std::string chunk(16 * 1024, 'x');
   std::size_t queued = 0;
   // Fill the pipe (64 KiB) and then the feeder's own queue.
   for (int round = 0; round < 20 && feeder.has_room(); ++round) {
     asio::post(f.context, [&] {
       while (feeder.has_room() && queued < 1024 * 1024) {
-        feeder.queue(chunk, /*newline=*/false, f.owner);
+        feeder.queue(chunk, /*newline=*/false);
         queued += chunk.size();
       }
     });
@@ -134,14 +134,14 @@ TEST(StdinFeeder, StopsTakingMoreWhenTheChildDoesNotReadAndResumesWhenItDoes) {
 
 TEST(StdinFeeder, ABrokenPipeDropsWhatIsQueuedAndLaterMessages) {
   FeederFixture f;
-  StdinFeeder feeder(f.write_end);
+  StdinFeeder feeder(f.write_end, f.owner);
   ::close(f.read_end);  // the child is gone
   f.read_end = -1;
-  asio::post(f.context, [&] { feeder.queue("nobody reads this", /*newline=*/true, f.owner); });
+  asio::post(f.context, [&] { feeder.queue("nobody reads this", /*newline=*/true); });
   f.run_until_idle();
   EXPECT_TRUE(feeder.broken());
   EXPECT_TRUE(feeder.has_room());  // a broken feeder never holds the client back
-  feeder.queue("nor this", /*newline=*/true, f.owner);
+  feeder.queue("nor this", /*newline=*/true);
   f.run_until_idle();
   EXPECT_TRUE(feeder.broken());
 }
