@@ -103,6 +103,14 @@ void configure_spawn(SpawnSetup& setup, int stdin_fd, int stdout_fd, int stderr_
   posix_spawnattr_setsigdefault(&setup.attributes, &defaults);
 }
 
+// The last resort for a child nobody will watch: SIGKILL to its group, then
+// wait for it, so no zombie is left.
+void kill_group_and_reap(pid_t pid) {
+  ::kill(-pid, SIGKILL);  // ESRCH: the group is already gone, which is the goal
+  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+}
+
 int open_pidfd(pid_t pid) {
   return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
 }
@@ -122,12 +130,7 @@ void StartedChild::discard() {
     if (fd >= 0) ::close(fd);
   }
   pidfd_ = stdin_ = stdout_ = stderr_ = -1;
-  if (pid_ > 0) {
-    ::kill(-pid_, SIGKILL);
-    while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
-    }
-    pid_ = -1;
-  }
+  if (pid_ > 0) kill_group_and_reap(std::exchange(pid_, -1));
 }
 
 StartedChild ChildProcess::start(const SpawnRequest& request, std::error_code& error) {
@@ -151,8 +154,7 @@ StartedChild ChildProcess::start(const SpawnRequest& request, std::error_code& e
   OwnedFd pidfd(open_pidfd(pid));
   if (pidfd.get() < 0) {
     error.assign(errno, std::system_category());
-    ::kill(-pid, SIGKILL);
-    ::waitpid(pid, nullptr, 0);
+    kill_group_and_reap(pid);
     return {};
   }
   // The child's ends now live in the child; ours would hide its EOFs.
@@ -194,12 +196,7 @@ ChildProcess::ChildProcess(const boost::asio::any_io_executor& executor, pid_t p
       stderr_(executor, stderr_fd) {}
 
 ChildProcess::~ChildProcess() {
-  if (!reaped_) {
-    signal_group(SIGKILL);
-    int status = 0;
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
-  }
+  if (!reaped_) kill_group_and_reap(pid_);
 }
 
 void ChildProcess::close_stdin() {
