@@ -2,14 +2,14 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
 #include <cstring>
+
+#include "program_start.hpp"
 
 namespace wsexec {
 namespace {
@@ -63,56 +63,12 @@ std::vector<char*> as_c_strings(const std::vector<std::string>& strings) {
   return pointers;
 }
 
-// RAII for the posix_spawn attribute objects.
-struct SpawnSetup {
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attributes;
-  SpawnSetup() {
-    posix_spawn_file_actions_init(&actions);
-    posix_spawnattr_init(&attributes);
-  }
-  ~SpawnSetup() {
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attributes);
-  }
-};
-
-void configure_spawn(SpawnSetup& setup, int stdin_fd, int stdout_fd, int stderr_fd) {
-  posix_spawn_file_actions_adddup2(&setup.actions, stdin_fd, STDIN_FILENO);
-  posix_spawn_file_actions_adddup2(&setup.actions, stdout_fd, STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&setup.actions, stderr_fd, STDERR_FILENO);
-  // Belt and braces: whatever descriptor the server holds (Asio does not open
-  // accepted sockets close-on-exec), the child sees only 0, 1 and 2.
-  posix_spawn_file_actions_addclosefrom_np(&setup.actions, 3);
-
-  // A process group of its own: the ladder signals the whole group, and a
-  // Ctrl-C meant for the server does not hit every child directly.
-  short flags = POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
-  posix_spawnattr_setflags(&setup.attributes, flags);
-  posix_spawnattr_setpgroup(&setup.attributes, 0);
-  sigset_t empty;
-  sigemptyset(&empty);
-  posix_spawnattr_setsigmask(&setup.attributes, &empty);
-  // The server ignores SIGPIPE and handles INT/TERM/HUP; an ignored signal
-  // would stay ignored across exec, so restore the defaults explicitly.
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  for (int signal : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) {
-    sigaddset(&defaults, signal);
-  }
-  posix_spawnattr_setsigdefault(&setup.attributes, &defaults);
-}
-
 // The last resort for a child nobody will watch: SIGKILL to its group, then
 // wait for it, so no zombie is left.
 void kill_group_and_reap(pid_t pid) {
   ::kill(-pid, SIGKILL);  // ESRCH: the group is already gone, which is the goal
   while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
   }
-}
-
-int open_pidfd(pid_t pid) {
-  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
 }
 
 }  // namespace
@@ -137,33 +93,19 @@ StartedChild ChildProcess::start(const SpawnRequest& request, std::error_code& e
   PipeEnds in, out, err;
   if (!make_pipe(in, error) || !make_pipe(out, error) || !make_pipe(err, error)) return {};
 
-  SpawnSetup setup;
-  configure_spawn(setup, in.read.get(), out.write.get(), err.write.get());
   auto argv = as_c_strings(request.argv);
   auto envp = as_c_strings(request.environment);
-
-  pid_t pid = -1;
-  // glibc's posix_spawn uses CLONE_VFORK (cheap whatever our size) and
-  // returns exec's errno when the program cannot be started.
-  const int result = ::posix_spawn(&pid, request.executable.c_str(), &setup.actions,
-                                   &setup.attributes, argv.data(), envp.data());
-  if (result != 0) {
-    error.assign(result, std::system_category());
-    return {};
-  }
-  OwnedFd pidfd(open_pidfd(pid));
-  if (pidfd.get() < 0) {
-    error.assign(errno, std::system_category());
-    kill_group_and_reap(pid);
-    return {};
-  }
+  const StartedProgram program =
+      start_program(request.executable.c_str(), argv.data(), envp.data(), in.read.get(),
+                    out.write.get(), err.write.get(), error);
+  if (program.pid < 0) return {};
   // The child's ends now live in the child; ours would hide its EOFs.
   in.read.reset();
   out.write.reset();
   err.write.reset();
   StartedChild started;
-  started.pid_ = pid;
-  started.pidfd_ = pidfd.release();
+  started.pid_ = program.pid;
+  started.pidfd_ = program.pidfd;
   started.stdin_ = in.write.release();
   started.stdout_ = out.read.release();
   started.stderr_ = err.read.release();

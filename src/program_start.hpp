@@ -1,0 +1,28 @@
+#pragma once
+// Starting a program as every child of the server starts: on the three
+// given descriptors, in a process group of its own, with default signal
+// dispositions, an empty signal mask and nothing else open.
+//
+// clone(CLONE_VM | CLONE_VFORK | CLONE_PIDFD) on a stack reused by the
+// calling thread, then exec: like glibc's posix_spawn (which returns once
+// the child has exec'd, or with exec's errno), minus its per-call stack
+// mapping and its reset of all 64 signal dispositions. No Asio here: the
+// bench compiles this file too, so its limits measure the same spawn.
+#include <sys/types.h>
+
+#include <system_error>
+
+namespace wsexec {
+
+struct StartedProgram {
+  pid_t pid = -1;
+  int pidfd = -1;  // close-on-exec
+};
+
+// Returns once the child has exec'd. On failure (clone, or exec: ENOENT,
+// EACCES, ...) pid is -1, `error` says why, and the failed child has been
+// reaped. Safe to call from several threads at once.
+StartedProgram start_program(const char* path, char* const argv[], char* const envp[],
+                             int stdin_fd, int stdout_fd, int stderr_fd, std::error_code& error);
+
+}  // namespace wsexec
