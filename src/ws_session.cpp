@@ -177,6 +177,13 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
   }
 
   asio::awaitable<void> run(UpgradeRequest request) {
+    // The child is started first of all, before our 101 goes out, so its
+    // start-up (exec, the dynamic loader) overlaps the client's round trip
+    // instead of following it; on the spawner's thread, so the 101 is not
+    // held up by the spawn either. Only a reverse lookup of the client
+    // (REMOTE_HOST) has to come before it.
+    const bool reverse_lookup = state_.config.reverse_lookup;
+    if (!reverse_lookup && !stopping_) start_child(spawn_request(request, peer_.remote_address));
     configure_stream();
     const std::string origin = header_value(request, beast::http::field::origin);
     const std::string host = header_value(request, beast::http::field::host);
@@ -187,12 +194,10 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
                                   {"command", target_.executable},
                                   {"origin", origin}});
 
-    // The child is started before our 101 goes out, so its start-up (exec,
-    // the dynamic loader) overlaps the client's round trip instead of
-    // following it; on the spawner's thread, so the 101 is not held up by
-    // posix_spawn either.
-    const std::string remote_host = co_await lookup_remote_host();
-    if (!stopping_) start_child(spawn_request(request, remote_host));
+    if (reverse_lookup) {
+      const std::string remote_host = co_await lookup_remote_host();
+      if (!stopping_) start_child(spawn_request(request, remote_host));
+    }
 
     error_code ec;
     co_await ws_.async_accept(request, asio::redirect_error(asio::use_awaitable, ec));
@@ -301,7 +306,6 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
   }
 
   asio::awaitable<std::string> lookup_remote_host() {
-    if (!state_.config.reverse_lookup) co_return peer_.remote_address;
     // Asio resolves on its own background thread, so a slow DNS server
     // delays only this connection, never the event loop.
     asio::ip::tcp::resolver resolver(ws_.get_executor());

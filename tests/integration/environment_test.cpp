@@ -74,6 +74,16 @@ TEST(Environment, Ipv4ClientOfTheAllInterfacesListenerIsPlainIpv4) {
   EXPECT_EQ(env["REMOTE_HOST"], "127.0.0.1");
 }
 
+TEST(Environment, ReverseLookupNamesTheRemoteHost) {
+  // The child is started only once the name is known; without
+  // --reverselookup it starts at once with the address (test above).
+  ServerProcess server(env_server({"--reverselookup"}));
+  auto client = connect_to(server);
+  ChildEnvironment env = environment_for(*client);
+  EXPECT_EQ(env["REMOTE_ADDR"], "127.0.0.1");
+  EXPECT_EQ(env["REMOTE_HOST"], "localhost");  // /etc/hosts names 127.0.0.1 so everywhere
+}
+
 TEST(Environment, ServerSoftwareNamesWsexec) {
   ServerProcess server(env_server());
   auto client = connect_to(server);
