@@ -22,6 +22,7 @@
 #include "spawner.hpp"
 #include "tls_context.hpp"
 #include "worker.hpp"
+#include "worker_choice.hpp"
 
 namespace wsexec {
 namespace {
@@ -78,15 +79,17 @@ struct Server::Impl {
   std::deque<Listener> listeners;  // deque: accept loops hold references
   std::optional<asio::local::stream_protocol::acceptor> unix_listener;  // --unixsocket
   std::optional<TlsContextStore> tls;
-  std::size_t next_worker = 0;
   // Last, so it is joined first: its completions go to the workers' queues.
   Spawner spawner;
 
+  // The worker for a connection just accepted on workers[0]: see
+  // choose_worker().
   Worker& pick_worker() {
-    Worker& worker = workers[next_worker];
-    next_worker = (next_worker + 1) % workers.size();
-    return worker;
+    loads.clear();
+    for (const auto& worker : workers) loads.push_back(worker.load());
+    return workers[choose_worker(loads)];
   }
+  std::vector<std::size_t> loads;  // pick_worker's, kept to avoid an allocation per connection
 
   void bind(const tcp::endpoint& endpoint, bool dual_stack, ListenerRole role) {
     tcp::acceptor acceptor(workers[0].context());
@@ -209,15 +212,14 @@ struct Server::Impl {
     }
   }
 
-  // Accepts on `acceptor` until it is closed, handing each connection to
-  // the next worker, where `serve(socket, worker)` runs it.
+  // Accepts on `acceptor` (on workers[0]) until it is closed, and hands each
+  // connection to the worker pick_worker() names, where `serve(socket,
+  // worker)` runs it.
   template <typename Acceptor, typename Serve>
   asio::awaitable<void> accept_loop(Acceptor& acceptor, Serve serve) {
     while (true) {
-      Worker& worker = pick_worker();
       error_code ec;
-      auto socket = co_await acceptor.async_accept(worker.context(),
-                                                   asio::redirect_error(asio::use_awaitable, ec));
+      auto socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       if (ec) {
         // EMFILE and friends: say so and pause briefly rather than spin.
@@ -226,8 +228,24 @@ struct Server::Impl {
         co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         continue;
       }
-      asio::co_spawn(worker.context(), serve(std::move(socket), worker), asio::detached);
+      Worker& worker = pick_worker();
+      if (&worker != &workers[0]) {
+        // Another worker's socket from here on: the descriptor moves over.
+        const auto protocol = acceptor.local_endpoint().protocol();
+        const int fd = socket.release(ec);
+        if (ec) continue;  // the socket closes with its scope
+        socket = decltype(socket)(worker.context(), protocol, fd);
+      }
+      worker.hand_over();
+      asio::co_spawn(worker.context(), arrive_then(worker, serve(std::move(socket), worker)),
+                     asio::detached);
     }
+  }
+
+  // Runs `connection` on `worker`, which counts it as arrived first.
+  static asio::awaitable<void> arrive_then(Worker& worker, asio::awaitable<void> connection) {
+    worker.arrived();
+    co_await std::move(connection);
   }
 
   void start_accepting() {
