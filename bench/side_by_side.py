@@ -44,6 +44,12 @@ LAT = [("us_p50", "p50", "lower", "µs"), ("us_p90", "p90", "lower", "µs"),
        ("us_p99", "p99", "lower", "µs"), ("us_max", "max", "lower", "µs")]
 MSGS = [("msgs_per_s", "messages/s", "higher", "msg/s")]
 MBS = [("mb_per_s", "MB/s", "higher", "MB/s")]
+# Churn, and where one connection's time goes (TCP connect to the 101; the
+# echo; the close handshake to the server's EOF).
+CHURN = [("conns_per_s", "connections/s", "higher", "conn/s"),
+         ("open_ms_p50", "opening p50", "lower", "ms"),
+         ("echo_ms_p50", "first echo p50", "lower", "ms"),
+         ("close_ms_p50", "closing p50", "lower", "ms")]
 STORM = [("ms_all_echoed", "all echoed", "lower", "ms"), ("ms_p50", "p50 echoed", "lower", "ms")]
 HOLD = [("rss_per_conn_kib", "server RSS/conn", "lower", "KiB"),
         ("fds_per_conn", "fds/conn", "lower", ""),
@@ -55,8 +61,7 @@ FULL = [
     ("latency", ["latency", "--count", "2000", "--warmup", "100"], "text", "cat", LAT),
     ("throughput-1", ["throughput", "--conns", "1", "--seconds", "3"], "text", "cat", MSGS),
     ("throughput-50", ["throughput", "--conns", "50", "--seconds", "3"], "text", "cat", MSGS),
-    ("churn", ["churn", "--seconds", "3"], "text", "cat",
-     [("conns_per_s", "connections/s", "higher", "conn/s")]),
+    ("churn", ["churn", "--seconds", "3"], "text", "cat", CHURN),
     ("storm-100", ["storm", "--conns", "100"], "text", "cat", STORM),
     ("storm-500", ["storm", "--conns", "500"], "text", "cat", STORM),
     ("storm-2000", ["storm", "--conns", "2000"], "text", "cat", STORM),
@@ -85,8 +90,7 @@ SMOKE = [
      "text", "cat", MSGS),
     ("throughput-50", ["throughput", "--conns", "10", "--seconds", "0.5", "--warmup", "0.2"],
      "text", "cat", MSGS),
-    ("churn", ["churn", "--seconds", "0.5"], "text", "cat",
-     [("conns_per_s", "connections/s", "higher", "conn/s")]),
+    ("churn", ["churn", "--seconds", "0.5"], "text", "cat", CHURN),
     ("storm-100", ["storm", "--conns", "50"], "text", "cat", STORM),
     ("binary-64k", ["binary", "--size", "64k", "--window", "256k", "--seconds", "0.5",
                     "--warmup", "0.2"], "binary", "cat", MBS),
@@ -105,6 +109,11 @@ RELATED_LIMITS = {
     "binary-64k": ["pipe-64k"],
     "binary-1m": ["pipe-64k"],
 }
+
+# Scenarios also run against the floor server (bench/src/floor_server.hpp:
+# the least a server that spawns a child per connection can do, serially),
+# once per run beside the two servers (A B F A B F ...).
+FLOORED = {"churn"}
 
 # Scenarios whose speed the in-process echo server can bound (the ceiling).
 CEILING = {"latency", "throughput-1", "throughput-50", "churn", "storm-100", "storm-500",
@@ -441,6 +450,13 @@ def run_scenario(tools, scenario, servers, ports, runs, timeout, limits=None):
                               if result.get(m[0]) is not None)
             log(f"{name} run {run + 1}/{runs} {kind}: {status} {brief}"
                 + (f" ({result.get('detail')})" if status != "ok" else ""))
+        if name in FLOORED:
+            result = run_wsbench(tools["wsbench"], args + ["--floor"], ports.take(), None,
+                                 timeout)
+            results.setdefault("floor", []).append(result)
+            log(f"{name} run {run + 1}/{runs} floor: {result.get('status')} " + ", ".join(
+                f"{m[1]} {fmt(result.get(m[0]))}" for m in scenario[4]
+                if result.get(m[0]) is not None))
         if limits is not None:
             for limit in RELATED_LIMITS.get(name, []):
                 measure_one_limit(tools["wsbench"], limits, limit)
@@ -499,11 +515,23 @@ def bound_for(label, data, summary, websocketd_median):
 
     if websocketd_median is None:
         return None
+    floor = row("churn", "conns_per_s").get("floor")
     if label.startswith("churn ≥ 2.5×"):
+        if floor:
+            return (2.5 * websocketd_median, floor[0],
+                    f"the floor server (the least a spawning server does) reaches "
+                    f"{fmt(floor[0])}/s")
         best = limit_value(data, "spawn-echo")
         if best:
             return (2.5 * websocketd_median, best,
                     f"a serial churn cannot beat spawn + echo of one child: {fmt(best)}/s")
+    if label.startswith("churn ≥ 80 %"):
+        limit = limit_value(data, "spawn")
+        if floor and limit:
+            return (0.8 * limit, floor[0],
+                    f"the floor server (the least a spawning server does) reaches "
+                    f"{fmt(floor[0])}/s ({floor[0] / limit * 100:.0f} % of the limit; "
+                    f"{fmt(floor[1])}–{fmt(floor[2])} over the runs)")
     if label.startswith("storm of 500"):
         rate = limit_value(data, "spawn-2")
         if rate:
@@ -659,8 +687,9 @@ def write_markdown(data, summary, verdicts, path):
     lines.append("")
     lines.append("## Every scenario")
     lines.append("")
-    lines.append("| scenario | metric | wsexec | websocketd | ratio | client ceiling |")
-    lines.append("|---|---|---|---|---|---|")
+    lines.append("| scenario | metric | wsexec | websocketd | ratio | client ceiling "
+                 "| floor server |")
+    lines.append("|---|---|---|---|---|---|---|")
     for name, rows in summary.items():
         for row in rows:
             unit = f" ({row['unit']})" if row["unit"] else ""
@@ -669,7 +698,7 @@ def write_markdown(data, summary, verdicts, path):
                 f"| {name} | {row['label']}{unit} | "
                 f"{cell(row.get('wsexec'), row.get('wsexec_stalls', 0), row.get('wsexec_runs', 0))} | "
                 f"{cell(row.get('websocketd'), row.get('websocketd_stalls', 0), row.get('websocketd_runs', 0))} | "
-                f"{ratio} | {fmt(row.get('ceiling'))} |")
+                f"{ratio} | {fmt(row.get('ceiling'))} | {cell(row.get('floor'))} |")
     errors = []
     for name, entry in data["scenarios"].items():
         for kind, results in entry["results"].items():
@@ -975,9 +1004,10 @@ def main():
         entry["results"] = run_scenario(tools, scenario, servers, ports, scenario_runs, timeout,
                                         None if args.smoke else data["limits"])
         data["scenarios"][name] = entry
-        for r in entry["results"]["wsexec"]:
-            if r.get("status") != "ok":
-                failed.append(f"{name}: {r.get('status')}: {r.get('detail')}")
+        for kind in ("wsexec", "floor"):
+            for r in entry["results"].get(kind, []):
+                if r.get("status") != "ok":
+                    failed.append(f"{name} ({kind}): {r.get('status')}: {r.get('detail')}")
         for r in entry.get("ceiling", []):
             if r.get("status") != "ok":
                 failed.append(f"{name} ceiling: {r.get('status')}: {r.get('detail')}")

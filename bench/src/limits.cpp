@@ -1,10 +1,6 @@
 #include "limits.hpp"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -19,80 +15,10 @@
 #include <thread>
 #include <vector>
 
+#include "child_pipes.hpp"
+
 namespace bench {
 namespace {
-
-struct Child {
-  pid_t pid = -1;
-  int in = -1;   // its stdin, our write end
-  int out = -1;  // its stdout, our read end
-  int err = -1;  // its stderr, our read end
-};
-
-// As a server does it: three O_CLOEXEC pipes, posix_spawn (CLONE_VFORK in
-// glibc) into a new process group, default signals, nothing but 0-2 open.
-Child spawn_child(const std::string& command) {
-  int in[2], out[2], err[2];
-  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0 ||
-      ::pipe2(err, O_CLOEXEC) != 0) {
-    throw std::runtime_error(std::string("pipe2: ") + std::strerror(errno));
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attributes;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawnattr_init(&attributes);
-  posix_spawn_file_actions_adddup2(&actions, in[0], 0);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-  posix_spawn_file_actions_addclosefrom_np(&actions, 3);  // as wsexec does
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
-  posix_spawnattr_setpgroup(&attributes, 0);
-  sigset_t empty;
-  sigemptyset(&empty);
-  posix_spawnattr_setsigmask(&attributes, &empty);
-  const std::string path = "PATH=/usr/local/bin:/usr/bin:/bin";
-  char* argv[] = {const_cast<char*>(command.c_str()), nullptr};
-  char* envp[] = {const_cast<char*>(path.c_str()), nullptr};
-  Child child;
-  const int rc = ::posix_spawn(&child.pid, command.c_str(), &actions, &attributes, argv, envp);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  ::close(in[0]);
-  ::close(out[1]);
-  ::close(err[1]);
-  if (rc != 0) {
-    ::close(in[1]);
-    ::close(out[0]);
-    ::close(err[0]);
-    throw std::runtime_error("posix_spawn " + command + ": " + std::strerror(rc));
-  }
-  child.in = in[1];
-  child.out = out[0];
-  child.err = err[0];
-  return child;
-}
-
-void write_all(int fd, const char* data, std::size_t size) {
-  while (size > 0) {
-    const ssize_t n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw std::runtime_error(std::string("write: ") + std::strerror(errno));
-    }
-    data += n;
-    size -= static_cast<std::size_t>(n);
-  }
-}
-
-int reap(Child& child) {
-  if (child.in >= 0) ::close(child.in);
-  int status = 0;
-  while (::waitpid(child.pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  ::close(child.out);
-  ::close(child.err);
-  return status;
-}
 
 // A thread that closes stdin and reaps children handed to it, so that the
 // spawning loop measures spawn + echo alone (a server reaps off the

@@ -16,6 +16,7 @@
 
 #include "common.hpp"
 #include "echo_server.hpp"
+#include "floor_server.hpp"
 #include "limits.hpp"
 #include "scenarios.hpp"
 
@@ -24,7 +25,9 @@ namespace {
 constexpr const char* kUsage = R"(usage: wsbench SCENARIO [options]
 
 scenarios (against ws://127.0.0.1:PORT/PATH; --inproc runs the in-process
-echo server on PORT instead, which measures the client's own ceiling):
+echo server on PORT instead, which measures the client's own ceiling;
+--floor runs the floor server on PORT instead: the least a server that
+spawns a child per connection must do, for churn and storms):
   latency     --count 2000 --warmup 100 --size 64
   throughput  --conns 1 --size 64 --window 16k --seconds 3 --warmup 0.5
   binary      --conns 1 --size 64k --window 256k --seconds 3 --warmup 0.5
@@ -38,6 +41,7 @@ limits (no server):
   limit-pipe-rtt --count 2000 --size 64   (round trips through cat)
 other:
   echo-server --port N --seconds S   run the in-process echo server alone
+  floor-server --port N --seconds S --command /bin/cat   the floor server alone
 common: --port N --path / --stall 5 (seconds without progress = stall)
 )";
 
@@ -65,6 +69,9 @@ int main(int argc, char** argv) {
     target.path = options.get("path", "/");
     std::unique_ptr<EchoServer> echo;
     if (options.flag("inproc")) echo = std::make_unique<EchoServer>(target.port);
+    std::unique_ptr<FloorServer> floor;
+    const std::string command = options.get("command", "/bin/cat");
+    if (options.flag("floor")) floor = std::make_unique<FloorServer>(target.port, command);
 
     std::optional<Result> result;
     if (scenario == "latency") {
@@ -91,10 +98,14 @@ int main(int argc, char** argv) {
       if (!echo) echo = std::make_unique<EchoServer>(target.port);
       std::this_thread::sleep_for(std::chrono::duration<double>(options.get_double("seconds", 60)));
       return 0;
+    } else if (scenario == "floor-server") {
+      if (!floor) floor = std::make_unique<FloorServer>(target.port, command);
+      std::this_thread::sleep_for(std::chrono::duration<double>(options.get_double("seconds", 60)));
+      return 0;
     } else {
       return usage();
     }
-    result->set("target", echo ? "inproc" : "server");
+    result->set("target", echo ? "inproc" : floor ? "floor" : "server");
     std::cout << result->json() << std::endl;
     return result->exit_code();
   } catch (const std::exception& e) {

@@ -288,6 +288,9 @@ Result run_churn(const Options& options, const Target& target) {
     const long max_count = static_cast<long>(options.get_int("count", 1000000));
     const std::string payload = text_payload(16);
     std::vector<double> millis;
+    // Where a connection's time goes: opening handshake (TCP connect to the
+    // 101), the one echo, the close handshake until the server's EOF.
+    std::vector<double> open_millis, echo_millis, close_millis;
     long long progress = 0;
     WsClient* current = nullptr;
     StallGuard guard(executor, stall_limit(options), [&] { return progress; }, [&] {
@@ -300,10 +303,15 @@ Result run_churn(const Options& options, const Target& target) {
         WsClient ws(executor);
         current = &ws;
         co_await ws.connect(target);
+        const auto opened = Clock::now();
         co_await echo_once(ws, payload);
+        const auto echoed = Clock::now();
         co_await ws.close(milliseconds(2000));
         current = nullptr;
         millis.push_back(seconds_since(begin) * 1e3);
+        open_millis.push_back(std::chrono::duration<double, std::milli>(opened - begin).count());
+        echo_millis.push_back(std::chrono::duration<double, std::milli>(echoed - opened).count());
+        close_millis.push_back(seconds_since(echoed) * 1e3);
         ++progress;
       }
     } catch (const std::exception& e) {
@@ -319,6 +327,9 @@ Result run_churn(const Options& options, const Target& target) {
     result.set("seconds", elapsed);
     result.set("conns_per_s", static_cast<double>(millis.size()) / elapsed);
     set_latency_fields(result, "ms_", millis);
+    result.set("open_ms_p50", percentile(open_millis, 50));
+    result.set("echo_ms_p50", percentile(echo_millis, 50));
+    result.set("close_ms_p50", percentile(close_millis, 50));
   });
 }
 
