@@ -57,7 +57,7 @@ class ChildProcess {
   using Pipe = boost::asio::posix::stream_descriptor;
 
   // Starts the child; safe on any thread. On failure the result is empty
-  // and `error` says why (exec's errno included: posix_spawn reports it).
+  // and `error` says why (exec's errno included: start_program reports it).
   static StartedChild start(const SpawnRequest& request, std::error_code& error);
   // Takes a started child over on `executor`'s thread.
   static std::unique_ptr<ChildProcess> adopt(const boost::asio::any_io_executor& executor,

@@ -1,7 +1,7 @@
 #pragma once
-// Starts children off the event loops. posix_spawn returns only once the
-// child has exec'd (CLONE_VFORK): about 150 µs here, during which the calling
-// thread can do nothing else. On a spawner thread, the worker meanwhile
+// Starts children off the event loops. start_program returns only once the
+// child has exec'd (CLONE_VFORK): about 200 µs here, during which the
+// calling thread can do nothing else. On a spawner thread, the worker meanwhile
 // sends the 101 and serves its other connections.
 //
 // Started children come back to the worker through its executor. join()
