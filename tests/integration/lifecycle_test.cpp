@@ -1,9 +1,11 @@
 // How a connection and its child end (compat.md, "One connection", step 4),
 // and what the child is given (step 2).
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -160,6 +162,29 @@ TEST(Lifecycle, ChildHasOnlyStandardDescriptorsOnPipes) {
     EXPECT_EQ(descriptor_target(pids[0], fd).rfind("pipe:", 0), 0u)
         << "fd " << fd << " is " << descriptor_target(pids[0], fd);
   }
+}
+
+TEST(Lifecycle, ChildInheritsTheRaisedDescriptorLimitAsUnderWebsocketd) {
+  // The server raises its soft RLIMIT_NOFILE to the hard limit for its own
+  // connections, and its children inherit the raised one: websocketd 0.4.1
+  // (Go 1.19) does the same, so a program that opens many files keeps
+  // working when the server is swapped.
+  rlimit ours{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &ours), 0);
+  if (ours.rlim_max != RLIM_INFINITY && ours.rlim_max <= 512) {
+    GTEST_SKIP() << "hard descriptor limit too low to tell raised from given";
+  }
+  rlimit lowered = ours;
+  lowered.rlim_cur = 512;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &lowered), 0);  // what the server inherits
+  std::optional<ServerProcess> server;
+  server.emplace(std::vector<std::string>{"/bin/sh", "-c", "ulimit -Sn; ulimit -Hn"});
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &ours), 0);
+  auto client = connect_to(*server);
+  Transcript transcript = client->read_until_end(5s);
+  const std::string hard =
+      ours.rlim_max == RLIM_INFINITY ? "unlimited" : std::to_string(ours.rlim_max);
+  EXPECT_EQ(transcript.texts(), (std::vector<std::string>{hard, hard}));
 }
 
 TEST(Lifecycle, ExecFailureClosesWith1011AndLogsTheReason) {
