@@ -1,5 +1,6 @@
 #include "program_start.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -35,21 +36,60 @@ struct ExecPlan {
 // every other handled signal by itself).
 constexpr int kSignalsToDefault[] = {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD};
 
-// Puts `from` at `to` for the child; dup2 onto itself would keep close-on-exec.
-void place_descriptor(int from, int to) {
-  if (from == to) {
-    ::fcntl(to, F_SETFD, 0);
-  } else {
-    ::dup2(from, to);
-  }
+// Puts `from` at `to` for the child; dup2 onto itself would keep
+// close-on-exec. False if that failed.
+bool place_descriptor(int from, int to) {
+  if (from == to) return ::fcntl(to, F_SETFD, 0) == 0;
+  return ::dup2(from, to) == to;
 }
 
-// Closes every descriptor from 3 up; the loop is for kernels before 5.9.
+// A descriptor below 3 that belongs elsewhere is copied up first, so that
+// placing the others cannot overwrite it (closed again with the rest).
+int out_of_the_way(int fd, int target) {
+  return fd < 3 && fd != target ? ::fcntl(fd, F_DUPFD, 3) : fd;
+}
+
+// Closes every descriptor listed in /proc/self/fd from 3 up but the listing;
+// true if it closed any (the listing is read again until it closes none).
+bool close_listed(int directory) {
+  char entries[1024];
+  bool closed_any = false;
+  long got;
+  while ((got = ::syscall(SYS_getdents64, directory, entries, sizeof entries)) > 0) {
+    for (long at = 0; at < got;) {
+      const auto* entry = reinterpret_cast<const dirent64*>(entries + at);
+      at += entry->d_reclen;
+      int fd = 0;
+      const char* digit = entry->d_name;
+      if (*digit < '0' || *digit > '9') continue;  // "." and ".."
+      for (; *digit >= '0' && *digit <= '9'; ++digit) fd = fd * 10 + (*digit - '0');
+      if (fd >= 3 && fd != directory) closed_any |= ::close(fd) == 0;
+    }
+  }
+  return closed_any;
+}
+
+// Closes every descriptor from 3 up. Without close_range (kernels before
+// 5.9, or a seccomp filter that refuses it) it closes what /proc lists,
+// not every number up to the limit (which the server raises, often to a
+// million).
 void close_from_three() {
   if (::syscall(SYS_close_range, 3U, ~0U, 0U) == 0) return;
+  const int directory = ::open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (directory >= 0) {
+    while (close_listed(directory)) ::lseek(directory, 0, SEEK_SET);
+    ::close(directory);
+    return;
+  }
   rlimit limit{};
   ::getrlimit(RLIMIT_NOFILE, &limit);
   for (rlim_t fd = 3; fd < limit.rlim_cur; ++fd) ::close(static_cast<int>(fd));
+}
+
+// Exec can no longer happen: says why to the parent, and ends.
+[[noreturn]] void fail_in_child(ExecPlan& plan) {
+  plan.exec_errno = errno != 0 ? errno : EINVAL;  // read by the parent once we are gone
+  ::_exit(127);
 }
 
 int exec_in_child(void* plan_pointer) {
@@ -60,10 +100,14 @@ int exec_in_child(void* plan_pointer) {
   for (int signal : kSignalsToDefault) ::sigaction(signal, &default_action, nullptr);
   // A process group of its own: the ladder signals the whole group, and a
   // Ctrl-C meant for the server does not hit every child directly.
-  ::setpgid(0, 0);
-  place_descriptor(plan.stdin_fd, STDIN_FILENO);
-  place_descriptor(plan.stdout_fd, STDOUT_FILENO);
-  place_descriptor(plan.stderr_fd, STDERR_FILENO);
+  if (::setpgid(0, 0) != 0) fail_in_child(plan);
+  const int in = out_of_the_way(plan.stdin_fd, STDIN_FILENO);
+  const int out = out_of_the_way(plan.stdout_fd, STDOUT_FILENO);
+  const int err = out_of_the_way(plan.stderr_fd, STDERR_FILENO);
+  if (in < 0 || out < 0 || err < 0 || !place_descriptor(in, STDIN_FILENO) ||
+      !place_descriptor(out, STDOUT_FILENO) || !place_descriptor(err, STDERR_FILENO)) {
+    fail_in_child(plan);
+  }
   // Belt and braces: whatever the server holds (Asio does not open accepted
   // sockets close-on-exec), the child sees only 0, 1 and 2.
   close_from_three();
@@ -71,8 +115,7 @@ int exec_in_child(void* plan_pointer) {
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   ::execve(plan.path, plan.argv, plan.envp);
-  plan.exec_errno = errno;  // read by the parent once we are gone
-  ::_exit(127);
+  fail_in_child(plan);
 }
 
 // The stack the child runs on until exec: one per spawning thread, made
@@ -92,13 +135,14 @@ char* child_stack_top() {
 StartedProgram start_program(const char* path, char* const argv[], char* const envp[],
                              int stdin_fd, int stdout_fd, int stderr_fd, std::error_code& error) {
   ExecPlan plan{path, argv, envp, stdin_fd, stdout_fd, stderr_fd};
+  char* const stack_top = child_stack_top();  // may throw: before the signals are blocked
   // Blocked until the child has reset its dispositions: a signal arriving
   // in between must not run one of our handlers on the child's side.
   sigset_t all, previous;
   sigfillset(&all);
   ::pthread_sigmask(SIG_SETMASK, &all, &previous);
   int pidfd = -1;
-  const pid_t pid = ::clone(exec_in_child, child_stack_top(),
+  const pid_t pid = ::clone(exec_in_child, stack_top,
                             CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &plan, &pidfd);
   const int clone_errno = errno;
   ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
@@ -106,9 +150,20 @@ StartedProgram start_program(const char* path, char* const argv[], char* const e
     error.assign(clone_errno, std::system_category());
     return {};
   }
+  // Kernels before 5.2 ignore CLONE_PIDFD; pidfd_open came with 5.3.
+  if (pidfd < 0 && plan.exec_errno == 0) {
+    pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    if (pidfd < 0) {
+      error.assign(errno, std::system_category());
+      ::kill(-pid, SIGKILL);
+      while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+      return {};
+    }
+  }
   if (plan.exec_errno != 0) {
     error.assign(plan.exec_errno, std::system_category());
-    ::close(pidfd);
+    if (pidfd >= 0) ::close(pidfd);
     while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
     }
     return {};

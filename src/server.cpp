@@ -229,17 +229,35 @@ struct Server::Impl {
         continue;
       }
       Worker& worker = pick_worker();
-      if (&worker != &workers[0]) {
-        // Another worker's socket from here on: the descriptor moves over.
-        const auto protocol = acceptor.local_endpoint().protocol();
-        const int fd = socket.release(ec);
-        if (ec) continue;  // the socket closes with its scope
-        socket = decltype(socket)(worker.context(), protocol, fd);
-      }
+      if (&worker != &workers[0] && !move_to(worker, socket)) continue;
       worker.hand_over();
       asio::co_spawn(worker.context(), arrive_then(worker, serve(std::move(socket), worker)),
                      asio::detached);
     }
+  }
+
+  // Makes `socket` (accepted on workers[0]) a socket of `worker`: the
+  // descriptor moves over. False, with the descriptor closed and the reason
+  // logged, if it could not (the new epoll may refuse it: ENOMEM, ENOSPC).
+  template <typename Socket>
+  static bool move_to(Worker& worker, Socket& socket) {
+    error_code ec;
+    const auto protocol = socket.local_endpoint(ec).protocol();
+    int fd = -1;
+    if (!ec) fd = socket.release(ec);
+    if (ec) {
+      log::error("server", "cannot hand a connection to a worker: " + ec.message());
+      return false;  // still ours: closed with `socket`
+    }
+    Socket moved(worker.context());
+    moved.assign(protocol, fd, ec);
+    if (ec) {
+      ::close(fd);
+      log::error("server", "cannot hand a connection to a worker: " + ec.message());
+      return false;
+    }
+    socket = std::move(moved);
+    return true;
   }
 
   // Runs `connection` on `worker`, which counts it as arrived first.

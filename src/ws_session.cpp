@@ -177,14 +177,6 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
   }
 
   asio::awaitable<void> run(UpgradeRequest request) {
-    // The child is started first of all, before our 101 goes out, so its
-    // start-up (exec, the dynamic loader) overlaps the client's round trip
-    // instead of following it; on the spawner's thread, so the 101 is not
-    // held up by the spawn either. Only a reverse lookup of the client
-    // (REMOTE_HOST) has to come before it.
-    const bool reverse_lookup = state_.config.reverse_lookup;
-    if (!reverse_lookup && !stopping_) start_child(spawn_request(request, peer_.remote_address));
-    configure_stream();
     const std::string origin = header_value(request, beast::http::field::origin);
     const std::string host = header_value(request, beast::http::field::host);
     context_ = log::make_context({{"url", std::string(peer_.tls ? "https://" : "http://") + host +
@@ -193,7 +185,14 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
                                   {"remote", peer_.remote_address},
                                   {"command", target_.executable},
                                   {"origin", origin}});
-
+    // The child is started next, before our 101 goes out, so its start-up
+    // (exec, the dynamic loader) overlaps the client's round trip instead
+    // of following it; on the spawner's thread, so the 101 is not held up
+    // by the spawn either. Only a reverse lookup of the client (REMOTE_HOST)
+    // has to come before it.
+    const bool reverse_lookup = state_.config.reverse_lookup;
+    if (!reverse_lookup && !stopping_) start_child(spawn_request(request, peer_.remote_address));
+    configure_stream();
     if (reverse_lookup) {
       const std::string remote_host = co_await lookup_remote_host();
       if (!stopping_) start_child(spawn_request(request, remote_host));

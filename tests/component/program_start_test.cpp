@@ -173,6 +173,36 @@ TEST(ProgramStart, StdinAlreadyAtDescriptorZeroStaysOpenForTheChild) {
   wait_for(program.pid);
 }
 
+TEST(ProgramStart, StdoutSourceAtDescriptorZeroIsNotOverwrittenByStdin) {
+  // The stdout pipe's write end sits on 0, where stdin is placed first: it
+  // must be moved out of the way before, or the child's stdout would be
+  // its stdin pipe.
+  const int saved_stdin = ::dup(STDIN_FILENO);
+  int in[2], out[2];
+  ASSERT_EQ(::pipe2(in, O_CLOEXEC), 0);
+  ASSERT_EQ(::pipe2(out, O_CLOEXEC), 0);
+  ASSERT_EQ(::dup3(out[1], STDIN_FILENO, O_CLOEXEC), STDIN_FILENO);
+  std::string sh = "sh", dash_c = "-c", script = "read line; echo got $line";
+  char* argv[] = {sh.data(), dash_c.data(), script.data(), nullptr};
+  char* envp[] = {nullptr};
+  std::error_code error;
+  const StartedProgram program =
+      start_program("/bin/sh", argv, envp, in[0], STDIN_FILENO, STDIN_FILENO, error);
+  ::dup2(saved_stdin, STDIN_FILENO);  // ours back
+  ::close(saved_stdin);
+  ASSERT_FALSE(error) << error.message();
+  ::close(in[0]);
+  ::close(out[1]);
+  const auto old_pipe = ::signal(SIGPIPE, SIG_IGN);
+  EXPECT_EQ(::write(in[1], "there\n", 6), 6);
+  ::signal(SIGPIPE, old_pipe);
+  ::close(in[1]);
+  EXPECT_EQ(read_to_eof(out[0]), "got there\n");
+  ::close(out[0]);
+  ::close(program.pidfd);
+  wait_for(program.pid);
+}
+
 TEST(ProgramStart, ExecFailureIsReportedAndLeavesNoChild) {
   int fds[2];
   ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
