@@ -87,7 +87,7 @@ bool read_frame(int fd, std::string& buffer, Opcode& opcode, std::string& payloa
           size = 0;
           for (int i = 0; i < 8; ++i) size = (size << 8) | p[2 + i];
         }
-        if (have >= payload_at + size) {
+        if (size <= have - payload_at) {  // not payload_at + size: a 64-bit length may wrap
           opcode = static_cast<Opcode>(p[0] & 0x0f);
           payload.assign(buffer, payload_at, size);
           if (masked) {
@@ -132,7 +132,18 @@ void serve(int client, const std::string& command, std::vector<Child>& exiting) 
       "Sec-WebSocket-Accept: " +
       std::string(accept.data(), accept.size()) + "\r\n\r\n";
   if (!send_all(client, response)) return;
-  Child child = spawn_child(command);
+  // However this connection ends (a write to a dead child throws), the
+  // child's stdin is closed and the child goes to be reaped.
+  struct Handover {
+    Child child;
+    std::vector<Child>& exiting;
+    ~Handover() {
+      ::close(child.in);
+      child.in = -1;
+      exiting.push_back(child);
+    }
+  } handover{spawn_child(command), exiting};
+  const Child& child = handover.child;
   std::string payload, line, stdout_pending, out;
   Opcode opcode;
   while (read_frame(client, in, opcode, payload)) {
@@ -151,9 +162,6 @@ void serve(int client, const std::string& command, std::vector<Child>& exiting) 
     append_server_frame(out, opcode == Opcode::binary ? Opcode::binary : Opcode::text, line);
     if (!send_all(client, out)) break;
   }
-  ::close(child.in);
-  child.in = -1;
-  exiting.push_back(child);
 }
 
 // Reaps the children that have exited, without waiting for the others.

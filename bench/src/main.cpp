@@ -27,7 +27,7 @@ constexpr const char* kUsage = R"(usage: wsbench SCENARIO [options]
 scenarios (against ws://127.0.0.1:PORT/PATH; --inproc runs the in-process
 echo server on PORT instead, which measures the client's own ceiling;
 --floor runs the floor server on PORT instead: the least a server that
-spawns a child per connection must do, for churn and storms):
+spawns a child per connection must do, one connection at a time: churn):
   latency     --count 2000 --warmup 100 --size 64
   throughput  --conns 1 --size 64 --window 16k --seconds 3 --warmup 0.5
   binary      --conns 1 --size 64k --window 256k --seconds 3 --warmup 0.5
