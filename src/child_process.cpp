@@ -63,14 +63,6 @@ std::vector<char*> as_c_strings(const std::vector<std::string>& strings) {
   return pointers;
 }
 
-// The last resort for a child nobody will watch: SIGKILL to its group, then
-// wait for it, so no zombie is left.
-void kill_group_and_reap(pid_t pid) {
-  ::kill(-pid, SIGKILL);  // ESRCH: the group is already gone, which is the goal
-  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-  }
-}
-
 }  // namespace
 
 void StartedChild::take(StartedChild& other) {

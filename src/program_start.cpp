@@ -155,20 +155,23 @@ StartedProgram start_program(const char* path, char* const argv[], char* const e
     pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
     if (pidfd < 0) {
       error.assign(errno, std::system_category());
-      ::kill(-pid, SIGKILL);
-      while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-      }
+      kill_group_and_reap(pid);
       return {};
     }
   }
   if (plan.exec_errno != 0) {
     error.assign(plan.exec_errno, std::system_category());
     if (pidfd >= 0) ::close(pidfd);
-    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-    }
+    kill_group_and_reap(pid);  // it has exited already: this reaps it
     return {};
   }
   return {pid, pidfd};
+}
+
+void kill_group_and_reap(pid_t pid) {
+  ::kill(-pid, SIGKILL);  // ESRCH: the group is already gone, which is the goal
+  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
 }
 
 }  // namespace wsexec

@@ -25,4 +25,8 @@ struct StartedProgram {
 StartedProgram start_program(const char* path, char* const argv[], char* const envp[],
                              int stdin_fd, int stdout_fd, int stderr_fd, std::error_code& error);
 
+// The last resort for a child nobody will watch: SIGKILL to its process
+// group, then wait for it, so no zombie is left.
+void kill_group_and_reap(pid_t pid);
+
 }  // namespace wsexec

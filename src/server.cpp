@@ -242,17 +242,13 @@ struct Server::Impl {
   template <typename Socket>
   static bool move_to(Worker& worker, Socket& socket) {
     error_code ec;
-    const auto protocol = socket.local_endpoint(ec).protocol();
-    int fd = -1;
-    if (!ec) fd = socket.release(ec);
-    if (ec) {
-      log::error("server", "cannot hand a connection to a worker: " + ec.message());
-      return false;  // still ours: closed with `socket`
-    }
     Socket moved(worker.context());
-    moved.assign(protocol, fd, ec);
+    const auto protocol = socket.local_endpoint(ec).protocol();
+    int fd = -1;  // ours alone between release() and assign()
+    if (!ec) fd = socket.release(ec);
+    if (!ec) moved.assign(protocol, fd, ec);
     if (ec) {
-      ::close(fd);
+      if (fd >= 0) ::close(fd);
       log::error("server", "cannot hand a connection to a worker: " + ec.message());
       return false;
     }
