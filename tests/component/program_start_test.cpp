@@ -12,6 +12,7 @@
 
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -37,6 +38,32 @@ int wait_for(pid_t pid) {
   return status;
 }
 
+// start_program with its argv (args[0] included) and environment as strings.
+StartedProgram start(const std::string& path, std::vector<std::string> args, int in, int out,
+                     int err, std::error_code& error, std::vector<std::string> environment = {}) {
+  std::vector<char*> argv, envp;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  for (auto& e : environment) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  return start_program(path.c_str(), argv.data(), envp.data(), in, out, err, error);
+}
+
+// Writes `line` to a started child (then closes its stdin), returns what it
+// printed, and reaps it. A child without stdin gives EPIPE here, not death.
+std::string feed_line_and_read(const StartedProgram& program, int stdin_write, int stdout_read,
+                               std::string_view line) {
+  const auto old_pipe = ::signal(SIGPIPE, SIG_IGN);
+  EXPECT_EQ(::write(stdin_write, line.data(), line.size()), static_cast<ssize_t>(line.size()));
+  ::signal(SIGPIPE, old_pipe);
+  ::close(stdin_write);
+  std::string printed = read_to_eof(stdout_read);
+  ::close(stdout_read);
+  ::close(program.pidfd);
+  wait_for(program.pid);
+  return printed;
+}
+
 // A shell script run on three pipes; what it printed, and how it ended.
 struct ScriptRun {
   pid_t pid = -1;
@@ -49,15 +76,9 @@ ScriptRun run_script(const std::string& script, std::vector<std::string> environ
   EXPECT_EQ(::pipe2(in, O_CLOEXEC), 0);
   EXPECT_EQ(::pipe2(out, O_CLOEXEC), 0);
   EXPECT_EQ(::pipe2(err, O_CLOEXEC), 0);
-  std::vector<std::string> args = {"sh", "-c", script};
-  std::vector<char*> argv, envp;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  for (auto& e : environment) envp.push_back(e.data());
-  envp.push_back(nullptr);
   std::error_code error;
   const StartedProgram program =
-      start_program("/bin/sh", argv.data(), envp.data(), in[0], out[1], err[1], error);
+      start("/bin/sh", {"sh", "-c", script}, in[0], out[1], err[1], error, std::move(environment));
   EXPECT_FALSE(error) << error.message();
   ::close(in[0]);
   ::close(out[1]);
@@ -152,25 +173,14 @@ TEST(ProgramStart, StdinAlreadyAtDescriptorZeroStaysOpenForTheChild) {
   ASSERT_EQ(::pipe2(in, O_CLOEXEC), 0);
   ASSERT_EQ(in[0], STDIN_FILENO);
   ASSERT_EQ(::pipe2(out, O_CLOEXEC), 0);
-  std::string sh = "sh", dash_c = "-c", script = "read line; echo got $line";
-  char* argv[] = {sh.data(), dash_c.data(), script.data(), nullptr};
-  char* envp[] = {nullptr};
   std::error_code error;
-  const StartedProgram program =
-      start_program("/bin/sh", argv, envp, in[0], out[1], out[1], error);
+  const StartedProgram program = start("/bin/sh", {"sh", "-c", "read line; echo got $line"},
+                                       in[0], out[1], out[1], error);
   ::dup2(saved_stdin, STDIN_FILENO);  // ours back (closes the pipe's end here)
   ::close(saved_stdin);
   ASSERT_FALSE(error) << error.message();
   ::close(out[1]);
-  // Without its stdin the child has no reader: EPIPE, not our death.
-  const auto old_pipe = ::signal(SIGPIPE, SIG_IGN);
-  EXPECT_EQ(::write(in[1], "hello\n", 6), 6);
-  ::signal(SIGPIPE, old_pipe);
-  ::close(in[1]);
-  EXPECT_EQ(read_to_eof(out[0]), "got hello\n");
-  ::close(out[0]);
-  ::close(program.pidfd);
-  wait_for(program.pid);
+  EXPECT_EQ(feed_line_and_read(program, in[1], out[0], "hello\n"), "got hello\n");
 }
 
 TEST(ProgramStart, StdoutSourceAtDescriptorZeroIsNotOverwrittenByStdin) {
@@ -182,36 +192,23 @@ TEST(ProgramStart, StdoutSourceAtDescriptorZeroIsNotOverwrittenByStdin) {
   ASSERT_EQ(::pipe2(in, O_CLOEXEC), 0);
   ASSERT_EQ(::pipe2(out, O_CLOEXEC), 0);
   ASSERT_EQ(::dup3(out[1], STDIN_FILENO, O_CLOEXEC), STDIN_FILENO);
-  std::string sh = "sh", dash_c = "-c", script = "read line; echo got $line";
-  char* argv[] = {sh.data(), dash_c.data(), script.data(), nullptr};
-  char* envp[] = {nullptr};
   std::error_code error;
-  const StartedProgram program =
-      start_program("/bin/sh", argv, envp, in[0], STDIN_FILENO, STDIN_FILENO, error);
+  const StartedProgram program = start("/bin/sh", {"sh", "-c", "read line; echo got $line"},
+                                       in[0], STDIN_FILENO, STDIN_FILENO, error);
   ::dup2(saved_stdin, STDIN_FILENO);  // ours back
   ::close(saved_stdin);
   ASSERT_FALSE(error) << error.message();
   ::close(in[0]);
   ::close(out[1]);
-  const auto old_pipe = ::signal(SIGPIPE, SIG_IGN);
-  EXPECT_EQ(::write(in[1], "there\n", 6), 6);
-  ::signal(SIGPIPE, old_pipe);
-  ::close(in[1]);
-  EXPECT_EQ(read_to_eof(out[0]), "got there\n");
-  ::close(out[0]);
-  ::close(program.pidfd);
-  wait_for(program.pid);
+  EXPECT_EQ(feed_line_and_read(program, in[1], out[0], "there\n"), "got there\n");
 }
 
 TEST(ProgramStart, ExecFailureIsReportedAndLeavesNoChild) {
   int fds[2];
   ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
-  std::string name = "missing";
-  char* argv[] = {name.data(), nullptr};
-  char* envp[] = {nullptr};
   std::error_code error;
   const StartedProgram program =
-      start_program("/nonexistent/missing", argv, envp, fds[0], fds[1], fds[1], error);
+      start("/nonexistent/missing", {"missing"}, fds[0], fds[1], fds[1], error);
   EXPECT_EQ(program.pid, -1);
   EXPECT_EQ(program.pidfd, -1);
   EXPECT_EQ(error, std::errc::no_such_file_or_directory) << error.message();
@@ -225,11 +222,8 @@ TEST(ProgramStart, ExecFailureIsReportedAndLeavesNoChild) {
 TEST(ProgramStart, PidfdIsTheChildsAndCloseOnExec) {
   int fds[2];
   ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
-  std::string name = "true";
-  char* argv[] = {name.data(), nullptr};
-  char* envp[] = {nullptr};
   std::error_code error;
-  const StartedProgram program = start_program("/bin/true", argv, envp, fds[0], fds[1], fds[1], error);
+  const StartedProgram program = start("/bin/true", {"true"}, fds[0], fds[1], fds[1], error);
   ASSERT_FALSE(error) << error.message();
   ASSERT_GE(program.pidfd, 0);
   EXPECT_TRUE(::fcntl(program.pidfd, F_GETFD) & FD_CLOEXEC);
