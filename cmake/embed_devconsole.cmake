@@ -4,8 +4,8 @@
 file(READ "${INPUT}" hex HEX)
 string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
 file(WRITE "${OUTPUT}.tmp"
-  "// Generated from src/devconsole.html by cmake/embed_devconsole.cmake.\n"
-  "#include \"devconsole_page.hpp\"\n\n"
+  "// Generated from src/http/devconsole.html by cmake/embed_devconsole.cmake.\n"
+  "#include \"http/devconsole_page.hpp\"\n\n"
   "namespace wsexec {\nnamespace {\n\n"
   "const unsigned char kPage[] = {${bytes}};\n\n"
   "}  // namespace\n\n"

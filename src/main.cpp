@@ -10,10 +10,10 @@
 #include <iostream>
 #include <memory>
 
-#include "config.hpp"
-#include "executable_lookup.hpp"
-#include "log.hpp"
-#include "server.hpp"
+#include "core/config.hpp"
+#include "process/executable_lookup.hpp"
+#include "server/log.hpp"
+#include "server/server.hpp"
 
 extern char** environ;
 

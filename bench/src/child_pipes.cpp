@@ -8,7 +8,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "program_start.hpp"
+#include "process/program_start.hpp"
 
 namespace bench {
 

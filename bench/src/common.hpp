@@ -2,8 +2,6 @@
 // statistics, a watchdog timer and a group of tasks to wait for.
 #pragma once
 
-#include <utility>  // before Asio: Boost 1.74's awaitable.hpp needs std::exchange
-
 #include <sys/types.h>
 
 #include <boost/asio/any_io_executor.hpp>

@@ -1,7 +1,7 @@
 // start_program against real children: what the child finds when it starts
 // (descriptors, process group, signals, environment), exec failures, and
 // starts from several threads at once.
-#include "program_start.hpp"
+#include "process/program_start.hpp"
 
 #include <fcntl.h>
 #include <signal.h>

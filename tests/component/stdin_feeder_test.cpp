@@ -1,7 +1,7 @@
 // StdinFeeder against a real pipe and a real event loop, without a server:
 // order, completeness, the EOF after the drain, back-pressure and a broken
 // pipe.
-#include "stdin_feeder.hpp"
+#include "process/stdin_feeder.hpp"
 
 #include <fcntl.h>
 #include <signal.h>

@@ -1,7 +1,5 @@
 #include "ws_client.hpp"
 
-#include <utility>  // before Asio: Boost 1.74's awaitable.hpp needs std::exchange
-
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>

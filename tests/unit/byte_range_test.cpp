@@ -1,4 +1,4 @@
-#include "byte_range.hpp"
+#include "core/byte_range.hpp"
 
 #include <gtest/gtest.h>
 

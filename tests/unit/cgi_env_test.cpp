@@ -1,4 +1,4 @@
-#include "cgi_env.hpp"
+#include "core/cgi_env.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "cgi_response.hpp"
+#include "core/cgi_response.hpp"
 
 #include <gtest/gtest.h>
 

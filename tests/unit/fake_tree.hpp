@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "entry_lookup.hpp"
+#include "core/entry_lookup.hpp"
 
 namespace wsexec {
 

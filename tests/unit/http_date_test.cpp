@@ -1,4 +1,4 @@
-#include "http_date.hpp"
+#include "core/http_date.hpp"
 
 #include <gtest/gtest.h>
 

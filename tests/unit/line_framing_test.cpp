@@ -1,4 +1,4 @@
-#include "line_framing.hpp"
+#include "core/line_framing.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "utf8.hpp"
+#include "core/utf8.hpp"
 
 // Counts heap allocations, so the tests can tell a kept buffer from a
 // released one and a view from a copy. Replacing these for the whole test

@@ -1,4 +1,4 @@
-#include "log_level.hpp"
+#include "core/log_level.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "origin_policy.hpp"
+#include "core/origin_policy.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "static_resolver.hpp"
+#include "core/static_resolver.hpp"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "fake_tree.hpp"
-#include "url_path.hpp"
+#include "core/url_path.hpp"
 
 namespace wsexec {
 namespace {

@@ -1,4 +1,4 @@
-#include "tagged_output.hpp"
+#include "core/tagged_output.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "termination_ladder.hpp"
+#include "core/termination_ladder.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "url_path.hpp"
+#include "core/url_path.hpp"
 
 #include <gtest/gtest.h>
 

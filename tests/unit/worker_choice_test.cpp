@@ -1,4 +1,4 @@
-#include "worker_choice.hpp"
+#include "core/worker_choice.hpp"
 
 #include <gtest/gtest.h>
 

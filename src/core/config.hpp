@@ -1,0 +1,85 @@
+#pragma once
+// The command line, parsed and validated into a Config. Pure: takes the
+// arguments, returns values or throws ConfigError; nothing is opened, looked
+// up or bound here (main() resolves the command and binds afterwards).
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/log_level.hpp"
+#include "core/origin_policy.hpp"
+
+namespace wsexec {
+
+// A start-up error: `what()` is one sentence for the user; `exit_status` is 2
+// for an unknown option (websocketd's usage error) and 1 for everything else.
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(const std::string& message, int exit_status, bool show_usage = false)
+      : std::runtime_error(message), exit_status_(exit_status), show_usage_(show_usage) {}
+  int exit_status() const { return exit_status_; }
+  bool show_usage() const { return show_usage_; }
+
+ private:
+  int exit_status_;
+  bool show_usage_;
+};
+
+struct HeaderField {
+  std::string name;
+  std::string value;
+};
+
+struct Config {
+  unsigned port = 80;                  // 443 with --ssl
+  unsigned redirect_port = 0;          // --redirport; 0 = none
+  std::string unix_socket;             // --unixsocket; empty = none
+  bool unix_socket_only = false;       // no --port, --address or --redirport given
+  bool tls = false;                    // --ssl
+  std::string tls_certificate;         // --sslcert
+  std::string tls_key;                 // --sslkey
+  std::string tls_client_ca;           // --sslca; empty = no client certificates
+  std::vector<std::string> addresses;  // as given, IPv6 without brackets; empty = all interfaces
+  bool binary = false;
+  bool pass_stderr = false;
+  bool reverse_lookup = false;
+  OriginPolicy origin_policy;
+  std::vector<std::string> passenv{"PATH", "LD_LIBRARY_PATH"};
+  unsigned max_forks = 1024;             // 0 = unlimited
+  std::size_t max_frame_size = 1 << 20;  // bytes; 0 = unlimited
+  unsigned close_ms = 0;
+  unsigned ping_ms = 0;                   // 0 = no pings
+  std::vector<HeaderField> headers;       // every response
+  std::vector<HeaderField> headers_ws;    // 101 responses
+  std::vector<HeaderField> headers_http;  // plain HTTP responses
+  LogLevel log_level = LogLevel::access;
+  std::string script_dir;   // --dir: each executable in it is an endpoint
+  std::string static_dir;   // --staticdir
+  std::string cgi_dir;      // --cgidir
+  bool dev_console = false;  // --devconsole
+  std::string command;  // as given (argv[0] of the child); empty with --dir
+  std::vector<std::string> command_args;
+};
+
+enum class StartupAction { serve, show_help, show_version, show_license };
+
+struct CommandLine {
+  StartupAction action = StartupAction::serve;
+  Config config;
+};
+
+// Parses the arguments after argv[0]. Options end at the first argument that
+// is not an option (or after "--"); the rest is the command and its
+// arguments, untouched.
+CommandLine parse_command_line(const std::vector<std::string>& args);
+
+// The --help text, every option with two dashes and its default.
+std::string help_text();
+// The short usage printed with an unknown option.
+std::string usage_text();
+std::string version_text();
+std::string license_text();
+
+}  // namespace wsexec

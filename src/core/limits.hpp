@@ -1,0 +1,97 @@
+#pragma once
+// Every internal limit and timeout of the server, with the reason for its
+// value. The I/O code names these instead of writing numbers; a reader who
+// wants to know "how long does X get?" or "how much can Y hold?" looks here.
+// (Limits a user sets are options: Config.)
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+namespace wsexec::limits {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// ---- The HTTP side -------------------------------------------------------
+
+// A client has this long to finish the TLS handshake and then to send a
+// complete request head: slow clients are dropped instead of holding a
+// connection (and a descriptor) forever.
+inline constexpr seconds kRequestHeadTimeout{10};
+// Larger request heads get 431. Browsers send well under 8 KiB; twice that
+// leaves room for large cookies without letting a client make us buffer much.
+inline constexpr std::uint32_t kMaxRequestHeadBytes = 16 * 1024;
+// Time allowed to write one response of our own (errors, redirects, the dev
+// console): a client that does not read it is dropped.
+inline constexpr seconds kResponseTimeout{10};
+// The HTTP version of an answer to a request whose head could not be parsed
+// (there is no version to echo): 1.1, as Beast encodes it.
+inline constexpr unsigned kFallbackHttpVersion = 11;
+// Before closing a connection whose request body we did not read, what is
+// still arriving is read and dropped for this long, up to this much, so the
+// client's bytes do not turn into a reset that destroys our response
+// ("lingering close", as Apache and nginx do).
+inline constexpr milliseconds kLingerTime{1000};
+inline constexpr std::size_t kMaxLingerBytes = 1 << 20;
+inline constexpr std::size_t kLingerReadBytes = 4096;
+// The TLS close_notify exchange at the end of a connection: a client that
+// does not answer within this time is closed anyway.
+inline constexpr seconds kTlsShutdownTimeout{1};
+
+// ---- Static files ----------------------------------------------------------
+
+// Files are sent in pieces of this size: large enough for few system calls,
+// small enough that a connection sending a large file holds little memory.
+inline constexpr std::size_t kFileChunkBytes = 64 * 1024;
+// The client has this long to take each piece of a file.
+inline constexpr seconds kFileWriteTimeout{30};
+
+// ---- CGI -------------------------------------------------------------------
+
+// The largest request body a script is given; larger ones get 413. Uploads
+// to a CGI script bigger than this belong on a real upload service.
+inline constexpr std::uint64_t kMaxCgiBodyBytes = 64ull << 20;
+// A script has this long to print its header block; then it is ended and the
+// client gets 504 (nginx's fastcgi_read_timeout default is the same minute).
+inline constexpr seconds kCgiHeaderTimeout{60};
+// The client has this long to take each piece of a CGI response.
+inline constexpr seconds kCgiWriteTimeout{30};
+// The script's output and the request body move in pieces of this size.
+inline constexpr std::size_t kCgiChunkBytes = 64 * 1024;
+// A script's stderr is read this much at a time: it is log lines, not data.
+inline constexpr std::size_t kCgiStderrReadBytes = 4096;
+// A CGI script's local redirect may lead to another; this many at most,
+// then 508, so two scripts redirecting to each other cannot loop.
+inline constexpr int kMaxLocalRedirects = 4;
+
+// ---- WebSocket ---------------------------------------------------------------
+
+// The opening handshake (our 101) and the closing one must each finish in
+// this time, or the client is dropped. Generous for a round trip, short
+// enough that abandoned handshakes do not pile up.
+inline constexpr milliseconds kHandshakeTimeout{1500};
+// Reads from a child's stdout go through one buffer of this size per
+// thread: an idle connection then holds no read buffer at all, only what a
+// line in progress needs. 64 KiB is a pipe's default capacity.
+inline constexpr std::size_t kChildReadChunkBytes = 64 * 1024;
+// What an idle connection sets aside for the client's next message; a longer
+// message is read to its end once it is arriving.
+inline constexpr std::size_t kWaitingReadBytes = 256;
+// Lines from one read of the child's output are held and sent together, up
+// to this many bytes at a time (one TCP write instead of one per line).
+inline constexpr std::size_t kCorkedBytesLimit = 64 * 1024;
+// Client messages queued for a child's stdin: past this many bytes the
+// client is no longer read (back-pressure). A pipe's capacity.
+inline constexpr std::size_t kStdinQueueHighWater = 64 * 1024;
+
+// ---- The server --------------------------------------------------------------
+
+// On SIGINT/SIGTERM, the time connections get to close (1001) and their
+// programs to end through the ladder (about 1 s) before the server exits.
+inline constexpr milliseconds kStopDeadline{2500};
+// After accept() fails (EMFILE, ENFILE, ENOMEM) the acceptor waits this long
+// before trying again: short enough to resume promptly when descriptors
+// free up, long enough not to spin a core on a full descriptor table.
+inline constexpr milliseconds kAcceptRetryPause{50};
+
+}  // namespace wsexec::limits

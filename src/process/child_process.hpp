@@ -1,0 +1,120 @@
+#pragma once
+// One child program: spawned in its own process group with stdin, stdout
+// and stderr on pipes, its exit noticed through a pidfd (O(1) per child, no
+// SIGCHLD scan), and reaped exactly once.
+#include <sys/types.h>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace wsexec {
+
+struct SpawnRequest {
+  std::string executable;                // absolute or relative path, already resolved
+  std::vector<std::string> argv;         // argv[0] included
+  std::vector<std::string> environment;  // "NAME=value", the whole environment
+};
+
+// A child just started: its pid, pidfd and our pipe ends as plain
+// descriptors. Made on any thread (ChildProcess::start), then adopted by a
+// ChildProcess on the worker that owns the connection. One that is never
+// adopted (its connection went away meanwhile) is killed with its group and
+// reaped, and its descriptors are closed.
+class StartedChild {
+ public:
+  StartedChild() = default;
+  StartedChild(StartedChild&& other) noexcept { take(other); }
+  StartedChild& operator=(StartedChild&& other) noexcept {
+    if (this != &other) {
+      discard();
+      take(other);
+    }
+    return *this;
+  }
+  ~StartedChild() { discard(); }
+  explicit operator bool() const { return pid_ > 0; }
+
+ private:
+  friend class ChildProcess;
+  void take(StartedChild& other);
+  void discard();
+
+  pid_t pid_ = -1;
+  int pidfd_ = -1;
+  int stdin_ = -1;
+  int stdout_ = -1;
+  int stderr_ = -1;
+};
+
+class ChildProcess {
+ public:
+  using Pipe = boost::asio::posix::stream_descriptor;
+
+  // Starts the child; safe on any thread. On failure the result is empty
+  // and `error` says why (exec's errno included: start_program reports it).
+  static StartedChild start(const SpawnRequest& request, std::error_code& error);
+  // Takes a started child over on `executor`'s thread.
+  static std::unique_ptr<ChildProcess> adopt(const boost::asio::any_io_executor& executor,
+                                             StartedChild started);
+  // start() and adopt() in one, on the caller's thread. On failure returns
+  // nullptr and sets `error`.
+  static std::unique_ptr<ChildProcess> spawn(const boost::asio::any_io_executor& executor,
+                                             const SpawnRequest& request, std::error_code& error);
+
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  // Last resort only: a child still unreaped here is killed with its group
+  // and reaped, so no zombie survives even an unexpected teardown.
+  ~ChildProcess();
+
+  pid_t pid() const { return pid_; }
+  Pipe& stdin_pipe() { return stdin_; }
+  Pipe& stdout_pipe() { return stdout_; }
+  Pipe& stderr_pipe() { return stderr_; }
+
+  // EOF on the child's stdin: the first, gentlest step of the ladder.
+  void close_stdin();
+
+  // Sends `signal` to the child's whole process group, so what it started
+  // (a `sleep` in a script) gets it too. Safe until reaped: the group id is
+  // the child's pid, which the kernel does not reuse before we reap it.
+  void signal_group(int signal);
+
+  // Calls `on_exit()` once the child has exited (it is then a zombie, not
+  // reaped), or when the wait is cancelled by reap(). A plain callback: the
+  // wait lasts the child's whole life, and a coroutine frame for it would
+  // cost every idle connection memory.
+  template <typename OnExit>
+  void async_wait_exit(OnExit on_exit) {
+    // A pidfd becomes readable when the process exits.
+    pidfd_.async_wait(Pipe::wait_read,
+                      [on_exit = std::move(on_exit)](const boost::system::error_code&) mutable {
+                        on_exit();
+                      });
+  }
+
+  // Collects the exit status; call once the child has exited. Returns the
+  // raw wait status.
+  int reap();
+  bool reaped() const { return reaped_; }
+
+ private:
+  ChildProcess(const boost::asio::any_io_executor& executor, pid_t pid, int pidfd, int stdin_fd,
+               int stdout_fd, int stderr_fd);
+
+  pid_t pid_;
+  bool reaped_ = false;
+  boost::asio::posix::stream_descriptor pidfd_;
+  Pipe stdin_;
+  Pipe stdout_;
+  Pipe stderr_;
+};
+
+// "exited with status 3", "killed by SIGKILL".
+std::string describe_wait_status(int status);
+
+}  // namespace wsexec

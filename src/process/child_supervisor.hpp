@@ -1,0 +1,63 @@
+#pragma once
+// A started child's life: the watch for its exit, the termination ladder
+// when it must end, and the reaping. Shared by the WebSocket session and the
+// CGI runner, so both end children the same way.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "process/child_process.hpp"
+#include "server/server_state.hpp"
+
+namespace wsexec {
+
+class ChildSupervisor : public std::enable_shared_from_this<ChildSupervisor> {
+ public:
+  // Takes the child and the --maxforks slot it uses; the slot is released
+  // only once the child is reaped. `log_context` prefixes its log lines.
+  ChildSupervisor(std::unique_ptr<ChildProcess> child, ForkSlot slot,
+                  std::chrono::milliseconds close_grace, std::string log_context);
+  // Reaps the child; one still running (only on a forced teardown) gets
+  // SIGKILL to its group first.
+  ~ChildSupervisor();
+
+  ChildProcess& child() { return *child_; }
+  bool exited() const { return exited_; }
+
+  // Starts watching for the exit; `on_exit` runs once, on the child's
+  // executor, when it has exited (it is then a zombie: its group can still
+  // be signalled safely).
+  void watch(std::function<void()> on_exit);
+
+  // Replaces the ladder's first step (by default the stdin pipe is closed
+  // at once): the WebSocket session first writes what the client sent.
+  // Called with the child; it may run after the caller is gone.
+  void on_close_stdin(std::function<void(ChildProcess&)> close_stdin) {
+    close_stdin_ = std::move(close_stdin);
+  }
+
+  // Starts the ladder (close stdin, SIGINT, SIGTERM, SIGKILL to the group,
+  // each followed by a wait that the exit cuts short). Later calls do nothing.
+  void terminate();
+  bool terminating() const { return ladder_started_; }
+
+ private:
+  void on_exited();
+  boost::asio::awaitable<void> run_ladder();
+
+  std::unique_ptr<ChildProcess> child_;
+  std::optional<ForkSlot> slot_;
+  std::chrono::milliseconds close_grace_;
+  std::string log_context_;
+  boost::asio::steady_timer ladder_timer_;
+  std::function<void()> on_exit_;
+  std::function<void(ChildProcess&)> close_stdin_;
+  bool exited_ = false;
+  bool ladder_started_ = false;
+};
+
+}  // namespace wsexec

@@ -1,0 +1,42 @@
+#include "server/server_state.hpp"
+
+#include <chrono>
+
+namespace wsexec {
+namespace {
+
+std::optional<ServedDirectory> served(const char* option, const std::string& path) {
+  if (path.empty()) return std::nullopt;
+  return ServedDirectory(option, path);
+}
+
+}  // namespace
+
+ServerState::ServerState(Config config_in, std::string executable_in,
+                         std::vector<std::string> parent_environment_in)
+    : config(std::move(config_in)),
+      executable(std::move(executable_in)),
+      parent_environment(std::move(parent_environment_in)),
+      server_software("wsexec/" WSEXEC_VERSION),
+      script_dir(served("dir", config.script_dir)),
+      static_dir(served("staticdir", config.static_dir)),
+      cgi_dir(served("cgidir", config.cgi_dir)),
+      next_id_(
+          static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()) &
+          0x7fffffffffff0000ull) {}
+
+std::string ServerState::next_connection_id() {
+  return std::to_string(next_id_.fetch_add(1, std::memory_order_relaxed));
+}
+
+std::optional<ForkSlot> ForkSlot::try_acquire(ServerState& state) {
+  const unsigned limit = state.config.max_forks;
+  auto& counter = state.live_children;
+  unsigned current = counter.load(std::memory_order_relaxed);
+  do {
+    if (limit != 0 && current >= limit) return std::nullopt;
+  } while (!counter.compare_exchange_weak(current, current + 1, std::memory_order_relaxed));
+  return ForkSlot(&counter);
+}
+
+}  // namespace wsexec

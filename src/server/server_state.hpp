@@ -1,0 +1,62 @@
+#pragma once
+// What every connection shares, whatever thread it runs on: the validated
+// configuration, the resolved command, and a few atomic counters.
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/config.hpp"
+#include "http/served_directory.hpp"
+
+namespace wsexec {
+
+class Spawner;
+
+struct ServerState {
+  ServerState(Config config_in, std::string executable_in,
+              std::vector<std::string> parent_environment_in);
+
+  const Config config;
+  const std::string executable;                       // the command, resolved at start-up
+  const std::vector<std::string> parent_environment;  // our environ, read once
+  const std::string server_software;                  // "wsexec/VERSION"
+  // --dir, --staticdir and --cgidir, resolved at start-up (ConfigError if
+  // one is not a readable directory).
+  const std::optional<ServedDirectory> script_dir;
+  const std::optional<ServedDirectory> static_dir;
+  const std::optional<ServedDirectory> cgi_dir;
+
+  std::atomic<unsigned> live_children{0};  // the --maxforks count
+  std::atomic<bool> stopping{false};
+  // Where WebSocket children are started; set by the server while it runs.
+  // Without one (unit-size uses), they are started on the caller's thread.
+  Spawner* spawner = nullptr;
+
+  // A per-connection id for UNIQUE_ID and the log: unique within this run
+  // and unlikely to repeat across runs (it starts from the start-up time).
+  std::string next_connection_id();
+
+ private:
+  std::atomic<std::uint64_t> next_id_;
+};
+
+// One --maxforks slot, held from the upgrade until the child is reaped.
+class ForkSlot {
+ public:
+  // nullopt when --maxforks children are already running.
+  static std::optional<ForkSlot> try_acquire(ServerState& state);
+  ForkSlot(ForkSlot&& other) noexcept : counter_(std::exchange(other.counter_, nullptr)) {}
+  ForkSlot& operator=(ForkSlot&&) = delete;
+  ~ForkSlot() {
+    if (counter_) counter_->fetch_sub(1, std::memory_order_relaxed);
+  }
+
+ private:
+  explicit ForkSlot(std::atomic<unsigned>* counter) : counter_(counter) {}
+  std::atomic<unsigned>* counter_;
+};
+
+}  // namespace wsexec

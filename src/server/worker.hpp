@@ -1,0 +1,83 @@
+#pragma once
+// One event-loop thread and the connections living on it. A connection
+// stays on its worker for its whole life, so nothing here takes a lock: every
+// member is called from the worker's own thread, except load() and
+// hand_over(), which the acceptor calls to choose a worker.
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstddef>
+#include <unordered_set>
+
+namespace wsexec {
+
+// A connection the server can ask to end (on SIGINT/SIGTERM).
+class Stoppable {
+ public:
+  virtual void stop() = 0;
+
+ protected:
+  ~Stoppable() = default;
+};
+
+class Worker {
+ public:
+  // Concurrency hint 1: one thread runs it, Asio may skip locks. The timer
+  // makes Asio create the worker's epoll, eventfd and timerfd now rather
+  // than with its first connection, so the server's own descriptors are
+  // all open from the start (a worker may see its first connection late:
+  // see choose_worker).
+  Worker() : context_(1) { boost::asio::steady_timer create_reactor_now(context_); }
+  boost::asio::io_context& context() { return context_; }
+
+  void add(Stoppable* connection) {
+    connections_.insert(connection);
+    registered_.store(connections_.size(), std::memory_order_relaxed);
+  }
+  void remove(Stoppable* connection) {
+    connections_.erase(connection);
+    registered_.store(connections_.size(), std::memory_order_relaxed);
+  }
+
+  // Connections here or on their way here: an estimate for choosing a
+  // worker (a connection upgrading to WebSocket counts twice for a moment).
+  std::size_t load() const {
+    return registered_.load(std::memory_order_relaxed) + incoming_.load(std::memory_order_relaxed);
+  }
+  // The acceptor gives this worker a connection (any thread); arrived() is
+  // called on this worker once the connection runs here.
+  void hand_over() { incoming_.fetch_add(1, std::memory_order_relaxed); }
+  void arrived() { incoming_.fetch_sub(1, std::memory_order_relaxed); }
+
+  // Asks every live connection to end; they unregister as they go.
+  void stop_all() {
+    const auto snapshot = connections_;  // stop() may unregister synchronously
+    for (auto* connection : snapshot) connection->stop();
+  }
+
+ private:
+  // Declared first so it is destroyed last: destroying the io_context
+  // destroys pending sessions, which unregister themselves from this set.
+  std::unordered_set<Stoppable*> connections_;
+  std::atomic<std::size_t> registered_{0};
+  std::atomic<std::size_t> incoming_{0};
+  boost::asio::io_context context_;
+};
+
+// Registers a connection for the scope of its owner.
+class WorkerRegistration {
+ public:
+  WorkerRegistration(Worker& worker, Stoppable* connection)
+      : worker_(worker), connection_(connection) {
+    worker_.add(connection_);
+  }
+  WorkerRegistration(const WorkerRegistration&) = delete;
+  WorkerRegistration& operator=(const WorkerRegistration&) = delete;
+  ~WorkerRegistration() { worker_.remove(connection_); }
+
+ private:
+  Worker& worker_;
+  Stoppable* connection_;
+};
+
+}  // namespace wsexec

@@ -1,0 +1,173 @@
+#pragma once
+// A stream layer under the WebSocket that can hold writes back ("cork") and
+// send them together. The relay corks before it turns one read of the
+// child's output into messages and flushes after, so fifty lines read at
+// once leave in one sendmsg (one TLS record) instead of fifty. Uncorked and
+// with nothing held, writes pass straight through: a lone message costs no
+// copy and no delay.
+//
+// The rules that keep the byte stream whole:
+// - Beast never has two writes in flight on its next layer, so what is
+//   appended while corked always comes after what was already handed on.
+// - While held bytes are being sent, a new write waits for that to finish
+//   (it is not appended and acknowledged): the next layer never sees two
+//   writes at once, and a client that sends pings but reads nothing cannot
+//   make us buffer pongs without bound.
+// - Beast's teardown (after a close frame) waits until everything held has
+//   been sent, so a close reply written while corked is never cut off.
+//
+// Include only where a WebSocket session is instantiated (it pulls in Beast).
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/websocket/teardown.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace wsexec {
+
+template <typename NextLayer>
+class CorkableStream {
+ public:
+  using next_layer_type = NextLayer;
+  using executor_type = typename NextLayer::executor_type;
+
+  explicit CorkableStream(NextLayer next) : next_(std::move(next)) {}
+
+  executor_type get_executor() noexcept { return next_.get_executor(); }
+  next_layer_type& next_layer() noexcept { return next_; }
+  const next_layer_type& next_layer() const noexcept { return next_; }
+
+  // From now until the flush, writes are held back.
+  void cork() noexcept { corked_ = true; }
+  std::size_t held_bytes() const noexcept { return held_.size(); }
+
+  // Uncorks and sends everything held, then completes with
+  // void(error_code); at once (posted) when nothing is held.
+  template <typename FlushHandler>
+  auto async_flush(FlushHandler&& handler) {
+    return boost::asio::async_initiate<FlushHandler, void(boost::system::error_code)>(
+        [this](auto handler) {
+          corked_ = false;
+          if (!flushing_ && held_.empty()) {
+            boost::asio::post(get_executor(), boost::beast::bind_front_handler(
+                                                  std::move(handler), boost::system::error_code()));
+            return;
+          }
+          after_flush(std::move(handler));
+          if (!flushing_) send_held();
+        },
+        handler);
+  }
+
+  template <typename MutableBufferSequence, typename ReadHandler>
+  auto async_read_some(const MutableBufferSequence& buffers, ReadHandler&& handler) {
+    return next_.async_read_some(buffers, std::forward<ReadHandler>(handler));
+  }
+
+  template <typename ConstBufferSequence, typename WriteHandler>
+  auto async_write_some(const ConstBufferSequence& buffers, WriteHandler&& handler) {
+    return boost::asio::async_initiate<WriteHandler, void(boost::system::error_code, std::size_t)>(
+        [this](auto handler, const ConstBufferSequence& buffers) {
+          if (flushing_) {
+            // Handed on once the held bytes are out (see the rules above).
+            after_flush([this, buffers, handler = std::move(handler)](
+                            boost::system::error_code ec) mutable {
+              if (ec) {
+                boost::asio::post(get_executor(), boost::beast::bind_front_handler(
+                                                      std::move(handler), ec, std::size_t{0}));
+              } else {
+                next_.async_write_some(buffers, std::move(handler));
+              }
+            });
+          } else if (corked_) {
+            const std::size_t size = boost::asio::buffer_size(buffers);
+            const std::size_t at = held_.size();
+            held_.resize(at + size);
+            boost::asio::buffer_copy(boost::asio::buffer(held_.data() + at, size), buffers);
+            boost::asio::post(get_executor(),
+                              boost::beast::bind_front_handler(std::move(handler),
+                                                               boost::system::error_code(), size));
+          } else {
+            next_.async_write_some(buffers, std::move(handler));
+          }
+        },
+        handler, buffers);
+  }
+
+  // For Beast's teardown (see the functions below): runs `then` once
+  // nothing is held any more, at once when nothing is.
+  template <typename Then>
+  void when_sent(Then then) {
+    if (!flushing_ && held_.empty()) {
+      then();
+      return;
+    }
+    after_flush([then = std::move(then)](boost::system::error_code) mutable { then(); });
+    if (!flushing_) send_held();
+  }
+
+ private:
+  // Something to do once the flush in progress ends, told how it ended.
+  struct Pending {
+    virtual ~Pending() = default;
+    virtual void run(boost::system::error_code ec) = 0;
+  };
+  template <typename Action>
+  struct PendingAction final : Pending {
+    explicit PendingAction(Action a) : action(std::move(a)) {}
+    void run(boost::system::error_code ec) override { action(ec); }
+    Action action;
+  };
+
+  template <typename Action>
+  void after_flush(Action action) {
+    pending_.push_back(std::make_unique<PendingAction<Action>>(std::move(action)));
+  }
+
+  // Writes what is held, then runs what waited for it. Memory is given
+  // back at the end, so an idle connection holds no buffer.
+  void send_held() {
+    flushing_ = true;
+    sending_.swap(held_);
+    boost::asio::async_write(next_, boost::asio::buffer(sending_),
+                             [this](boost::system::error_code ec, std::size_t) {
+                               flushing_ = false;
+                               held_ = std::string();
+                               sending_ = std::string();
+                               auto waiting = std::exchange(pending_, {});
+                               for (auto& action : waiting) action->run(ec);
+                             });
+  }
+
+  NextLayer next_;
+  std::string held_;     // written by Beast while corked, not yet sent
+  std::string sending_;  // being sent
+  std::vector<std::unique_ptr<Pending>> pending_;  // waiting for the send to end
+  bool corked_ = false;
+  bool flushing_ = false;
+};
+
+// Beast ends a WebSocket connection through its next layer's teardown: ours
+// first sends what is held (a close reply written while we were corked),
+// then tears down the layer we wrap.
+template <typename NextLayer>
+void teardown(boost::beast::role_type role, CorkableStream<NextLayer>& stream,
+              boost::system::error_code& ec) {
+  using boost::beast::websocket::teardown;
+  teardown(role, stream.next_layer(), ec);  // only async closes are used; nothing is held then
+}
+
+template <typename NextLayer, typename TeardownHandler>
+void async_teardown(boost::beast::role_type role, CorkableStream<NextLayer>& stream,
+                    TeardownHandler&& handler) {
+  stream.when_sent([role, &stream, handler = std::forward<TeardownHandler>(handler)]() mutable {
+    using boost::beast::websocket::async_teardown;
+    async_teardown(role, stream.next_layer(), std::move(handler));
+  });
+}
+
+}  // namespace wsexec
