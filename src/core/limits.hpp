@@ -58,8 +58,9 @@ inline constexpr seconds kCgiHeaderTimeout{60};
 inline constexpr seconds kCgiWriteTimeout{30};
 // The script's output and the request body move in pieces of this size.
 inline constexpr std::size_t kCgiChunkBytes = 64 * 1024;
-// A script's stderr is read this much at a time: it is log lines, not data.
-inline constexpr std::size_t kCgiStderrReadBytes = 4096;
+// A program's stderr, on its way to the log, is read this much at a time:
+// it is log lines, not data.
+inline constexpr std::size_t kStderrReadBytes = 4096;
 // A CGI script's local redirect may lead to another; this many at most,
 // then 508, so two scripts redirecting to each other cannot loop.
 inline constexpr int kMaxLocalRedirects = 4;

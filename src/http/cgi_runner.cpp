@@ -204,7 +204,7 @@ class CgiRun {
         [supervisor = supervisor_, context = context_]() -> asio::awaitable<void> {
           auto& pipe = supervisor->child().stderr_pipe();
           LineFramer lines;
-          std::array<char, limits::kCgiStderrReadBytes> chunk;
+          std::array<char, limits::kStderrReadBytes> chunk;
           error_code ec;
           while (true) {
             const std::size_t n = co_await pipe.async_read_some(asio::buffer(chunk), use_ec(ec));

@@ -1,5 +1,7 @@
 #include "http/connection_info.hpp"
 
+#include "server/server_state.hpp"
+
 namespace wsexec {
 
 std::optional<std::string_view> find_header(const RequestHead& request,
@@ -36,6 +38,17 @@ void add_plain_response_headers(boost::beast::http::fields& fields, const Config
   fields.set(boost::beast::http::field::server, server_software);
   for (const auto& header : config.headers) fields.insert(header.name, header.value);
   for (const auto& header : config.headers_http) fields.insert(header.name, header.value);
+}
+
+SpawnRequest spawn_request_for(const ScriptTarget& target, const RequestFacts& facts,
+                               const ServerState& state) {
+  const EnvironmentInputs inputs{state.server_software, state.config.passenv,
+                                 state.parent_environment};
+  SpawnRequest spawn;
+  spawn.executable = target.executable;
+  spawn.argv = target.argv;
+  spawn.environment = build_child_environment(facts, inputs);
+  return spawn;
 }
 
 }  // namespace wsexec

@@ -13,8 +13,11 @@
 
 #include "core/cgi_env.hpp"
 #include "core/config.hpp"
+#include "process/spawn_request.hpp"
 
 namespace wsexec {
+
+struct ServerState;
 
 // Facts about the connection, known before the request is read.
 struct PeerInfo {
@@ -45,6 +48,12 @@ std::optional<std::string_view> find_header(const RequestHead& request,
 RequestFacts request_facts(const RequestHead& request, const PeerInfo& peer,
                            const ScriptTarget& target, const std::string& connection_id,
                            const std::string& remote_host);
+
+// What to start for `target`: its program and arguments, with the CGI
+// environment built from `facts` and the server's --passenv variables. One
+// recipe for WebSocket programs and CGI scripts.
+SpawnRequest spawn_request_for(const ScriptTarget& target, const RequestFacts& facts,
+                               const ServerState& state);
 
 // Server, --header and --header-http, for every plain HTTP response.
 void add_plain_response_headers(boost::beast::http::fields& fields, const Config& config,

@@ -11,13 +11,9 @@
 #include <system_error>
 #include <vector>
 
-namespace wsexec {
+#include "process/spawn_request.hpp"
 
-struct SpawnRequest {
-  std::string executable;                // absolute or relative path, already resolved
-  std::vector<std::string> argv;         // argv[0] included
-  std::vector<std::string> environment;  // "NAME=value", the whole environment
-};
+namespace wsexec {
 
 // A child just started: its pid, pidfd and our pipe ends as plain
 // descriptors. Made on any thread (ChildProcess::start), then adopted by a

@@ -1,0 +1,77 @@
+#pragma once
+// Two tiny coroutine primitives for one worker's thread: an event a
+// coroutine can wait for, and a gate that lets one coroutine at a time
+// through. Asio 1.74 has neither (its experimental channels came later), so
+// both are a timer that never expires, cancelled to wake the waiters: the
+// idiom the sessions and the CGI exchange used to write out three times.
+//
+// Not thread-safe: every call runs on the executor the primitive was made
+// with.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <vector>
+
+namespace wsexec {
+
+// A flag coroutines can wait on: set() wakes every waiter, and a wait after
+// set() returns at once. It stays set.
+class AsyncEvent {
+ public:
+  explicit AsyncEvent(const boost::asio::any_io_executor& executor)
+      : timer_(executor, boost::asio::steady_timer::time_point::max()) {}
+
+  void set() {
+    set_ = true;
+    timer_.cancel();
+  }
+  bool is_set() const { return set_; }
+
+  boost::asio::awaitable<void> wait() {
+    while (!set_) {
+      boost::system::error_code ignored;  // cancel() is the wake-up call
+      co_await timer_.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
+    }
+  }
+
+ private:
+  boost::asio::steady_timer timer_;
+  bool set_ = false;
+};
+
+// Lets one coroutine at a time hold it, in the order they asked. A waiter
+// costs one timer on its own coroutine frame; nobody waiting costs nothing
+// (an empty vector allocates nothing, unlike a deque).
+class AsyncGate {
+ public:
+  explicit AsyncGate(boost::asio::any_io_executor executor) : executor_(std::move(executor)) {}
+
+  boost::asio::awaitable<void> acquire() {
+    while (busy_) {
+      boost::asio::steady_timer wake(executor_, boost::asio::steady_timer::time_point::max());
+      waiters_.push_back(&wake);
+      boost::system::error_code ignored;  // cancel() is the wake-up call
+      co_await wake.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
+    }
+    busy_ = true;
+  }
+
+  void release() {
+    busy_ = false;
+    if (!waiters_.empty()) {
+      waiters_.front()->cancel();
+      waiters_.erase(waiters_.begin());
+    }
+  }
+
+  bool busy() const { return busy_; }
+
+ private:
+  boost::asio::any_io_executor executor_;
+  bool busy_ = false;
+  std::vector<boost::asio::steady_timer*> waiters_;
+};
+
+}  // namespace wsexec
