@@ -1,4 +1,4 @@
-// The command line (compat.md, "Command line"): spellings, where options
+// The command line (docs/compatibility.md, "Command line"): spellings, where options
 // end, start-up errors and their exit codes.
 #include <regex>
 #include <string>

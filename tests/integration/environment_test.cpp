@@ -1,4 +1,4 @@
-// The child's environment (compat.md, "Child environment").
+// The child's environment (docs/compatibility.md, "The program's environment").
 #include <cstdlib>
 #include <map>
 #include <string>
@@ -112,8 +112,9 @@ TEST(Environment, RequestHeadersBecomeHttpVariables) {
 }
 
 TEST(Environment, HostHeaderIsPassedAsHttpHost) {
-  // compat.md: "every request header as HTTP_NAME"; Host is one (websocketd
-  // leaves it out, as Go's HTTP server moves it out of the header map).
+  // docs/compatibility.md, "The program's environment": one HTTP_NAME per
+  // request header, Host included (websocketd leaves it out, as Go's HTTP
+  // server moves it out of the header map).
   ServerProcess server(env_server());
   auto client = connect_to(server);
   ChildEnvironment env = environment_for(*client);

@@ -1,4 +1,4 @@
-// Plain HTTP requests (compat.md, "HTTP side"): without --staticdir,
+// Plain HTTP requests (docs/compatibility.md, "Plain HTTP"): without --staticdir,
 // --cgidir or --devconsole, a GET that is not an upgrade answers 404.
 #include <string>
 

@@ -1,5 +1,5 @@
-// How a connection and its child end (compat.md, "One connection", step 4),
-// and what the child is given (step 2).
+// How a connection and its child end (docs/compatibility.md, "Ending"), and
+// what the child is given ("One connection", "Starting the program").
 #include <sys/resource.h>
 #include <sys/stat.h>
 

@@ -1,4 +1,4 @@
-// --maxforks, --maxframesize, --pingms (compat.md option table).
+// --maxforks, --maxframesize, --pingms (docs/compatibility.md, "Options").
 #include <string>
 
 #include "harness.hpp"

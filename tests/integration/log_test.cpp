@@ -1,4 +1,4 @@
-// The log on stdout (compat.md, "Log"): websocketd's line format, so that
+// The log on stdout (docs/compatibility.md, "Log"): websocketd's line format, so that
 // tools parsing websocketd's log keep working.
 #include <regex>
 #include <string>

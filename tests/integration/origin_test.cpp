@@ -1,4 +1,5 @@
-// --origin and --sameorigin: refused upgrades answer 403 (compat.md).
+// --origin and --sameorigin: refused upgrades answer 403 (docs/compatibility.md,
+// "Upgrade checks").
 #include <string>
 
 #include "harness.hpp"

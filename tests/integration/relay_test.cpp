@@ -1,5 +1,6 @@
 // The relay between client messages and the child's stdin/stdout, in line
-// mode and binary mode (compat.md, "One connection", step 3).
+// mode and binary mode (docs/compatibility.md, "One connection": "Line mode",
+// "Binary mode", "Back-pressure").
 #include <chrono>
 #include <string>
 #include <thread>

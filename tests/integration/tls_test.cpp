@@ -1,4 +1,4 @@
-// TLS (compat.md: --ssl, --sslcert, --sslkey, --sslca, --redirport; issue 4):
+// TLS (docs/compatibility.md, "TLS and --redirport"; issue 4):
 // wss:// and https:// on one port, mutual TLS, start-up checks of the files,
 // SIGHUP reload, the redirect port, and clients that never speak TLS.
 //

@@ -51,7 +51,8 @@ void expect_bad_value(const Args& args, std::string_view option) {
       << "message does not name " << option << ": " << failure->message;
 }
 
-// The four spellings compat.md accepts for a value option.
+// The four spellings docs/compatibility.md ("Spelling and where options end")
+// accepts for a value option.
 enum class Spelling { double_equals, double_space, single_equals, single_space };
 constexpr Spelling kSpellings[] = {Spelling::double_equals, Spelling::double_space,
                                    Spelling::single_equals, Spelling::single_space};
@@ -413,7 +414,8 @@ TEST(ConfigRepeat, SingleValueOptionLastWins) {
 }
 
 TEST(ConfigRepeat, BadValueIsRefusedEvenWhenALaterOneIsGood) {
-  // compat.md: a bad value exits 1. websocketd (Go's flag package) rejects
+  // docs/compatibility.md, "Errors and exit status": a bad value exits 1,
+  // even when a later value is good. websocketd (Go's flag package) rejects
   // "-port=abc" when it reads it, whatever follows.
   const Args args = {"--port=abc", "--port=8080", "cat"};
   expect_bad_value(args, "--port");
@@ -494,7 +496,8 @@ TEST(ConfigValues, PassenvListIsTrimmedAndEmptyEntriesDropped) {
 
 TEST(ConfigValues, EmptyPassenvInAnySpellingPassesNothing) {
   // An empty list replaces the defaults: the child inherits nothing. Every
-  // spelling of the option must mean the same (compat.md), as in websocketd,
+  // spelling of the option must mean the same (docs/compatibility.md,
+  // "Spelling and where options end"), as in websocketd,
   // where -passenv= sets the empty string.
   // The space-separated spellings first, so they are checked before any skip.
   for (const Spelling s : {Spelling::double_space, Spelling::single_space, Spelling::double_equals,

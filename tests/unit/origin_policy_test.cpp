@@ -237,7 +237,8 @@ TEST(OriginAllowedList, PatternWithoutPortMatchesAnyPort) {
 }
 
 TEST(OriginAllowedList, PatternWithoutSchemeMatchesOnlyHttpAndHttps) {
-  // websocketd lets a scheme-less entry match any scheme; compat.md says http and https.
+  // websocketd lets a scheme-less entry match any scheme; docs/compatibility.md
+  // ("Options", --origin) says http and https.
   const OriginPolicy policy = only("a.com");
   EXPECT_FALSE(allowed(policy, "ws://a.com"));
   EXPECT_FALSE(allowed(policy, "ftp://a.com"));

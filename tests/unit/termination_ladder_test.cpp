@@ -49,8 +49,8 @@ TEST(LadderSchedule, ActionsDoNotDependOnClosems) {
 }
 
 TEST(LadderSchedule, SigkillComesAfter850MsPlusThreeGraces) {
-  // compat.md: close stdin, 100 ms; SIGINT, 250 ms; SIGTERM, 500 ms; SIGKILL,
-  // each wait plus --closems.
+  // docs/compatibility.md, "The termination ladder": close stdin, 100 ms;
+  // SIGINT, 250 ms; SIGTERM, 500 ms; SIGKILL, each wait plus --closems.
   for (const long grace : {0L, 10L, 1000L}) {
     const auto ladder = termination_ladder(milliseconds(grace));
     EXPECT_EQ(ladder[0].wait + ladder[1].wait + ladder[2].wait, milliseconds(850 + 3 * grace));
