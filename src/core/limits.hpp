@@ -85,6 +85,20 @@ inline constexpr std::size_t kCorkedBytesLimit = 64 * 1024;
 // client is no longer read (back-pressure). A pipe's capacity.
 inline constexpr std::size_t kStdinQueueHighWater = 64 * 1024;
 
+// ---- Ending a program ------------------------------------------------------
+
+// The termination ladder (core/termination_ladder.cpp): each step is taken
+// only if the program is still running, then waits this long (plus
+// --closems) for it to exit. The steps are websocketd's; the waits are ours:
+// a line-oriented program sees EOF and exits within a few milliseconds, so
+// 100 ms is ample before SIGINT; SIGINT and SIGTERM get longer for programs
+// that clean up; after SIGKILL the wait only decides when "did not exit" is
+// logged (a process in uninterruptible sleep cannot die sooner).
+inline constexpr milliseconds kLadderAfterCloseStdin{100};
+inline constexpr milliseconds kLadderAfterSigint{250};
+inline constexpr milliseconds kLadderAfterSigterm{500};
+inline constexpr milliseconds kLadderAfterSigkill{1000};
+
 // ---- The server --------------------------------------------------------------
 
 // On SIGINT/SIGTERM, the time connections get to close (1001) and their

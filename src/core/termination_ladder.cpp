@@ -1,14 +1,15 @@
 #include "core/termination_ladder.hpp"
 
+#include "core/limits.hpp"
+
 namespace wsexec {
 
 std::array<LadderStep, 4> termination_ladder(std::chrono::milliseconds extra_grace) {
-  using std::chrono::milliseconds;
   return {{
-      {LadderAction::close_stdin, milliseconds(100) + extra_grace},
-      {LadderAction::send_sigint, milliseconds(250) + extra_grace},
-      {LadderAction::send_sigterm, milliseconds(500) + extra_grace},
-      {LadderAction::send_sigkill, milliseconds(1000) + extra_grace},
+      {LadderAction::close_stdin, limits::kLadderAfterCloseStdin + extra_grace},
+      {LadderAction::send_sigint, limits::kLadderAfterSigint + extra_grace},
+      {LadderAction::send_sigterm, limits::kLadderAfterSigterm + extra_grace},
+      {LadderAction::send_sigkill, limits::kLadderAfterSigkill + extra_grace},
   }};
 }
 
