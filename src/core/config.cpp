@@ -11,6 +11,11 @@
 #include <map>
 
 namespace wsexec {
+
+// The LICENSE file at the root of the repository, compiled in at build time
+// (cmake/embed_file.cmake), so --license prints exactly what is distributed.
+std::string_view license_file();
+
 namespace {
 
 namespace po = boost::program_options;
@@ -30,7 +35,8 @@ constexpr std::array kOptions = {
     OptionSpec{"address", Kind::value, "ADDR",
                "address to bind to, repeatable; IPv6 in brackets, e.g. [::1] (default: all)"},
     OptionSpec{"unixsocket", Kind::value, "PATH", "also listen on a Unix socket"},
-    OptionSpec{"redirport", Kind::value, "N", "plain HTTP port that redirects to the canonical --port URL (https with --ssl)"},
+    OptionSpec{"redirport", Kind::value, "N",
+               "plain HTTP port that redirects to the canonical --port URL (https with --ssl)"},
     OptionSpec{"ssl", Kind::flag, "", "serve wss:// and https:// (needs --sslcert, --sslkey)"},
     OptionSpec{"sslcert", Kind::value, "FILE", "TLS certificate chain (PEM)"},
     OptionSpec{"sslkey", Kind::value, "FILE", "TLS private key (PEM)"},
@@ -166,8 +172,8 @@ unsigned long long parse_number(std::string_view option, const std::string& text
   const char* end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(text.data(), end, value);
   if (text.empty() || ec != std::errc() || ptr != end || value < min || value > max) {
-    fail("--" + std::string(option) + " needs a whole number from " + std::to_string(min) +
-         " to " + std::to_string(max) + ", not \"" + text + "\"");
+    fail("--" + std::string(option) + " needs a whole number from " + std::to_string(min) + " to " +
+         std::to_string(max) + ", not \"" + text + "\"");
   }
   return value;
 }
@@ -348,7 +354,8 @@ Config build_config(const ParsedOptions& options) {
     config.max_forks = static_cast<unsigned>(options.number("maxforks", max_unsigned));
   }
   if (options.given("maxframesize")) {
-    config.max_frame_size = options.number("maxframesize", std::numeric_limits<std::uint32_t>::max());
+    config.max_frame_size =
+        options.number("maxframesize", std::numeric_limits<std::uint32_t>::max());
   }
   if (options.given("closems")) {
     config.close_ms = static_cast<unsigned>(options.number("closems", 3'600'000));
@@ -414,8 +421,9 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     if (!config.script_dir.empty() || !config.static_dir.empty() || !config.cgi_dir.empty()) {
       return result;  // endpoints from --dir, or a plain HTTP server
     }
-    fail("no command given: name the program to run for each connection, e.g. "
-         "wsexec --port=8080 ./script.sh (or use --dir, --staticdir or --cgidir)");
+    fail(
+        "no command given: name the program to run for each connection, e.g. "
+        "wsexec --port=8080 ./script.sh (or use --dir, --staticdir or --cgidir)");
   }
   result.config.command = args[first_command_word];
   result.config.command_args.assign(args.begin() + first_command_word + 1, args.end());
@@ -466,27 +474,7 @@ std::string version_text() {
 }
 
 std::string license_text() {
-  return "wsexec " WSEXEC_VERSION
-         "\n"
-         "Copyright (c) 2026 the wsexec authors.\n"
-         "\n"
-         "Permission is hereby granted, free of charge, to any person obtaining a copy\n"
-         "of this software and associated documentation files (the \"Software\"), to deal\n"
-         "in the Software without restriction, including without limitation the rights\n"
-         "to use, copy, modify, merge, publish, distribute, sublicense, and/or sell\n"
-         "copies of the Software, and to permit persons to whom the Software is\n"
-         "furnished to do so, subject to the following conditions:\n"
-         "\n"
-         "The above copyright notice and this permission notice shall be included in\n"
-         "all copies or substantial portions of the Software.\n"
-         "\n"
-         "THE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR\n"
-         "IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,\n"
-         "FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE\n"
-         "AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER\n"
-         "LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,\n"
-         "OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE\n"
-         "SOFTWARE.\n";
+  return "wsexec " WSEXEC_VERSION "\n" + std::string(license_file());
 }
 
 }  // namespace wsexec

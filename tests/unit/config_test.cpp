@@ -729,6 +729,15 @@ TEST(ConfigText, LicenseNamesWsexecAndIsAPermissiveLicense) {
   EXPECT_NE(license.find("WITHOUT WARRANTY"), std::string::npos);
 }
 
+TEST(ConfigText, LicenseIsTheVersionLineThenTheWholeLicenseFile) {
+  // The body is LICENSE, compiled in: from its copyright line to its last.
+  const std::string license = license_text();
+  EXPECT_TRUE(
+      license.starts_with("wsexec " WSEXEC_VERSION "\nCopyright (c) 2026 the wsexec authors.\n\n"))
+      << license;
+  EXPECT_TRUE(license.ends_with("OTHER DEALINGS IN THE\nSOFTWARE.\n")) << license;
+}
+
 }  // namespace
 }  // namespace wsexec
 
@@ -747,8 +756,8 @@ TEST(ConfigTls, TlsFilesWithoutSslAreRefused) {
 }
 
 TEST(ConfigTls, SslDefaultsToPort443AndKeepsTheFiles) {
-  const Config c = parse({"--ssl", "--sslcert", "c.pem", "-sslkey=k.pem", "--sslca=ca.pem", "cat"})
-                       .config;
+  const Config c =
+      parse({"--ssl", "--sslcert", "c.pem", "-sslkey=k.pem", "--sslca=ca.pem", "cat"}).config;
   EXPECT_TRUE(c.tls);
   EXPECT_EQ(c.port, 443u);
   EXPECT_EQ(c.tls_certificate, "c.pem");
