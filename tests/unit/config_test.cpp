@@ -165,6 +165,24 @@ TEST(ConfigSpelling, ValueInSeparateWordIsTakenEvenIfItStartsWithADash) {
   EXPECT_EQ(line.config.command, "cat");
 }
 
+TEST(ConfigSpelling, ValueInSeparateWordIsTakenEvenIfItIsABareOptionName) {
+  // Program_options refuses a next word that equals an option's name as
+  // written; "binary" and "dir" are only values here.
+  const CommandLine line = parse({"--passenv", "binary", "--dir", "dir"});
+  EXPECT_EQ(line.config.passenv, (Args{"binary"}));
+  EXPECT_FALSE(line.config.binary);
+  EXPECT_EQ(line.config.script_dir, "dir");
+}
+
+TEST(ConfigSpelling, ValueInSeparateWordIsTakenEvenIfItHasAnEmptyNameOrValue) {
+  for (const std::string value : {"-=x", "--=x", "-=", "--x=", "-port="}) {
+    SCOPED_TRACE(value);
+    const CommandLine line = parse({"--passenv", value, "cat"});
+    EXPECT_EQ(line.config.passenv, (Args{value}));
+    EXPECT_EQ(line.config.command, "cat");
+  }
+}
+
 TEST(ConfigSpelling, ValueInSeparateWordIsTakenEvenIfItIsAnOptionName) {
   // "--passenv --binary cat" in Go's flag package: passenv is "--binary",
   // binary stays false, cat is the command.
@@ -582,10 +600,20 @@ TEST(ConfigValues, PassstderrWithBinaryNamesBothOptions) {
 TEST(ConfigErrors, UnknownOptionIsExit2WithUsage) {
   // The arguments, and the word the message must quote.
   const std::pair<Args, std::string> cases[] = {
-      {{"--bogus", "cat"}, "--bogus"},   {{"-bogus", "cat"}, "-bogus"},
-      {{"--bogus=1", "cat"}, "--bogus"}, {{"--port=1", "--nope", "cat"}, "--nope"},
-      {{"--Port=1", "cat"}, "--Port"},   {{"--bogus"}, "--bogus"},
-      {{"---port=1", "cat"}, "---port"}, {{"--head=X: y", "cat"}, "--head"},
+      {{"--bogus", "cat"}, "--bogus"},
+      {{"-bogus", "cat"}, "-bogus"},
+      {{"--bogus=1", "cat"}, "--bogus"},
+      {{"--port=1", "--nope", "cat"}, "--nope"},
+      {{"--Port=1", "cat"}, "--Port"},
+      {{"--bogus"}, "--bogus"},
+      {{"---port=1", "cat"}, "---port"},
+      {{"--head=X: y", "cat"}, "--head"},
+      {{"-=x", "cat"}, "-=x"},
+      {{"--=x", "cat"}, "--=x"},
+      {{"--=", "cat"}, "--="},
+      {{"-=", "cat"}, "-="},
+      {{"-p", "cat"}, "-p"},
+      {{"--bogus=", "cat"}, "--bogus="},
   };
   for (const auto& [args, word] : cases) {
     SCOPED_TRACE(joined(args));
@@ -662,6 +690,12 @@ TEST(ConfigActions, HelpVersionLicenseWithOtherOptionsAndACommand) {
   const CommandLine line = parse({"cat", "--help"});
   EXPECT_EQ(line.action, StartupAction::serve);
   EXPECT_EQ(line.config.command_args, (Args{"--help"}));
+}
+
+TEST(ConfigActions, HelpWinsOverABadValueOfAnotherOption) {
+  EXPECT_EQ(parse({"--binary=maybe", "--help"}).action, StartupAction::show_help);
+  EXPECT_EQ(parse({"--port=abc", "--version"}).action, StartupAction::show_version);
+  expect_bad_value({"--help=maybe", "cat"}, "--help");
 }
 
 TEST(ConfigActions, HelpFalseServes) {
