@@ -30,7 +30,8 @@ struct OptionSpec {
 // The single table behind parsing, checking and --help: program_options'
 // description of the options is built from it (describe_options()).
 constexpr std::array kOptions = {
-    OptionSpec{"port", Kind::value, "N", "TCP port to listen on (default 80, or 443 with --ssl)"},
+    OptionSpec{"port", Kind::value, "N",
+               "TCP port to listen on (default 80, or 443 with --ssl; 0 = the default)"},
     OptionSpec{"address", Kind::value, "ADDR",
                "address to bind to, repeatable; IPv6 in brackets, e.g. [::1] (default: all)"},
     OptionSpec{"unixsocket", Kind::value, "PATH", "also listen on a Unix socket"},
@@ -188,7 +189,8 @@ SplitArguments split_arguments(const std::vector<std::string>& args,
 
 void read_listeners(const StoredOptions& options, Config& config) {
   config.tls = options.flag("ssl");
-  const auto port = options.given("port") ? options.number("port", 65535, 1) : 0;
+  // websocketd reads --port=0 as "not given" (its test suite relies on it).
+  const auto port = options.given("port") ? options.number("port", 65535) : 0;
   config.port = port != 0 ? static_cast<unsigned>(port) : config.tls ? 443 : 80;
   if (options.given("unixsocket")) {
     config.unix_socket = options.last("unixsocket");

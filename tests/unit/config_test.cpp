@@ -447,10 +447,19 @@ TEST(ConfigRepeat, BadBooleanIsRefusedEvenWhenALaterOneIsGood) {
 TEST(ConfigValues, PortRange) {
   EXPECT_EQ(parse({"--port=1", "cat"}).config.port, 1u);
   EXPECT_EQ(parse({"--port=65535", "cat"}).config.port, 65535u);
-  for (const std::string bad : {"abc", "0", "70000", "65536", "-1", "", "8080x", " 80", "80 ",
-                                "1.5", "99999999999999999999"}) {
+  for (const std::string bad :
+       {"abc", "70000", "65536", "-1", "", "8080x", " 80", "80 ", "1.5", "99999999999999999999"}) {
     expect_bad_value({"--port=" + bad, "cat"}, "--port");
   }
+}
+
+TEST(ConfigValues, PortZeroMeansThePortWasNotGiven) {
+  // websocketd reads -port=0 as "no port given"; its test suite relies on it.
+  EXPECT_EQ(parse({"--port=0", "cat"}).config.port, 80u);
+  EXPECT_EQ(parse({"-port", "0", "--ssl", "--sslcert=c", "--sslkey=k", "cat"}).config.port, 443u);
+  EXPECT_EQ(parse({"--port=8080", "--port=0", "cat"}).config.port, 80u);
+  EXPECT_TRUE(parse({"--unixsocket=s", "--port=0", "cat"}).config.unix_socket_only);
+  expect_bad_value({"--port=0", "--redirport=80", "cat"}, "--redirport");
 }
 
 TEST(ConfigValues, NumbersAcceptZeroWhereItMeansUnlimitedOrNever) {
