@@ -297,16 +297,6 @@ Config build_config(const po::variables_map& map) {
   return config;
 }
 
-po::variables_map store_options(const po::parsed_options& parsed) {
-  po::variables_map map;
-  try {
-    po::store(parsed, map);
-  } catch (const po::error& e) {
-    fail(std::string("bad command line: ") + e.what());
-  }
-  return map;
-}
-
 }  // namespace
 
 CommandLine parse_command_line(const std::vector<std::string>& args) {
@@ -314,13 +304,16 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     fail("no command given: run wsexec [options] COMMAND [ARGS...], see wsexec --help");
   }
   const po::options_description description = describe_options();
-  SplitArguments split{po::parsed_options(&description)};
+  po::variables_map map;
+  std::size_t command_start = 0;
   try {
-    split = split_arguments(args, description);
+    const SplitArguments split = split_arguments(args, description);
+    po::store(split.options, map);
+    command_start = split.command_start;
   } catch (const po::error& e) {
+    // What program_options refuses that take_option() does not name itself.
     fail(std::string("bad command line: ") + e.what());
   }
-  const po::variables_map map = store_options(split.options);
   const StoredOptions options(map);
 
   CommandLine result;
@@ -339,7 +332,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
   result.config = build_config(map);
 
   Config& config = result.config;
-  const bool has_command = split.command_start < args.size();
+  const bool has_command = command_start < args.size();
   if (has_command && !config.script_dir.empty()) {
     fail("give either a COMMAND or --dir, not both (--dir serves every executable in it)");
   }
@@ -351,8 +344,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
         "no command given: name the program to run for each connection, e.g. "
         "wsexec --port=8080 ./script.sh (or use --dir, --staticdir or --cgidir)");
   }
-  config.command = args[split.command_start];
-  config.command_args.assign(args.begin() + split.command_start + 1, args.end());
+  config.command = args[command_start];
+  config.command_args.assign(args.begin() + command_start + 1, args.end());
   return result;
 }
 
