@@ -1,16 +1,19 @@
 #include "core/config.hpp"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <array>
 #include <boost/program_options.hpp>
-#include <cctype>
-#include <charconv>
+#include <cstdint>
 #include <limits>
-#include <map>
+
+#include "core/option_values.hpp"
 
 namespace wsexec {
+
+// The LICENSE file at the root of the repository, compiled in at build time
+// (cmake/embed_file.cmake), so --license prints exactly what is distributed.
+std::string_view license_file();
+
 namespace {
 
 namespace po = boost::program_options;
@@ -24,13 +27,16 @@ struct OptionSpec {
   std::string_view help;        // one line; the default is part of it
 };
 
-// The single table behind parsing and --help.
+// The single table behind parsing, checking and --help: program_options'
+// description of the options is built from it (describe_options()).
 constexpr std::array kOptions = {
-    OptionSpec{"port", Kind::value, "N", "TCP port to listen on (default 80, or 443 with --ssl)"},
+    OptionSpec{"port", Kind::value, "N",
+               "TCP port to listen on (default 80, or 443 with --ssl; 0 = the default)"},
     OptionSpec{"address", Kind::value, "ADDR",
                "address to bind to, repeatable; IPv6 in brackets, e.g. [::1] (default: all)"},
     OptionSpec{"unixsocket", Kind::value, "PATH", "also listen on a Unix socket"},
-    OptionSpec{"redirport", Kind::value, "N", "plain HTTP port that redirects to the canonical --port URL (https with --ssl)"},
+    OptionSpec{"redirport", Kind::value, "N",
+               "plain HTTP port that redirects to the canonical --port URL (https with --ssl)"},
     OptionSpec{"ssl", Kind::flag, "", "serve wss:// and https:// (needs --sslcert, --sslkey)"},
     OptionSpec{"sslcert", Kind::value, "FILE", "TLS certificate chain (PEM)"},
     OptionSpec{"sslkey", Kind::value, "FILE", "TLS private key (PEM)"},
@@ -71,240 +77,135 @@ constexpr std::array kOptions = {
     OptionSpec{"license", Kind::flag, "", "print the license and exit"},
 };
 
-const OptionSpec* find_option(std::string_view name) {
-  for (const auto& spec : kOptions) {
-    if (spec.name == name) return &spec;
-  }
-  return nullptr;
-}
-
 [[noreturn]] void fail(const std::string& message) {
   throw ConfigError(message, 1);
 }
 
-// Where the options end: the index of the first argument that is neither an
-// option nor the value of the option before it. Program_options cannot stop
-// at the first positional argument by itself, and the command's own
-// arguments ("ls -l") must never be read as ours. The options are copied to
-// `option_args` in one spelling, "--name=value", so program_options never
-// mistakes a value for an option ("--passenv --binary"); an empty value,
-// which it refuses after "=", becomes "--name" "".
-std::size_t find_command_start(const std::vector<std::string>& args, bool& saw_double_dash,
-                               std::vector<std::string>& option_args) {
-  saw_double_dash = false;
-  std::size_t i = 0;
-  while (i < args.size()) {
-    const std::string& arg = args[i];
-    if (arg == "--") {
-      saw_double_dash = true;
-      return i;
-    }
-    if (arg.size() < 2 || arg[0] != '-') return i;
-    std::string_view name(arg);
-    name.remove_prefix(name.starts_with("--") ? 2 : 1);
-    const auto equals = name.find('=');
-    const bool has_inline_value = equals != std::string_view::npos;
-    const bool empty_inline_value = has_inline_value && equals + 1 == name.size();
-    name = name.substr(0, equals);
-    const OptionSpec* spec = find_option(name);
-    if (spec == nullptr) {
-      throw ConfigError("unknown option: " + arg, 2, /*show_usage=*/true);
-    }
-    if (spec->kind == Kind::flag && empty_inline_value) {
-      fail("--" + std::string(name) + " takes true or false, not an empty value");
-    }
-    const std::string long_name = "--" + std::string(name);
-    std::string value;
-    if (spec->kind == Kind::value && !has_inline_value) {
-      if (i + 1 >= args.size()) fail(long_name + " needs a value");
-      value = args[i + 1];  // taken whatever it looks like, as Go's flag package does
-      i += 2;
-    } else if (has_inline_value) {
-      value = arg.substr(arg.find('=') + 1);
-      i += 1;
-    } else {
-      // A bare flag. Spelled out because program_options lets an implicit
-      // value replace every earlier occurrence, which would hide a bad one.
-      option_args.push_back(long_name + "=true");
-      i += 1;
-      continue;
-    }
-    if (value.empty()) {
-      option_args.push_back(long_name);
-      option_args.emplace_back();
-    } else {
-      option_args.push_back(long_name + "=" + value);
-    }
-  }
-  return i;
+[[noreturn]] void refuse_unknown(const std::string& word) {
+  throw ConfigError("unknown option: " + word, 2, /*show_usage=*/true);
 }
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
-std::vector<std::string> split_list(std::string_view list) {
-  std::vector<std::string> items;
-  while (true) {
-    const auto comma = list.find(',');
-    const auto item = trim(list.substr(0, comma));
-    if (!item.empty()) items.emplace_back(item);
-    if (comma == std::string_view::npos) return items;
-    list.remove_prefix(comma + 1);
-  }
-}
-
-unsigned long long parse_number(std::string_view option, const std::string& text,
-                                unsigned long long max, unsigned long long min = 0) {
-  unsigned long long value = 0;
-  const char* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc() || ptr != end || value < min || value > max) {
-    fail("--" + std::string(option) + " needs a whole number from " + std::to_string(min) +
-         " to " + std::to_string(max) + ", not \"" + text + "\"");
-  }
-  return value;
-}
-
-bool parse_bool(std::string_view option, const std::string& text) {
-  // The spellings Go's strconv.ParseBool accepts, as websocketd does.
-  static const std::map<std::string, bool, std::less<>> spellings = {
-      {"1", true},    {"t", true},      {"T", true},      {"true", true},
-      {"TRUE", true}, {"True", true},   {"0", false},     {"f", false},
-      {"F", false},   {"false", false}, {"FALSE", false}, {"False", false}};
-  const auto found = spellings.find(text);
-  if (found == spellings.end()) {
-    fail("--" + std::string(option) + " takes true or false, not \"" + text + "\"");
-  }
-  return found->second;
-}
-
-std::string parse_address(const std::string& text) {
-  if (text.starts_with('[')) {
-    if (!text.ends_with(']')) fail("--address \"" + text + "\" is missing its closing ]");
-    std::string inner = text.substr(1, text.size() - 2);
-    in6_addr parsed{};
-    if (inet_pton(AF_INET6, inner.c_str(), &parsed) != 1) {
-      fail("--address \"" + text + "\" is not an IPv6 address");
-    }
-    return inner;
-  }
-  if (text.find(':') != std::string::npos) {
-    fail("--address \"" + text + "\": write an IPv6 address in brackets, e.g. [::1]");
-  }
-  const bool plausible_name =
-      !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) {
-        return std::isalnum(c) || c == '.' || c == '-';
-      });
-  if (!plausible_name) fail("--address \"" + text + "\" is not an IP address or host name");
-  return text;
-}
-
-bool is_header_token(std::string_view name) {
-  static constexpr std::string_view specials = "!#$%&'*+-.^_`|~";
-  return !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
-    return std::isalnum(c) || specials.find(static_cast<char>(c)) != std::string_view::npos;
-  });
-}
-
-HeaderField parse_header(std::string_view option, const std::string& text) {
-  const auto colon = text.find(':');
-  const auto name = trim(std::string_view(text).substr(0, colon));
-  if (colon == std::string::npos || !is_header_token(name)) {
-    fail("--" + std::string(option) + " needs \"Name: value\", not \"" + text + "\"");
-  }
-  const auto value = trim(std::string_view(text).substr(colon + 1));
-  if (value.find_first_of("\r\n") != std::string_view::npos) {
-    fail("--" + std::string(option) + " value must be on one line");
-  }
-  return {std::string(name), std::string(value)};
-}
-
-class ParsedOptions {
- public:
-  explicit ParsedOptions(po::variables_map map) : map_(std::move(map)) {}
-
-  bool given(std::string_view name) const { return map_.count(std::string(name)) > 0; }
-
-  // Every occurrence, in order (repeatable options).
-  std::vector<std::string> all(std::string_view name) const {
-    if (!given(name)) return {};
-    return map_[std::string(name)].as<std::vector<std::string>>();
-  }
-
-  // The last occurrence: a repeated single-valued option is not an error,
-  // the last one wins, as with websocketd. Every occurrence is still
-  // validated by `parse`, so a bad earlier value is refused like a bad last one.
-  template <typename Parse>
-  auto last(std::string_view name, Parse parse) const {
-    const auto values = all(name);
-    auto result = parse(values.front());
-    for (std::size_t i = 1; i < values.size(); ++i) result = parse(values[i]);
-    return result;
-  }
-  std::string last(std::string_view name) const { return all(name).back(); }
-
-  bool flag(std::string_view name) const {
-    return given(name) &&
-           last(name, [name](const std::string& text) { return parse_bool(name, text); });
-  }
-
-  // The last value of a numeric option, every occurrence checked.
-  unsigned long long number(std::string_view name, unsigned long long max,
-                            unsigned long long min = 0) const {
-    return last(name, [&](const std::string& text) { return parse_number(name, text, max, min); });
-  }
-
- private:
-  po::variables_map map_;
-};
-
-ParsedOptions tokenize(const std::vector<std::string>& option_args) {
+// The description program_options parses with, and --help is printed from.
+// Every occurrence of an option is kept, in order, as text: build_config()
+// checks each one, so a bad value is refused even when a later one is good.
+po::options_description describe_options() {
   po::options_description description;
   for (const auto& spec : kOptions) {
-    auto* semantic = po::value<std::vector<std::string>>();
-    description.add_options()(std::string(spec.name).c_str(), semantic);
+    const std::string name(spec.name);
+    const std::string help(spec.help);
+    if (spec.kind == Kind::flag) {
+      description.add_options()(name.c_str(), new FlagValue, help.c_str());
+    } else {
+      auto* value = po::value<std::vector<std::string>>();
+      value->value_name(std::string(spec.value_name));
+      description.add_options()(name.c_str(), value, help.c_str());
+    }
   }
-  const int style =
-      po::command_line_style::allow_long | po::command_line_style::long_allow_adjacent |
-      po::command_line_style::long_allow_next | po::command_line_style::allow_long_disguise;
-  po::variables_map map;
-  try {
-    po::store(po::command_line_parser(option_args).options(description).style(style).run(), map);
-  } catch (const po::error& e) {
-    // find_command_start() already refused unknown options; what is left is
-    // a malformed value (e.g. "--binary=").
-    fail(std::string("bad command line: ") + e.what());
-  }
-  return ParsedOptions(std::move(map));
+  return description;
 }
 
-Config build_config(const ParsedOptions& options) {
-  Config config;
-  if (options.given("port")) config.port = static_cast<unsigned>(options.number("port", 65535, 1));
+// Two shapes of word that program_options' own parsers misread. "--name="
+// (nothing after the '='): it refuses it, websocketd reads an empty value
+// ("-passenv=" passes no variable), so it becomes the option with an empty
+// value. "-=x" (no name): it would look the empty name up, find it equal to
+// every option's empty short name and call it ambiguous; it names no option
+// of ours, so it comes back as a positional word, which is refused as unknown.
+std::vector<po::option> parse_empty_name_or_value(std::vector<std::string>& words) {
+  const std::string& word = words.front();
+  const std::size_t dashes = word.starts_with("--") ? 2 : word.starts_with('-') ? 1 : 0;
+  const std::size_t equals = word.find('=');
+  if (dashes == 0 || equals == std::string::npos) return {};
+  if (equals != dashes && equals + 1 != word.size()) return {};
+  po::option option(word.substr(dashes, equals - dashes), {word.substr(equals + 1)});
+  option.original_tokens.push_back(word);
+  words.erase(words.begin());
+  return {option};
+}
+
+po::parsed_options parse_words(const std::vector<std::string>& words,
+                               const po::options_description& description) {
+  namespace style = po::command_line_style;
+  // allow_long_disguise: websocketd's single-dash long options (-port=8080).
+  constexpr int kStyle = style::allow_long | style::long_allow_adjacent | style::long_allow_next |
+                         style::allow_long_disguise;
+  return po::command_line_parser(words)
+      .options(description)
+      .style(kStyle)
+      .extra_style_parser(&parse_empty_name_or_value)
+      .allow_unregistered()
+      .run();
+}
+
+// Program_options reads one option word, with the next word only when it
+// says the option needs a value there; that word is the value whatever it
+// looks like, as Go's flag package takes it (program_options would refuse
+// one equal to an option's name as written, dashes included: none is).
+// Returns how many words it took.
+std::size_t take_option(const std::vector<std::string>& args, std::size_t at,
+                        const po::options_description& description,
+                        std::vector<po::option>& options) {
+  const std::string& word = args[at];
+  std::vector<std::string> words{word};
+  po::parsed_options parsed(&description);
+  try {
+    parsed = parse_words(words, description);
+  } catch (const po::invalid_command_line_syntax& e) {
+    if (e.kind() != po::invalid_command_line_syntax::missing_parameter) throw;
+    if (at + 1 >= args.size()) fail(e.get_option_name() + " needs a value");
+    words.push_back(args[at + 1]);
+    parsed = parse_words(words, description);
+  }
+  // A single-dash word that names no option comes back as a positional word.
+  for (const auto& option : parsed.options) {
+    if (option.unregistered || option.string_key.empty()) refuse_unknown(word);
+    options.push_back(option);
+  }
+  return words.size();
+}
+
+struct SplitArguments {
+  po::parsed_options options;
+  std::size_t command_start = 0;
+};
+
+// Program_options reads a whole list of options and positional words mixed,
+// and cannot stop at the first positional one; but the options end there,
+// and the command's own arguments ("ls -l") must never be read as ours. So
+// it is given the options one at a time (take_option), and the only
+// tokenizing left here is where they end: at "--" or at the first word that
+// does not start with a dash ("-" alone is a word: a command named "-").
+SplitArguments split_arguments(const std::vector<std::string>& args,
+                               const po::options_description& description) {
+  po::parsed_options options(&description);
+  std::size_t at = 0;
+  while (at < args.size()) {
+    const std::string& word = args[at];
+    if (word == "--") return {std::move(options), at + 1};
+    if (word.size() < 2 || !word.starts_with('-')) break;
+    at += take_option(args, at, description, options.options);
+  }
+  return {std::move(options), at};
+}
+
+void read_listeners(const StoredOptions& options, Config& config) {
+  config.tls = options.flag("ssl");
+  // websocketd reads --port=0 as "not given" (its test suite relies on it).
+  const auto port = options.given("port") ? options.number("port", 65535) : 0;
+  config.port = port != 0 ? static_cast<unsigned>(port) : config.tls ? 443 : 80;
   if (options.given("unixsocket")) {
     config.unix_socket = options.last("unixsocket");
     if (config.unix_socket.empty()) fail("--unixsocket needs a path");
-    config.unix_socket_only =
-        !options.given("port") && !options.given("address") && !options.given("redirport");
+    config.unix_socket_only = port == 0 && !options.given("address") && !options.given("redirport");
   }
-  if (options.given("dir")) config.script_dir = options.last("dir");
-  if (options.given("staticdir")) config.static_dir = options.last("staticdir");
-  if (options.given("cgidir")) config.cgi_dir = options.last("cgidir");
-  config.dev_console = options.flag("devconsole");
-  for (const char* other : {"staticdir", "cgidir"}) {
-    if (config.dev_console && options.given(other)) {
-      fail("--devconsole cannot be used with --" + std::string(other) +
-           " (the console answers every plain HTTP request)");
+  if (options.given("redirport")) {
+    config.redirect_port = static_cast<unsigned>(options.number("redirport", 65535, 1));
+    if (config.redirect_port == config.port) {
+      fail("--redirport and --port cannot be the same port (" + std::to_string(config.port) + ")");
     }
   }
-  config.tls = options.flag("ssl");
+  for (const auto& address : options.all("address")) {
+    config.addresses.push_back(parse_address(address));
+  }
   if (options.given("sslcert")) config.tls_certificate = options.last("sslcert");
   if (options.given("sslkey")) config.tls_key = options.last("sslkey");
   if (options.given("sslca")) config.tls_client_ca = options.last("sslca");
@@ -316,20 +217,27 @@ Config build_config(const ParsedOptions& options) {
       if (options.given(name)) fail("--" + std::string(name) + " only works together with --ssl");
     }
   }
-  if (config.tls && !options.given("port")) config.port = 443;
-  if (options.given("redirport")) {
-    config.redirect_port = static_cast<unsigned>(options.number("redirport", 65535, 1));
-    if (config.redirect_port == config.port) {
-      fail("--redirport and --port cannot be the same port (" + std::to_string(config.port) + ")");
+}
+
+void read_http(const StoredOptions& options, Config& config) {
+  if (options.given("dir")) config.script_dir = options.last("dir");
+  if (options.given("staticdir")) config.static_dir = options.last("staticdir");
+  if (options.given("cgidir")) config.cgi_dir = options.last("cgidir");
+  config.dev_console = options.flag("devconsole");
+  for (const char* other : {"staticdir", "cgidir"}) {
+    if (config.dev_console && options.given(other)) {
+      fail("--devconsole cannot be used with --" + std::string(other) +
+           " (the console answers every plain HTTP request)");
     }
   }
-  for (const auto& address : options.all("address")) {
-    config.addresses.push_back(parse_address(address));
+  for (const auto& header : options.all("header")) {
+    config.headers.push_back(parse_header("header", header));
   }
-  config.binary = options.flag("binary");
-  config.pass_stderr = options.flag("passstderr");
-  if (config.binary && config.pass_stderr) {
-    fail("--passstderr cannot be used with --binary (stderr lines are sent as JSON text)");
+  for (const auto& header : options.all("header-ws")) {
+    config.headers_ws.push_back(parse_header("header-ws", header));
+  }
+  for (const auto& header : options.all("header-http")) {
+    config.headers_http.push_back(parse_header("header-http", header));
   }
   config.reverse_lookup = options.flag("reverselookup");
   config.origin_policy.same_origin = options.flag("sameorigin");
@@ -342,28 +250,28 @@ Config build_config(const ParsedOptions& options) {
       }
     });
   }
+}
+
+void read_children(const StoredOptions& options, Config& config) {
+  config.binary = options.flag("binary");
+  config.pass_stderr = options.flag("passstderr");
+  if (config.binary && config.pass_stderr) {
+    fail("--passstderr cannot be used with --binary (stderr lines are sent as JSON text)");
+  }
   if (options.given("passenv")) config.passenv = split_list(options.last("passenv"));
   constexpr auto max_unsigned = std::numeric_limits<unsigned>::max();
   if (options.given("maxforks")) {
     config.max_forks = static_cast<unsigned>(options.number("maxforks", max_unsigned));
   }
   if (options.given("maxframesize")) {
-    config.max_frame_size = options.number("maxframesize", std::numeric_limits<std::uint32_t>::max());
+    config.max_frame_size =
+        options.number("maxframesize", std::numeric_limits<std::uint32_t>::max());
   }
   if (options.given("closems")) {
     config.close_ms = static_cast<unsigned>(options.number("closems", 3'600'000));
   }
   if (options.given("pingms")) {
     config.ping_ms = static_cast<unsigned>(options.number("pingms", 3'600'000));
-  }
-  for (const auto& header : options.all("header")) {
-    config.headers.push_back(parse_header("header", header));
-  }
-  for (const auto& header : options.all("header-ws")) {
-    config.headers_ws.push_back(parse_header("header-ws", header));
-  }
-  for (const auto& header : options.all("header-http")) {
-    config.headers_http.push_back(parse_header("header-http", header));
   }
   if (options.given("loglevel")) {
     config.log_level = options.last("loglevel", [](const std::string& text) {
@@ -375,6 +283,17 @@ Config build_config(const ParsedOptions& options) {
       return *level;
     });
   }
+}
+
+// Every option the map holds, checked and combined. Works on a map, not on
+// the command line, so options read from elsewhere (a configuration file)
+// can be stored into the same map first.
+Config build_config(const po::variables_map& map) {
+  const StoredOptions options(map);
+  Config config;
+  read_listeners(options, config);
+  read_http(options, config);
+  read_children(options, config);
   return config;
 }
 
@@ -384,10 +303,18 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
   if (args.empty()) {
     fail("no command given: run wsexec [options] COMMAND [ARGS...], see wsexec --help");
   }
-  bool saw_double_dash = false;
-  std::vector<std::string> option_args;
-  const std::size_t command_start = find_command_start(args, saw_double_dash, option_args);
-  const ParsedOptions options = tokenize(option_args);
+  const po::options_description description = describe_options();
+  po::variables_map map;
+  std::size_t command_start = 0;
+  try {
+    const SplitArguments split = split_arguments(args, description);
+    po::store(split.options, map);
+    command_start = split.command_start;
+  } catch (const po::error& e) {
+    // What program_options refuses that take_option() does not name itself.
+    fail(std::string("bad command line: ") + e.what());
+  }
+  const StoredOptions options(map);
 
   CommandLine result;
   if (options.flag("help")) {
@@ -402,11 +329,10 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     result.action = StartupAction::show_license;
     return result;
   }
-  result.config = build_config(options);
+  result.config = build_config(map);
 
-  const std::size_t first_command_word = command_start + (saw_double_dash ? 1 : 0);
-  const Config& config = result.config;
-  const bool has_command = first_command_word < args.size();
+  Config& config = result.config;
+  const bool has_command = command_start < args.size();
   if (has_command && !config.script_dir.empty()) {
     fail("give either a COMMAND or --dir, not both (--dir serves every executable in it)");
   }
@@ -414,11 +340,12 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     if (!config.script_dir.empty() || !config.static_dir.empty() || !config.cgi_dir.empty()) {
       return result;  // endpoints from --dir, or a plain HTTP server
     }
-    fail("no command given: name the program to run for each connection, e.g. "
-         "wsexec --port=8080 ./script.sh (or use --dir, --staticdir or --cgidir)");
+    fail(
+        "no command given: name the program to run for each connection, e.g. "
+        "wsexec --port=8080 ./script.sh (or use --dir, --staticdir or --cgidir)");
   }
-  result.config.command = args[first_command_word];
-  result.config.command_args.assign(args.begin() + first_command_word + 1, args.end());
+  config.command = args[command_start];
+  config.command_args.assign(args.begin() + command_start + 1, args.end());
   return result;
 }
 
@@ -442,13 +369,13 @@ std::string help_text() {
       "option may be written --name=value, --name value, -name=value or -name value.\n"
       "\n"
       "options:\n";
-  for (const auto& spec : kOptions) {
-    std::string left("  --");
-    left += spec.name;
-    if (spec.kind == Kind::value) left += "=" + std::string(spec.value_name);
+  const po::options_description description = describe_options();
+  for (const auto& option : description.options()) {
+    std::string left = "  --" + option->long_name();
+    const std::string value_name = option->semantic()->name();
+    if (!value_name.empty()) left += "=" + value_name;
     left.resize(std::max<std::size_t>(left.size() + 2, 32), ' ');
-    text += left + std::string(spec.help);
-    text += "\n";
+    text += left + option->description() + "\n";
   }
   text +=
       "\n"
@@ -466,27 +393,7 @@ std::string version_text() {
 }
 
 std::string license_text() {
-  return "wsexec " WSEXEC_VERSION
-         "\n"
-         "Copyright (c) 2026 the wsexec authors.\n"
-         "\n"
-         "Permission is hereby granted, free of charge, to any person obtaining a copy\n"
-         "of this software and associated documentation files (the \"Software\"), to deal\n"
-         "in the Software without restriction, including without limitation the rights\n"
-         "to use, copy, modify, merge, publish, distribute, sublicense, and/or sell\n"
-         "copies of the Software, and to permit persons to whom the Software is\n"
-         "furnished to do so, subject to the following conditions:\n"
-         "\n"
-         "The above copyright notice and this permission notice shall be included in\n"
-         "all copies or substantial portions of the Software.\n"
-         "\n"
-         "THE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR\n"
-         "IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,\n"
-         "FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE\n"
-         "AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER\n"
-         "LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,\n"
-         "OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE\n"
-         "SOFTWARE.\n";
+  return "wsexec " WSEXEC_VERSION "\n" + std::string(license_file());
 }
 
 }  // namespace wsexec

@@ -200,9 +200,14 @@ TEST(CommandLine, VersionNamesWsexecAndTheWebsocketdLine) {
   EXPECT_TRUE(contains(result.out, "0.5")) << result.out;
 }
 
-TEST(CommandLine, LicenseExits0) {
+TEST(CommandLine, LicensePrintsTheLicenseFileAndExits0) {
   RunResult result = expect_exit({"--license"}, 0);
-  EXPECT_FALSE(result.out.empty());
+  const std::string license_file = read_file(WSEXEC_SOURCE_DIR "/LICENSE");
+  ASSERT_FALSE(license_file.empty());
+  // The version line, then the file as it is in the repository.
+  const std::string version_line = result.out.substr(0, result.out.find('\n') + 1);
+  EXPECT_TRUE(version_line.starts_with("wsexec ")) << result.out;
+  EXPECT_EQ(result.out.substr(version_line.size()), license_file);
 }
 
 TEST(CommandLine, HelpListsEveryOptionWithTwoDashes) {

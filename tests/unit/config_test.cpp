@@ -166,6 +166,24 @@ TEST(ConfigSpelling, ValueInSeparateWordIsTakenEvenIfItStartsWithADash) {
   EXPECT_EQ(line.config.command, "cat");
 }
 
+TEST(ConfigSpelling, ValueInSeparateWordIsTakenEvenIfItIsABareOptionName) {
+  // Program_options refuses a next word that equals an option's name as
+  // written; "binary" and "dir" are only values here.
+  const CommandLine line = parse({"--passenv", "binary", "--dir", "dir"});
+  EXPECT_EQ(line.config.passenv, (Args{"binary"}));
+  EXPECT_FALSE(line.config.binary);
+  EXPECT_EQ(line.config.script_dir, "dir");
+}
+
+TEST(ConfigSpelling, ValueInSeparateWordIsTakenEvenIfItHasAnEmptyNameOrValue) {
+  for (const std::string value : {"-=x", "--=x", "-=", "--x=", "-port="}) {
+    SCOPED_TRACE(value);
+    const CommandLine line = parse({"--passenv", value, "cat"});
+    EXPECT_EQ(line.config.passenv, (Args{value}));
+    EXPECT_EQ(line.config.command, "cat");
+  }
+}
+
 TEST(ConfigSpelling, ValueInSeparateWordIsTakenEvenIfItIsAnOptionName) {
   // "--passenv --binary cat" in Go's flag package: passenv is "--binary",
   // binary stays false, cat is the command.
@@ -431,10 +449,19 @@ TEST(ConfigRepeat, BadBooleanIsRefusedEvenWhenALaterOneIsGood) {
 TEST(ConfigValues, PortRange) {
   EXPECT_EQ(parse({"--port=1", "cat"}).config.port, 1u);
   EXPECT_EQ(parse({"--port=65535", "cat"}).config.port, 65535u);
-  for (const std::string bad : {"abc", "0", "70000", "65536", "-1", "", "8080x", " 80", "80 ",
-                                "1.5", "99999999999999999999"}) {
+  for (const std::string bad :
+       {"abc", "70000", "65536", "-1", "", "8080x", " 80", "80 ", "1.5", "99999999999999999999"}) {
     expect_bad_value({"--port=" + bad, "cat"}, "--port");
   }
+}
+
+TEST(ConfigValues, PortZeroMeansThePortWasNotGiven) {
+  // websocketd reads -port=0 as "no port given"; its test suite relies on it.
+  EXPECT_EQ(parse({"--port=0", "cat"}).config.port, 80u);
+  EXPECT_EQ(parse({"-port", "0", "--ssl", "--sslcert=c", "--sslkey=k", "cat"}).config.port, 443u);
+  EXPECT_EQ(parse({"--port=8080", "--port=0", "cat"}).config.port, 80u);
+  EXPECT_TRUE(parse({"--unixsocket=s", "--port=0", "cat"}).config.unix_socket_only);
+  expect_bad_value({"--port=0", "--redirport=80", "cat"}, "--redirport");
 }
 
 TEST(ConfigValues, NumbersAcceptZeroWhereItMeansUnlimitedOrNever) {
@@ -585,10 +612,20 @@ TEST(ConfigValues, PassstderrWithBinaryNamesBothOptions) {
 TEST(ConfigErrors, UnknownOptionIsExit2WithUsage) {
   // The arguments, and the word the message must quote.
   const std::pair<Args, std::string> cases[] = {
-      {{"--bogus", "cat"}, "--bogus"},   {{"-bogus", "cat"}, "-bogus"},
-      {{"--bogus=1", "cat"}, "--bogus"}, {{"--port=1", "--nope", "cat"}, "--nope"},
-      {{"--Port=1", "cat"}, "--Port"},   {{"--bogus"}, "--bogus"},
-      {{"---port=1", "cat"}, "---port"}, {{"--head=X: y", "cat"}, "--head"},
+      {{"--bogus", "cat"}, "--bogus"},
+      {{"-bogus", "cat"}, "-bogus"},
+      {{"--bogus=1", "cat"}, "--bogus"},
+      {{"--port=1", "--nope", "cat"}, "--nope"},
+      {{"--Port=1", "cat"}, "--Port"},
+      {{"--bogus"}, "--bogus"},
+      {{"---port=1", "cat"}, "---port"},
+      {{"--head=X: y", "cat"}, "--head"},
+      {{"-=x", "cat"}, "-=x"},
+      {{"--=x", "cat"}, "--=x"},
+      {{"--=", "cat"}, "--="},
+      {{"-=", "cat"}, "-="},
+      {{"-p", "cat"}, "-p"},
+      {{"--bogus=", "cat"}, "--bogus="},
   };
   for (const auto& [args, word] : cases) {
     SCOPED_TRACE(joined(args));
@@ -667,6 +704,12 @@ TEST(ConfigActions, HelpVersionLicenseWithOtherOptionsAndACommand) {
   EXPECT_EQ(line.config.command_args, (Args{"--help"}));
 }
 
+TEST(ConfigActions, HelpWinsOverABadValueOfAnotherOption) {
+  EXPECT_EQ(parse({"--binary=maybe", "--help"}).action, StartupAction::show_help);
+  EXPECT_EQ(parse({"--port=abc", "--version"}).action, StartupAction::show_version);
+  expect_bad_value({"--help=maybe", "cat"}, "--help");
+}
+
 TEST(ConfigActions, HelpFalseServes) {
   const CommandLine line = parse({"--help=false", "cat"});
   EXPECT_EQ(line.action, StartupAction::serve);
@@ -732,6 +775,15 @@ TEST(ConfigText, LicenseNamesWsexecAndIsAPermissiveLicense) {
   EXPECT_NE(license.find("WITHOUT WARRANTY"), std::string::npos);
 }
 
+TEST(ConfigText, LicenseIsTheVersionLineThenTheWholeLicenseFile) {
+  // The body is LICENSE, compiled in: from its copyright line to its last.
+  const std::string license = license_text();
+  EXPECT_TRUE(
+      license.starts_with("wsexec " WSEXEC_VERSION "\nCopyright (c) 2026 the wsexec authors.\n\n"))
+      << license;
+  EXPECT_TRUE(license.ends_with("OTHER DEALINGS IN THE\nSOFTWARE.\n")) << license;
+}
+
 }  // namespace
 }  // namespace wsexec
 
@@ -750,8 +802,8 @@ TEST(ConfigTls, TlsFilesWithoutSslAreRefused) {
 }
 
 TEST(ConfigTls, SslDefaultsToPort443AndKeepsTheFiles) {
-  const Config c = parse({"--ssl", "--sslcert", "c.pem", "-sslkey=k.pem", "--sslca=ca.pem", "cat"})
-                       .config;
+  const Config c =
+      parse({"--ssl", "--sslcert", "c.pem", "-sslkey=k.pem", "--sslca=ca.pem", "cat"}).config;
   EXPECT_TRUE(c.tls);
   EXPECT_EQ(c.port, 443u);
   EXPECT_EQ(c.tls_certificate, "c.pem");
