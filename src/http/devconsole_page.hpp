@@ -1,6 +1,6 @@
 #pragma once
 // The --devconsole page: src/devconsole.html, compiled into the binary at
-// build time (cmake/embed_devconsole.cmake), so wsexec needs no files at run
+// build time (cmake/embed_file.cmake), so wsexec needs no files at run
 // time and the page works offline.
 #include <string_view>
 
