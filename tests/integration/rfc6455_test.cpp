@@ -231,9 +231,15 @@ TEST_P(Rfc6455, PingBetweenFragmentsIsAnsweredAndTheMessageStaysWhole) {
 // ---- UTF-8 in text messages -----------------------------------------------------
 
 TEST_P(Rfc6455, InvalidUtf8InATextMessageIs1007) {
-  start_and_connect();
-  ASSERT_TRUE(ws_->send_frame({.opcode = opcode::text, .payload = "bad \xff\xfe here"}));
-  EXPECT_TRUE(closes_with({1007}));
+  server_ = start();
+  // Bytes never valid, a truncated sequence, an overlong NUL, a UTF-16
+  // surrogate, and a code point past U+10FFFF.
+  for (const char* invalid :
+       {"bad \xff\xfe here", "cut \xe2\x82", "\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80"}) {
+    ws_ = RawWsConnection::upgraded(server_->port());
+    ASSERT_TRUE(ws_->send_frame({.opcode = opcode::text, .payload = invalid}));
+    EXPECT_TRUE(closes_with({1007})) << testing::PrintToString(std::string(invalid));
+  }
 }
 
 TEST_P(Rfc6455, ValidUtf8SplitInsideACharacterAcrossFragmentsIsAccepted) {
@@ -294,6 +300,43 @@ TEST_P(Rfc6455, MissingKeyIs400) {
   std::string head;
   EXPECT_EQ(upgrade_status(*server_, UpgradeRequest{}.remove("Sec-WebSocket-Key"), &head), 400)
       << head;
+}
+
+TEST_P(Rfc6455, MissingHostIs400) {
+  server_ = start();
+  std::string head;
+  EXPECT_EQ(upgrade_status(*server_, UpgradeRequest{}.remove("Host"), &head), 400) << head;
+}
+
+TEST_P(Rfc6455, UpgradeWithAnotherMethodThanGetIsRefused) {
+  server_ = start();
+  RawWsConnection connection(server_->port());
+  std::string request = UpgradeRequest{}.serialize();
+  request.replace(0, 3, "POST");
+  ASSERT_TRUE(connection.send(request));
+  const int status = http_status_of(connection.read_head(5s));
+  EXPECT_GE(status, 400);
+  EXPECT_LT(status, 500);
+}
+
+// RFC 6455 section 11.3.1: the key MUST NOT appear more than once; which one
+// would the accept answer?
+TEST_P(Rfc6455, DuplicateKeyIs400) {
+  server_ = start();
+  UpgradeRequest request;
+  request.lines.push_back("Sec-WebSocket-Key: AQIDBAUGBwgJCgsMDQ4PEA==");
+  std::string head;
+  EXPECT_EQ(upgrade_status(*server_, request, &head), 400) << head;
+}
+
+// RFC 7230 section 5.4: a request with more than one Host MUST get 400 (the
+// handshake must be a valid HTTP request, RFC 6455 section 4.2.1).
+TEST_P(Rfc6455, DuplicateHostIs400) {
+  server_ = start();
+  UpgradeRequest request;
+  request.lines.push_back("Host: elsewhere.example");
+  std::string head;
+  EXPECT_EQ(upgrade_status(*server_, request, &head), 400) << head;
 }
 
 TEST_P(Rfc6455, KeyThatIsNotBase64Of16BytesIs400) {
