@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "harness.hpp"
@@ -160,6 +161,26 @@ TEST(HostilePaths, AmbiguousCgiBodyLengthIsRefusedAndNeverReadAsASecondRequest) 
   }
   std::this_thread::sleep_for(200ms);
   EXPECT_FALSE(fs::exists(marker)) << "a smuggled request ran second.sh";
+}
+
+// RFC 7230 section 5.4: an HTTP/1.1 request without Host, or with two,
+// MUST get 400; two Hosts are how a request reaches a site other than the
+// one a proxy in front checked.
+TEST(HostilePaths, RequestWithoutHostOrWithTwoHostsIs400) {
+  Battlefield field;
+  ServerProcess server({"--staticdir=" + field.root, "cat"});
+  const std::vector<std::pair<std::string, std::string>> requests = {
+      {"no Host", "GET /index.html HTTP/1.1\r\nConnection: close\r\n\r\n"},
+      {"two Hosts",
+       "GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: elsewhere.example\r\n"
+       "Connection: close\r\n\r\n"},
+  };
+  for (const auto& [what, request] : requests) {
+    auto connection = PlainHttpConnection::tcp("127.0.0.1", server.port());
+    ASSERT_TRUE(connection->send_raw(request));
+    PlainHttpResponse response = connection->read_response(5s);
+    EXPECT_EQ(response.status, 400) << what << ": " << response.describe();
+  }
 }
 
 }  // namespace
