@@ -55,6 +55,17 @@ http::response<http::string_body> console_response(const RequestHead& request, b
   return response;
 }
 
+std::string url_of(const PeerInfo& peer, const RequestHead& request) {
+  // HTTP/1.0 without Host: the address is all we know.
+  const std::string authority(
+      find_header(request, http::field::host).value_or(peer.remote_address));
+  return (peer.tls ? "https://" : "http://") + authority + std::string(request.target());
+}
+
+std::string context_of(const PeerInfo& peer, const RequestHead& request) {
+  return log::make_context({{"url", url_of(peer, request)}, {"remote", peer.remote_address}});
+}
+
 template <typename Stream>
 class HttpConnection : public Stoppable {
  public:
@@ -127,19 +138,6 @@ class HttpConnection : public Stoppable {
     return head_facts(request, role_.kind == ListenerRole::Kind::redirect);
   }
 
-  std::string scheme() const { return peer_.tls ? "https" : "http"; }
-
-  std::string url_of(const RequestHead& request) const {
-    // HTTP/1.0 without Host: the address is all we know.
-    const std::string authority(
-        find_header(request, http::field::host).value_or(peer_.remote_address));
-    return scheme() + "://" + authority + std::string(request.target());
-  }
-
-  std::string context_of(const RequestHead& request) const {
-    return log::make_context({{"url", url_of(request)}, {"remote", peer_.remote_address}});
-  }
-
   // The router allowed the upgrade; the --maxforks slot is taken here, where
   // the child is started (429 when none is free). Returns true when the
   // WebSocket session took the stream.
@@ -147,7 +145,8 @@ class HttpConnection : public Stoppable {
     const RequestHead& request = parser.get();
     auto slot = ForkSlot::try_acquire(state_);
     if (!slot) {
-      co_await respond(http::status::too_many_requests, request.version(), false, url_of(request));
+      co_await respond(http::status::too_many_requests, request.version(), false,
+                       url_of(peer_, request));
       co_return false;
     }
     ScriptTarget target = decision.action == Action::upgrade_script
@@ -187,14 +186,14 @@ class HttpConnection : public Stoppable {
     for (int redirects = 0;; ++redirects) {
       const CgiOutcome outcome = co_await exchange_cgi(
           stream_, buffer, body, head, script_target(*state_.cgi_dir, decision.script, head), peer_,
-          url_of(head), state_);
+          url_of(peer_, head), state_);
       reusable = reusable && outcome.keep_alive;
       if (!outcome.local_redirect) {
         linger_ = !reusable;
         co_return reusable;
       }
       if (redirects == limits::kMaxLocalRedirects) {
-        co_await respond(http::status::loop_detected, head.version(), false, url_of(head));
+        co_await respond(http::status::loop_detected, head.version(), false, url_of(peer_, head));
         co_return false;
       }
       // The new path is answered as a GET, without the original body (the
@@ -224,18 +223,18 @@ class HttpConnection : public Stoppable {
       case Action::static_file:
         co_return co_await serve_static_file(stream_, request,
                                              state_.static_dir->absolute(decision.file),
-                                             context_of(request), state_) &&
+                                             context_of(peer_, request), state_) &&
             keep_alive;
       case Action::redirect: {
         const ExtraHeaders location{{http::field::location, decision.location}};
-        co_await respond(status, request.version(), keep_alive, url_of(request), std::string(),
-                         location);
+        co_await respond(status, request.version(), keep_alive, url_of(peer_, request),
+                         std::string(), location);
         co_return keep_alive;
       }
       case Action::refuse: {
         ExtraHeaders extra;
         if (!decision.allow.empty()) extra.emplace_back(http::field::allow, decision.allow);
-        co_await respond(status, request.version(), keep_alive, url_of(request),
+        co_await respond(status, request.version(), keep_alive, url_of(peer_, request),
                          decision.log_detail, extra);
         co_return keep_alive;
       }
@@ -245,13 +244,13 @@ class HttpConnection : public Stoppable {
         break;  // never asked of perform(): they need the parser
     }
     co_await respond(http::status::internal_server_error, request.version(), false,
-                     url_of(request));
+                     url_of(peer_, request));
     co_return false;
   }
 
   asio::awaitable<bool> serve_console(const RequestHead& request, bool keep_alive) {
     auto response = console_response(request, keep_alive, state_);
-    log::write(LogLevel::access, "http", context_of(request), "DEVCONSOLE");
+    log::write(LogLevel::access, "http", context_of(peer_, request), "DEVCONSOLE");
     error_code ec;
     beast::get_lowest_layer(stream_).expires_after(limits::kResponseTimeout);
     if (request.method() == http::verb::head) {
