@@ -58,6 +58,11 @@ inline constexpr seconds kCgiHeaderTimeout{60};
 inline constexpr seconds kCgiWriteTimeout{30};
 // The script's output and the request body move in pieces of this size.
 inline constexpr std::size_t kCgiChunkBytes = 64 * 1024;
+// After its headers, a script whose whole output arrives within this moment
+// (and within one piece) is answered in one write with a Content-Length, as
+// a short page should be; anything longer or slower is streamed. Short
+// enough that a streaming script's first line is not noticeably held back.
+inline constexpr milliseconds kCgiWholeResponseWait{10};
 // A program's stderr, on its way to the log, is read this much at a time:
 // it is log lines, not data.
 inline constexpr std::size_t kStderrReadBytes = 4096;

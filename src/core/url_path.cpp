@@ -58,6 +58,42 @@ std::optional<std::vector<std::string>> path_segments(std::string_view decoded_p
   return segments;
 }
 
+DotSegmentResult resolve_dot_segments(std::string_view raw_path) {
+  using Outcome = DotSegmentResult::Outcome;
+  if (raw_path.empty() || raw_path.front() != '/') return {};
+  for (const char c : raw_path) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte == 0x7f) return {};
+  }
+  std::vector<std::string_view> kept;
+  bool has_dot_dot = false;
+  std::size_t start = 1;
+  while (start <= raw_path.size()) {
+    auto end = raw_path.find('/', start);
+    if (end == std::string_view::npos) end = raw_path.size();
+    const std::string_view raw_segment = raw_path.substr(start, end - start);
+    start = end + 1;
+    const auto segment = decode_url_path(raw_segment);
+    if (!segment) return {};
+    if (segment->empty() || *segment == ".") continue;
+    if (*segment != "..") {
+      kept.push_back(raw_segment);
+      continue;
+    }
+    has_dot_dot = true;
+    if (kept.empty()) return {Outcome::escapes, {}};
+    kept.pop_back();
+  }
+  if (!has_dot_dot) return {};
+  DotSegmentResult result{Outcome::resolved, {}};
+  for (const std::string_view segment : kept) {
+    result.path += '/';
+    result.path += segment;
+  }
+  if (result.path.empty() || raw_path.ends_with('/')) result.path += '/';
+  return result;
+}
+
 std::optional<std::pair<std::string, std::string>> split_absolute_form(std::string_view target) {
   for (std::string_view scheme : {"http://", "https://"}) {
     if (target.size() < scheme.size()) continue;

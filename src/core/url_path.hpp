@@ -31,4 +31,24 @@ std::optional<std::string> decode_url_path(std::string_view raw_path);
 // "/a//./b/" -> {"a", "b"}; "/" -> {}.
 std::optional<std::vector<std::string>> path_segments(std::string_view decoded_path);
 
+struct DotSegmentResult {
+  enum class Outcome {
+    unchanged,  // no ".." segment (or a path the routers refuse anyway)
+    resolved,   // `path` is where the ".." segments lead, inside the root
+    escapes,    // a ".." climbs above the root
+  };
+  Outcome outcome = Outcome::unchanged;
+  std::string path;  // resolved: "/" + raw segments; a trailing '/' is kept
+};
+
+// Resolves the ".." segments (also when percent-encoded, "%2e%2e") of a raw
+// URL path lexically, the way Go's path.Clean does for websocketd's router:
+// "/sub/../a.sh" -> resolved "/a.sh", "/../a.sh" -> escapes. Empty and "."
+// segments are dropped only when a ".." is present, and the segments kept
+// stay as sent (still percent-encoded), so the result is fit for a Location
+// header. A path with an undecodable segment, or a character never valid in
+// a request target (a control character or a space), is left unchanged for
+// the routers to refuse.
+DotSegmentResult resolve_dot_segments(std::string_view raw_path);
+
 }  // namespace wsexec

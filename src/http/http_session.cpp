@@ -2,26 +2,26 @@
 
 #include <openssl/ssl.h>
 
+#include <array>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-#include <array>
 #include <chrono>
 #include <limits>
 #include <optional>
 
 #include "core/limits.hpp"
-#include "http/cgi_runner.hpp"
-#include "http/devconsole_page.hpp"
-#include "core/dir_router.hpp"
-#include "server/log.hpp"
-#include "core/origin_policy.hpp"
-#include "http/static_file.hpp"
-#include "core/static_resolver.hpp"
-#include "server/tls_context.hpp"
+#include "core/request_router.hpp"
 #include "core/url_path.hpp"
+#include "http/cgi_exchange.hpp"
+#include "http/devconsole_page.hpp"
+#include "http/plain_response.hpp"
+#include "http/request_facts.hpp"
+#include "http/static_file.hpp"
+#include "server/log.hpp"
+#include "server/tls_context.hpp"
 #include "websocket/ws_session.hpp"
 
 namespace wsexec {
@@ -31,20 +31,39 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using boost::system::error_code;
-
+using Action = RouteDecision::Action;
 
 using HeadParser = http::request_parser<http::empty_body>;
 using ExtraHeaders = std::vector<std::pair<http::field, std::string>>;
 
-// The status line words websocketd logs ("NOT FOUND"), so log parsers match.
-std::string access_label(http::status status) {
-  std::string label(http::obsolete_reason(status));
-  for (char& c : label) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return label;
+// The page for every plain request under --devconsole. It computes the
+// WebSocket URL from its own location, so nothing from the request is
+// reflected into it.
+http::response<http::string_body> console_response(const RequestHead& request, bool keep_alive,
+                                                   const ServerState& state) {
+  http::response<http::string_body> response{http::status::ok, request.version()};
+  add_plain_response_headers(response, state.config, state.server_software);
+  response.set(http::field::content_type, "text/html; charset=utf-8");
+  response.set(http::field::cache_control, "no-store");
+  response.set("Content-Security-Policy",
+               "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+               "connect-src ws: wss:; img-src data:");
+  response.body() = std::string(devconsole_page());
+  response.prepare_payload();
+  if (request.method() == http::verb::head) response.body().clear();
+  response.keep_alive(keep_alive);
+  return response;
 }
 
-bool is_get_or_head(const RequestHead& request) {
-  return request.method() == http::verb::get || request.method() == http::verb::head;
+std::string url_of(const PeerInfo& peer, const RequestHead& request) {
+  // HTTP/1.0 without Host: the address is all we know.
+  const std::string authority(
+      find_header(request, http::field::host).value_or(peer.remote_address));
+  return (peer.tls ? "https://" : "http://") + authority + std::string(request.target());
+}
+
+std::string context_of(const PeerInfo& peer, const RequestHead& request) {
+  return log::make_context({{"url", url_of(peer, request)}, {"remote", peer.remote_address}});
 }
 
 template <typename Stream>
@@ -57,7 +76,8 @@ class HttpConnection : public Stoppable {
         role_(role),
         state_(state),
         worker_(worker),
-        registration_(worker, this) {}
+        registration_(worker, this),
+        router_settings_(router_settings_for(state)) {}
 
   void stop() override {
     error_code ignored;  // closing cancels the pending read, which ends serve()
@@ -82,7 +102,8 @@ class HttpConnection : public Stoppable {
       co_await http::async_read_header(stream_, buffer, parser,
                                        asio::redirect_error(asio::use_awaitable, ec));
       if (ec == http::error::header_limit) {
-        co_await respond(http::status::request_header_fields_too_large, limits::kFallbackHttpVersion, false, "");
+        co_await respond(http::status::request_header_fields_too_large,
+                         limits::kFallbackHttpVersion, false, "");
         break;
       }
       if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
@@ -100,13 +121,12 @@ class HttpConnection : public Stoppable {
         parser.get().set(http::field::host, absolute->first);
         parser.get().target(absolute->second);
       }
+      const RouteDecision decision = route_request(facts_of(parser.get()), router_settings_);
       bool keep_alive = false;
-      if (role_.kind == ListenerRole::Kind::redirect) {
-        keep_alive = co_await redirect_to_canonical(parser);
-      } else if (beast::websocket::is_upgrade(parser.get())) {
-        if (co_await upgrade(parser)) co_return;  // the WebSocket session owns the stream now
+      if (decision.action == Action::upgrade_command || decision.action == Action::upgrade_script) {
+        if (co_await upgrade(parser, decision)) co_return;  // the WebSocket session owns the stream
       } else {
-        keep_alive = co_await dispatch_plain(parser, buffer);
+        keep_alive = co_await answer(parser, buffer, decision);
       }
       if (!keep_alive) break;
     }
@@ -114,194 +134,123 @@ class HttpConnection : public Stoppable {
   }
 
  private:
-  std::string scheme() const { return peer_.tls ? "https" : "http"; }
-
-  std::string url_of(const RequestHead& request) const {
-    // HTTP/1.0 without Host: the address is all we know.
-    const std::string authority(
-        find_header(request, http::field::host).value_or(peer_.remote_address));
-    return scheme() + "://" + authority + std::string(request.target());
+  RequestHeadFacts facts_of(const RequestHead& request) const {
+    return head_facts(request, role_.kind == ListenerRole::Kind::redirect);
   }
 
-  std::string context_of(const RequestHead& request) const {
-    return log::make_context({{"url", url_of(request)}, {"remote", peer_.remote_address}});
-  }
-
-  // A WebSocket upgrade: origin (403), route (404), --maxforks (429), in
-  // that order, then the session takes the stream. Returns true when it did.
-  asio::awaitable<bool> upgrade(HeadParser& parser) {
+  // The router allowed the upgrade; the --maxforks slot is taken here, where
+  // the child is started (429 when none is free). Returns true when the
+  // WebSocket session took the stream.
+  asio::awaitable<bool> upgrade(HeadParser& parser, const RouteDecision& decision) {
     const RequestHead& request = parser.get();
-    const auto origin = find_header(request, http::field::origin);
-    const auto host = find_header(request, http::field::host).value_or("");
-    if (!origin_allowed(state_.config.origin_policy, origin, host)) {
-      co_await respond(http::status::forbidden, request.version(), false, url_of(request),
-                       "origin:'" + std::string(origin.value_or("")) + "'");
-      co_return false;
-    }
-    std::optional<ScriptTarget> target;
-    if (state_.script_dir) {
-      const auto [path, query] = split_target(request.target());
-      const RouteResult route = route_to_script(path, state_.script_dir->lookup());
-      if (route.outcome != RouteResult::Outcome::script) {
-        co_await respond(route.outcome == RouteResult::Outcome::forbidden
-                             ? http::status::forbidden
-                             : http::status::not_found,
-                         request.version(), false, url_of(request));
-        co_return false;
-      }
-      target = script_target(*state_.script_dir, route, request);
-    } else if (!state_.config.command.empty()) {
-      target = command_target(request);
-    } else {  // a plain HTTP server (--staticdir / --cgidir only): no endpoint
-      co_await respond(http::status::not_found, request.version(), false, url_of(request));
-      co_return false;
-    }
     auto slot = ForkSlot::try_acquire(state_);
     if (!slot) {
-      co_await respond(http::status::too_many_requests, request.version(), false, url_of(request));
+      co_await respond(http::status::too_many_requests, request.version(), false,
+                       url_of(peer_, request));
       co_return false;
     }
-    start_ws_session(std::move(stream_), parser.release(), peer_, std::move(*target),
+    ScriptTarget target = decision.action == Action::upgrade_script
+                              ? script_target(*state_.script_dir, decision.script, request)
+                              : command_target(state_, request);
+    start_ws_session(std::move(stream_), parser.release(), peer_, std::move(target),
                      std::move(*slot), state_, worker_);
     co_return true;
   }
 
-  // Single-command mode, as websocketd names it: the script is the root and
-  // the whole path is PATH_INFO.
-  ScriptTarget command_target(const RequestHead& request) const {
-    const Config& config = state_.config;
-    ScriptTarget target;
-    target.executable = state_.executable;
-    target.argv.push_back(config.command);
-    target.argv.insert(target.argv.end(), config.command_args.begin(), config.command_args.end());
-    const auto [path, query] = split_target(request.target());
-    target.script_name = "/";
-    target.path_info = std::string(path);
-    target.path_translated = target.path_info;
-    return target;
-  }
-
-  // A script chosen by the URL under --dir or --cgidir.
-  static ScriptTarget script_target(const ServedDirectory& directory, const RouteResult& route,
-                                    const RequestHead& request) {
-    ScriptTarget target;
-    target.executable = directory.absolute(route.route.relative_path);
-    target.argv.push_back(target.executable);
-    target.script_name = route.route.script_name;
-    target.path_info = route.route.path_info;
-    // As websocketd does: the URL path (there is no document root to map to).
-    target.path_translated = std::string(split_target(request.target()).first);
-    return target;
-  }
-
-  // Everything that is not an upgrade, in websocketd's order: the dev
-  // console, a CGI script, a static file, else 404. Returns whether the
+  // Everything but an upgrade the router allowed. Returns whether the
   // connection may serve another request.
-  asio::awaitable<bool> dispatch_plain(HeadParser& parser, beast::flat_buffer& buffer) {
+  asio::awaitable<bool> answer(HeadParser& parser, beast::flat_buffer& buffer,
+                               const RouteDecision& decision) {
+    const RequestHead& request = parser.get();
     // A body nobody reads would be taken for the next request: only CGI
-    // reads bodies, so any other answer closes the connection.
-    const bool unread_body = !parser.is_done();
-    bool keep_alive = parser.get().keep_alive() && !unread_body;
-    linger_ = unread_body;
-    if (state_.config.dev_console) co_return co_await serve_console(parser.get(), keep_alive);
+    // reads bodies, so any other answer closes the connection. A refused
+    // upgrade closes it too, as websocketd does.
+    linger_ = !parser.is_done();
+    const bool keep_alive =
+        request.keep_alive() && parser.is_done() &&
+        !(decision.action == Action::refuse && facts_of(request).websocket_upgrade);
+    if (decision.action == Action::cgi)
+      co_return co_await run_cgi(parser, buffer, decision, keep_alive);
+    co_return co_await perform(decision, request, keep_alive);
+  }
 
+  // A CGI script, and the local redirects it asks for (RFC 3875 6.2.2), each
+  // routed afresh, at most limits::kMaxLocalRedirects of them.
+  asio::awaitable<bool> run_cgi(HeadParser& parser, beast::flat_buffer& buffer,
+                                RouteDecision decision, bool keep_alive) {
     // A copy: running a script moves the head out of the parser, and a local
     // redirect rewrites it.
     RequestHead head = parser.get();
     HeadParser* body = &parser;
     bool reusable = true;  // no run so far left the connection unusable
-    // Without --staticdir, a path that tries to leave --cgidir gets 403, as
-    // under --dir; with it, the static resolver decides.
-    bool cgi_forbidden = false;
-    for (int redirects = 0; state_.cgi_dir; ++redirects) {
-      const auto [path, query] = split_target(head.target());
-      const RouteResult route = route_to_script(path, state_.cgi_dir->lookup());
-      cgi_forbidden = route.outcome == RouteResult::Outcome::forbidden;
-      if (route.outcome != RouteResult::Outcome::script) break;  // static decides, or 404/403
-      const CgiOutcome outcome =
-          co_await run_cgi(stream_, buffer, body, head, script_target(*state_.cgi_dir, route, head),
-                           peer_, url_of(head), state_);
+    for (int redirects = 0;; ++redirects) {
+      const CgiOutcome outcome = co_await exchange_cgi(
+          stream_, buffer, body, head, script_target(*state_.cgi_dir, decision.script, head), peer_,
+          url_of(peer_, head), state_);
       reusable = reusable && outcome.keep_alive;
       if (!outcome.local_redirect) {
         linger_ = !reusable;
         co_return reusable;
       }
       if (redirects == limits::kMaxLocalRedirects) {
-        co_await respond(http::status::loop_detected, head.version(), false, url_of(head));
+        co_await respond(http::status::loop_detected, head.version(), false, url_of(peer_, head));
         co_return false;
       }
-      // RFC 3875 6.2.2: the server answers the new path as a GET, without
-      // the original body (the first script has consumed it).
+      // The new path is answered as a GET, without the original body (the
+      // first script has consumed it).
       head.method(http::verb::get);
       head.target(*outcome.local_redirect);
       head.erase(http::field::content_length);
       head.erase(http::field::content_type);
       head.erase(http::field::transfer_encoding);
       body = nullptr;
-    }
-
-    const RequestHead& request = head;
-    keep_alive = keep_alive && reusable;
-    linger_ = linger_ || !reusable;
-    if (!state_.static_dir) {
-      co_await respond(cgi_forbidden ? http::status::forbidden : http::status::not_found,
-                       request.version(), keep_alive, url_of(request));
-      co_return keep_alive;
-    }
-    if (!is_get_or_head(request)) {
-      const ExtraHeaders extra{{http::field::allow, "GET, HEAD"}};
-      co_await respond(http::status::method_not_allowed, request.version(), keep_alive,
-                       url_of(request), std::string(), extra);
-      co_return keep_alive;
-    }
-    const auto [path, query] = split_target(request.target());
-    const StaticResult found = resolve_static(path, query, state_.static_dir->lookup());
-    switch (found.outcome) {
-      case StaticResult::Outcome::file: {
-        const std::string file = state_.static_dir->absolute(found.relative_path);
-        // A --cgidir inside --staticdir: a script's source is never shown.
-        if (state_.cgi_dir && state_.cgi_dir->contains(file)) break;
-        co_return co_await serve_static_file(stream_, request, file, context_of(request), state_)
-            && keep_alive;
+      decision = route_request(facts_of(head), router_settings_);
+      if (decision.action != Action::cgi) {
+        linger_ = linger_ || !reusable;
+        co_return co_await perform(decision, head, keep_alive && reusable);
       }
-      case StaticResult::Outcome::redirect: {
-        const ExtraHeaders extra{{http::field::location, found.location}};
-        co_await respond(http::status::moved_permanently, request.version(), keep_alive,
-                         url_of(request), std::string(), extra);
-        co_return keep_alive;
-      }
-      case StaticResult::Outcome::not_found:
-        co_await respond(http::status::not_found, request.version(), keep_alive, url_of(request));
-        co_return keep_alive;
-      case StaticResult::Outcome::forbidden:
-        break;
     }
-    co_await respond(http::status::forbidden, request.version(), keep_alive, url_of(request));
-    co_return keep_alive;
   }
 
-  // --devconsole: the same page for every plain request. The page computes
-  // the WebSocket URL from its own location, so nothing from the request is
-  // reflected into it.
-  asio::awaitable<bool> serve_console(const RequestHead& request, bool keep_alive) {
-    if (!is_get_or_head(request)) {
-      const ExtraHeaders extra{{http::field::allow, "GET, HEAD"}};
-      co_await respond(http::status::method_not_allowed, request.version(), keep_alive,
-                       url_of(request), std::string(), extra);
-      co_return keep_alive;
+  // A decision that needs no request body: a redirect, a refusal, the dev
+  // console or a static file.
+  asio::awaitable<bool> perform(const RouteDecision& decision, const RequestHead& request,
+                                bool keep_alive) {
+    const auto status = static_cast<http::status>(decision.status);
+    switch (decision.action) {
+      case Action::dev_console:
+        co_return co_await serve_console(request, keep_alive);
+      case Action::static_file:
+        co_return co_await serve_static_file(stream_, request,
+                                             state_.static_dir->absolute(decision.file),
+                                             context_of(peer_, request), state_) &&
+            keep_alive;
+      case Action::redirect: {
+        const ExtraHeaders location{{http::field::location, decision.location}};
+        co_await respond(status, request.version(), keep_alive, url_of(peer_, request),
+                         std::string(), location);
+        co_return keep_alive;
+      }
+      case Action::refuse: {
+        ExtraHeaders extra;
+        if (!decision.allow.empty()) extra.emplace_back(http::field::allow, decision.allow);
+        co_await respond(status, request.version(), keep_alive, url_of(peer_, request),
+                         decision.log_detail, extra);
+        co_return keep_alive;
+      }
+      case Action::cgi:
+      case Action::upgrade_command:
+      case Action::upgrade_script:
+        break;  // never asked of perform(): they need the parser
     }
-    http::response<http::string_body> response{http::status::ok, request.version()};
-    add_plain_response_headers(response, state_.config, state_.server_software);
-    response.set(http::field::content_type, "text/html; charset=utf-8");
-    response.set(http::field::cache_control, "no-store");
-    response.set("Content-Security-Policy",
-                 "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
-                 "connect-src ws: wss:; img-src data:");
-    response.body() = std::string(devconsole_page());
-    response.prepare_payload();
-    if (request.method() == http::verb::head) response.body().clear();
-    response.keep_alive(keep_alive);
-    log::write(LogLevel::access, "http", context_of(request), "DEVCONSOLE");
+    co_await respond(http::status::internal_server_error, request.version(), false,
+                     url_of(peer_, request));
+    co_return false;
+  }
+
+  asio::awaitable<bool> serve_console(const RequestHead& request, bool keep_alive) {
+    auto response = console_response(request, keep_alive, state_);
+    log::write(LogLevel::access, "http", context_of(peer_, request), "DEVCONSOLE");
     error_code ec;
     beast::get_lowest_layer(stream_).expires_after(limits::kResponseTimeout);
     if (request.method() == http::verb::head) {
@@ -314,39 +263,14 @@ class HttpConnection : public Stoppable {
     co_return keep_alive && !ec;
   }
 
-  // --redirport: the same path and query on the canonical port, https with --ssl.
-  asio::awaitable<bool> redirect_to_canonical(const HeadParser& parser) {
-    const RequestHead& request = parser.get();
-    const auto [host, port] =
-        split_host_header(find_header(request, http::field::host).value_or(""));
-    const std::string name = host.empty() ? "localhost" : host;
-    const bool tls = state_.config.tls;
-    const unsigned default_port = tls ? 443 : 80;
-    std::string location = std::string(tls ? "https://" : "http://") +
-                           (name.find(':') != std::string::npos ? "[" + name + "]" : name);
-    if (state_.config.port != default_port) location += ":" + std::to_string(state_.config.port);
-    location += request.target();
-    const bool keep_alive = request.keep_alive() && parser.is_done();
-    const ExtraHeaders extra{{http::field::location, location}};
-    co_await respond(http::status::moved_permanently, request.version(), keep_alive,
-                     url_of(request), std::string(), extra);
-    co_return keep_alive;
-  }
-
   // A plain HTTP answer of our own, with --header and --header-http, logged
   // at access level like every plain request.
   asio::awaitable<void> respond(http::status status, unsigned version, bool keep_alive,
                                 const std::string& url, const std::string& extra_context = {},
                                 const ExtraHeaders& extra_headers = {}) {
-    http::response<http::string_body> response{status, version};
-    add_plain_response_headers(response, state_.config, state_.server_software);
-    response.set(http::field::content_type, "text/plain; charset=utf-8");
+    PlainResponse response =
+        plain_response(status, version, keep_alive, state_.config, state_.server_software);
     for (const auto& [field, value] : extra_headers) response.set(field, value);
-    response.body() = std::to_string(static_cast<unsigned>(status)) + " " +
-                      std::string(http::obsolete_reason(status)) + "\n";
-    response.keep_alive(keep_alive);
-    response.prepare_payload();
-
     std::string context = log::make_context({{"url", url}, {"remote", peer_.remote_address}});
     if (!extra_context.empty()) context += " " + extra_context;
     log::write(LogLevel::access, "http", context, access_label(status));
@@ -401,6 +325,7 @@ class HttpConnection : public Stoppable {
   ServerState& state_;
   Worker& worker_;
   WorkerRegistration registration_;
+  const RouterSettings router_settings_;
   bool linger_ = false;  // unread request bytes may still be arriving
 };
 
@@ -434,19 +359,17 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, ListenerRol
                                          worker);
     co_await connection.serve();
   } else {
-    HttpConnection<PlainStream> connection(std::move(stream), std::move(peer), role, state,
-                                           worker);
+    HttpConnection<PlainStream> connection(std::move(stream), std::move(peer), role, state, worker);
     co_await connection.serve();
   }
 }
 
 asio::awaitable<void> serve_unix_connection(asio::local::stream_protocol::socket socket,
-                                            ListenerRole role, ServerState& state,
-                                            Worker& worker) {
+                                            ListenerRole role, ServerState& state, Worker& worker) {
   PeerInfo peer;
   peer.remote_address = "unix:";  // what nginx calls a Unix-socket client
-  HttpConnection<UnixStream> connection(UnixStream(std::move(socket)), std::move(peer), role,
-                                        state, worker);
+  HttpConnection<UnixStream> connection(UnixStream(std::move(socket)), std::move(peer), role, state,
+                                        worker);
   co_await connection.serve();
 }
 

@@ -15,7 +15,7 @@ class TlsContextStore;
 // What a listener serves.
 struct ListenerRole {
   enum class Kind {
-    endpoint,  // the WebSocket endpoint (and, later, static files and CGI)
+    endpoint,  // the WebSocket endpoint, static files, CGI and the dev console
     redirect,  // --redirport: every request is sent to the canonical URL
   };
   Kind kind = Kind::endpoint;

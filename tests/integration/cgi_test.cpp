@@ -76,6 +76,10 @@ struct CgiDir {
                      "printf 'Content-Type: text/plain\\n\\n'\necho first\n"
                      "for i in $(seq 1 600); do [ -e '" +
                          marker + "' ] && break; sleep 0.05; done\necho second\n");
+    // Prints, pauses well past the moment a short response is gathered in,
+    // prints again: a streaming script.
+    dir.write_script("cgi/paced.sh",
+                     "printf 'Content-Type: text/plain\\n\\n'\necho one\nsleep 0.3\necho two\n");
     dir.write_script("cgi/ignore_body.sh", "printf 'Content-Type: text/plain\\n\\nignored\\n'\n");
     dir.write_script(
         "cgi/big.sh",
@@ -333,17 +337,58 @@ TEST(Cgi, LargeOutputIsStreamedWhole) {
   EXPECT_EQ(response.body.find_first_not_of('\0'), std::string::npos);
 }
 
-TEST(Cgi, Http10ResponseIsEndedByClosing) {
+TEST(Cgi, Http10StreamingResponseIsEndedByClosing) {
   CgiDir cgi;
   ServerProcess server({"--cgidir=" + cgi.root});
   PlainHttpRequest request;
   request.version = "HTTP/1.0";
-  request.target = "/env.sh";
+  request.target = "/paced.sh";
   PlainHttpResponse response = plain_http(server.port(), request);
   ASSERT_EQ(response.status, 200) << response.describe();
   EXPECT_FALSE(response.chunked) << response.describe();
+  EXPECT_FALSE(response.header("Content-Length").has_value()) << response.describe();
   EXPECT_TRUE(response.complete()) << response.describe();
-  EXPECT_EQ(parse_lines(response.body)["REQUEST_METHOD"], "GET") << response.describe();
+  EXPECT_EQ(response.body, "one\ntwo\n") << response.describe();
+}
+
+// A script whose whole output is there within a moment of its headers gets
+// a Content-Length and one write, as a short page should; one that pauses
+// between its lines is still streamed.
+TEST(Cgi, QuickShortResponseIsSentWholeWithContentLength) {
+  CgiDir cgi;
+  ServerProcess server({"--cgidir=" + cgi.root});
+  for (const char* version : {"HTTP/1.1", "HTTP/1.0"}) {
+    PlainHttpRequest request;
+    request.version = version;
+    request.target = "/env.sh";
+    PlainHttpResponse response = plain_http(server.port(), request);
+    ASSERT_EQ(response.status, 200) << response.describe();
+    EXPECT_FALSE(response.header("Transfer-Encoding").has_value()) << response.describe();
+    EXPECT_EQ(response.header("Content-Length"), std::to_string(response.body.size()))
+        << response.describe();
+    EXPECT_EQ(parse_lines(response.body)["REQUEST_METHOD"], "GET") << response.describe();
+  }
+}
+
+TEST(Cgi, PausingScriptIsStillStreamedChunked) {
+  CgiDir cgi;
+  ServerProcess server({"--cgidir=" + cgi.root});
+  PlainHttpResponse response = plain_get(server.port(), "/paced.sh");
+  ASSERT_EQ(response.status, 200) << response.describe();
+  EXPECT_TRUE(response.chunked) << response.describe();
+  EXPECT_FALSE(response.header("Content-Length").has_value()) << response.describe();
+  EXPECT_EQ(response.body, "one\ntwo\n") << response.describe();
+}
+
+// As websocketd's router does: ".." that stays inside the served directory
+// is a 301 to the normalised path; one that leaves it stays 403.
+TEST(Cgi, DotDotStayingInsideIsRedirectedToTheNormalisedPath) {
+  CgiDir cgi;
+  ServerProcess server({"--cgidir=" + cgi.root});
+  PlainHttpResponse response = plain_get(server.port(), "/sub/../env.sh/x?q=1");
+  EXPECT_EQ(response.status, 301) << response.describe();
+  EXPECT_EQ(response.header("Location"), "/env.sh/x?q=1") << response.describe();
+  EXPECT_EQ(plain_get(server.port(), "/sub/../../env.sh").status, 403);
 }
 
 TEST(Cgi, KeepAliveServesSeveralScriptsOnOneConnection) {
@@ -423,7 +468,17 @@ TEST(Cgi, EscapesAreRefusedAndNothingOutsideRuns) {
     // Refused with 403, as under --dir; never run.
     EXPECT_EQ(response.status, 403) << target << ": " << response.describe();
   }
-  std::this_thread::sleep_for(200ms);
+  // Every script that runs is logged with its path (cgiscript); a script in
+  // --cgidir is run last as a control, so its line proves the log is read
+  // after the refusals were handled.
+  ASSERT_EQ(plain_get(server.port(), "/env.sh").status, 200);
+  ASSERT_TRUE(server.wait_for_log_line({"cgiscript", "env.sh"}).has_value())
+      << server.diagnostics();
+  for (const std::string& line : server.log_lines()) {
+    if (contains(line, "cgiscript")) {
+      EXPECT_TRUE(contains(line, "env.sh")) << line;
+    }
+  }
   EXPECT_FALSE(fs::exists(ran)) << "a script outside --cgidir was run";
 }
 

@@ -6,7 +6,6 @@
 
 #include <filesystem>
 #include <string>
-#include <thread>
 
 #include "harness.hpp"
 #include "http_request.hpp"
@@ -40,6 +39,23 @@ struct ScriptDir {
 
 HandshakeResult upgrade(const ServerProcess& server, const std::string& target) {
   return WsClient::handshake(client_options(server, target));
+}
+
+// Every WebSocket child that starts is logged (CONNECT, with its URL), so a
+// script that should not have run shows in the log. A real endpoint is
+// visited last as a control: its CONNECT line proves the log is being read
+// after the earlier requests were handled.
+void expect_only_the_control_ran(const ServerProcess& server) {
+  {
+    auto client = connect_to(server, "/other.sh");
+    ASSERT_TRUE(server.wait_for_log_line({"CONNECT", "/other.sh"}).has_value())
+        << server.diagnostics();
+  }
+  for (const std::string& line : server.log_lines()) {
+    if (contains(line, "CONNECT")) {
+      EXPECT_TRUE(contains(line, "/other.sh")) << line;
+    }
+  }
 }
 
 TEST(Dir, PathPicksTheScriptWithScriptNameAndPathInfo) {
@@ -111,7 +127,7 @@ TEST(Dir, NonExecutableFileIsNotRun) {
   endpoints.dir.write_file("endpoints/noexec.sh", "#!/bin/bash\ntouch '" + marker + "'\n", 0644);
   ServerProcess server({"--dir=" + endpoints.root});
   EXPECT_EQ(upgrade(server, "/noexec.sh").http_status, 404);
-  std::this_thread::sleep_for(200ms);
+  expect_only_the_control_ran(server);
   EXPECT_FALSE(fs::exists(marker)) << "a non-executable file was run";
 }
 
@@ -128,8 +144,23 @@ TEST(Dir, DotDotEscapesAre403) {
     EXPECT_EQ(result.http_status, 403) << target << ": " << result.error;
     EXPECT_EQ(result.client, nullptr) << target;
   }
-  std::this_thread::sleep_for(200ms);
+  expect_only_the_control_ran(server);
   EXPECT_FALSE(fs::exists(marker)) << "a script outside --dir was run";
+}
+
+// As websocketd's router does: ".." that stays inside DIR is answered with a
+// 301 to the normalised path, which then works.
+TEST(Dir, DotDotStayingInsideIsRedirectedToTheNormalisedPath) {
+  ScriptDir endpoints;
+  ServerProcess server({"--dir=" + endpoints.root});
+  HandshakeResult result = upgrade(server, "/sub/../hello.sh?x=1");
+  EXPECT_EQ(result.http_status, 301) << result.error;
+  EXPECT_EQ(result.client, nullptr);
+  auto redirect = server.wait_for_log_line({"| ACCESS |", "/sub/../hello.sh", "MOVED PERMANENTLY"});
+  EXPECT_TRUE(redirect.has_value()) << server.diagnostics();
+  auto client = connect_to(server, "/hello.sh?x=1");
+  WsEvent first = client->read(5s);
+  EXPECT_TRUE(contains(first.data, "SCRIPT_NAME=/hello.sh|")) << describe(first);
 }
 
 TEST(Dir, SymlinkOutOfTheDirectoryIs403) {
@@ -144,7 +175,7 @@ TEST(Dir, SymlinkOutOfTheDirectoryIs403) {
   ServerProcess server({"--dir=" + endpoints.root});
   EXPECT_EQ(upgrade(server, "/link.sh").http_status, 403);
   EXPECT_EQ(upgrade(server, "/linkdir/inner.sh").http_status, 403);
-  std::this_thread::sleep_for(200ms);
+  expect_only_the_control_ran(server);
   EXPECT_FALSE(fs::exists(marker)) << "a script outside --dir was run through a symlink";
 }
 

@@ -118,6 +118,17 @@ TEST(Static, DirectoryWithoutTrailingSlashIsRedirected) {
   EXPECT_TRUE(line.has_value()) << server.diagnostics();
 }
 
+// As websocketd's router does: ".." that stays inside the directory is a
+// 301 to the normalised path (which is then served).
+TEST(Static, DotDotStayingInsideIsRedirectedToTheNormalisedPath) {
+  Site site;
+  ServerProcess server({"--staticdir=" + site.root});
+  PlainHttpResponse response = plain_get(server.port(), "/sub/../notes.txt?v=2");
+  EXPECT_EQ(response.status, 301) << response.describe();
+  EXPECT_EQ(response.header("Location"), "/notes.txt?v=2") << response.describe();
+  EXPECT_EQ(plain_get(server.port(), "/notes.txt?v=2").body, "plain text\n");
+}
+
 TEST(Static, MissingFilesAre404) {
   Site site;
   ServerProcess server({"--staticdir=" + site.root});

@@ -190,5 +190,31 @@ TEST(AbsoluteForm, OtherTargetsAreNotAbsolute) {
   EXPECT_FALSE(split_absolute_form("example.com:443"));
 }
 
+TEST(ResolveDotSegments, PathWithoutDotDotIsLeftAsItIs) {
+  EXPECT_EQ(resolve_dot_segments("/a//./b/").outcome, DotSegmentResult::Outcome::unchanged);
+  EXPECT_EQ(resolve_dot_segments("/dots..sh").outcome, DotSegmentResult::Outcome::unchanged);
+}
+
+TEST(ResolveDotSegments, DotDotInsideTheRootLeadsToTheNormalisedPath) {
+  const DotSegmentResult result = resolve_dot_segments("/sub/../hello.sh");
+  EXPECT_EQ(result.outcome, DotSegmentResult::Outcome::resolved);
+  EXPECT_EQ(result.path, "/hello.sh");
+  EXPECT_EQ(resolve_dot_segments("/a/b/%2e%2e/c%20d/").path, "/a/c%20d/");
+  EXPECT_EQ(resolve_dot_segments("/a/..").path, "/");
+  EXPECT_EQ(resolve_dot_segments("//a/./../b").path, "/b");
+}
+
+TEST(ResolveDotSegments, DotDotAboveTheRootEscapes) {
+  for (const char* path : {"/..", "/../a", "/a/../../b", "/.%2e/a", "/a/%2E%2E/%2e%2e/b"}) {
+    EXPECT_EQ(resolve_dot_segments(path).outcome, DotSegmentResult::Outcome::escapes) << path;
+  }
+}
+
+TEST(ResolveDotSegments, UndecodableOrUnsafePathIsLeftForTheRoutersToRefuse) {
+  EXPECT_EQ(resolve_dot_segments("/a/../%zz").outcome, DotSegmentResult::Outcome::unchanged);
+  EXPECT_EQ(resolve_dot_segments("/a/../b c").outcome, DotSegmentResult::Outcome::unchanged);
+  EXPECT_EQ(resolve_dot_segments("a/../b").outcome, DotSegmentResult::Outcome::unchanged);
+}
+
 }  // namespace
 }  // namespace wsexec

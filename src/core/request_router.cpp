@@ -1,0 +1,151 @@
+#include "core/request_router.hpp"
+
+#include "core/cgi_env.hpp"
+#include "core/static_resolver.hpp"
+#include "core/url_path.hpp"
+
+namespace wsexec {
+namespace {
+
+using Action = RouteDecision::Action;
+
+RouteDecision refuse(unsigned status) {
+  RouteDecision decision;
+  decision.action = Action::refuse;
+  decision.status = status;
+  return decision;
+}
+
+RouteDecision redirect(std::string location) {
+  RouteDecision decision;
+  decision.action = Action::redirect;
+  decision.status = 301;
+  decision.location = std::move(location);
+  return decision;
+}
+
+RouteDecision get_or_head_only() {
+  RouteDecision decision = refuse(405);
+  decision.allow = "GET, HEAD";
+  return decision;
+}
+
+bool is_get_or_head(HttpMethod method) {
+  return method == HttpMethod::get || method == HttpMethod::head;
+}
+
+RouteDecision to_canonical_url(const RequestHeadFacts& request, const RouterSettings& settings) {
+  const auto [host, port] = split_host_header(request.host.value_or(""));
+  const std::string name = host.empty() ? "localhost" : host;
+  const unsigned default_port = settings.tls ? 443 : 80;
+  std::string location = std::string(settings.tls ? "https://" : "http://") +
+                         (name.find(':') != std::string::npos ? "[" + name + "]" : name);
+  if (settings.port != default_port) location += ":" + std::to_string(settings.port);
+  location += request.target;
+  return redirect(std::move(location));
+}
+
+// A path with ".." segments is answered before any lookup: 301 to where it
+// leads when that stays inside the served directory (as websocketd's router
+// does), 403 when it climbs out. nullopt: no ".." segment, route as it is.
+std::optional<RouteDecision> dot_dot_decision(std::string_view target) {
+  const auto [path, query] = split_target(target);
+  const DotSegmentResult resolved = resolve_dot_segments(path);
+  switch (resolved.outcome) {
+    case DotSegmentResult::Outcome::unchanged:
+      return std::nullopt;
+    case DotSegmentResult::Outcome::escapes:
+      return refuse(403);
+    case DotSegmentResult::Outcome::resolved:
+      break;
+  }
+  std::string location = resolved.path;
+  if (!query.empty()) location += "?" + std::string(query);
+  return redirect(std::move(location));
+}
+
+RouteDecision upgrade(const RequestHeadFacts& request, const RouterSettings& settings) {
+  if (settings.origin_policy &&
+      !origin_allowed(*settings.origin_policy, request.origin, request.host.value_or(""))) {
+    RouteDecision decision = refuse(403);
+    decision.log_detail = "origin:'" + std::string(request.origin.value_or("")) + "'";
+    return decision;
+  }
+  if (settings.script_dir) {
+    if (auto decided = dot_dot_decision(request.target)) return *decided;
+    const RouteResult route =
+        route_to_script(split_target(request.target).first, settings.script_dir);
+    if (route.outcome == RouteResult::Outcome::forbidden) return refuse(403);
+    if (route.outcome == RouteResult::Outcome::not_found) return refuse(404);
+    RouteDecision decision;
+    decision.action = Action::upgrade_script;
+    decision.script = route.route;
+    return decision;
+  }
+  if (settings.has_command) {
+    RouteDecision decision;
+    decision.action = Action::upgrade_command;
+    return decision;
+  }
+  return refuse(404);
+}
+
+RouteDecision static_file(const RequestHeadFacts& request, const RouterSettings& settings) {
+  if (!is_get_or_head(request.method)) return get_or_head_only();
+  const auto [path, query] = split_target(request.target);
+  StaticResult found = resolve_static(path, query, settings.static_dir);
+  switch (found.outcome) {
+    case StaticResult::Outcome::file: {
+      if (settings.inside_cgi_dir && settings.inside_cgi_dir(found.relative_path)) {
+        return refuse(403);
+      }
+      RouteDecision decision;
+      decision.action = Action::static_file;
+      decision.file = std::move(found.relative_path);
+      return decision;
+    }
+    case StaticResult::Outcome::redirect:
+      return redirect(std::move(found.location));
+    case StaticResult::Outcome::forbidden:
+      return refuse(403);
+    case StaticResult::Outcome::not_found:
+      break;
+  }
+  return refuse(404);
+}
+
+RouteDecision plain(const RequestHeadFacts& request, const RouterSettings& settings) {
+  if (settings.dev_console) {
+    if (!is_get_or_head(request.method)) return get_or_head_only();
+    RouteDecision decision;
+    decision.action = Action::dev_console;
+    return decision;
+  }
+  if (!settings.cgi_dir && !settings.static_dir) return refuse(404);
+  if (auto decided = dot_dot_decision(request.target)) return *decided;
+  bool cgi_forbidden = false;
+  if (settings.cgi_dir) {
+    const RouteResult route = route_to_script(split_target(request.target).first, settings.cgi_dir);
+    if (route.outcome == RouteResult::Outcome::script) {
+      RouteDecision decision;
+      decision.action = Action::cgi;
+      decision.script = route.route;
+      return decision;
+    }
+    cgi_forbidden = route.outcome == RouteResult::Outcome::forbidden;
+  }
+  // Without --staticdir, a path that tries to leave --cgidir gets 403, as
+  // under --dir; with it, the static resolver decides.
+  if (!settings.static_dir) return refuse(cgi_forbidden ? 403 : 404);
+  return static_file(request, settings);
+}
+
+}  // namespace
+
+RouteDecision route_request(const RequestHeadFacts& request, const RouterSettings& settings) {
+  if (request.on_redirect_listener) return to_canonical_url(request, settings);
+  if (request.websocket_upgrade) return upgrade(request, settings);
+  return plain(request, settings);
+}
+
+}  // namespace wsexec
