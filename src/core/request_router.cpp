@@ -1,5 +1,7 @@
 #include "core/request_router.hpp"
 
+#include "core/websocket_key.hpp"
+
 #include "core/cgi_env.hpp"
 #include "core/static_resolver.hpp"
 #include "core/url_path.hpp"
@@ -140,9 +142,22 @@ RouteDecision plain(const RequestHeadFacts& request, const RouterSettings& setti
   return static_file(request, settings);
 }
 
+// Host is how a server tells its sites apart; a head with two, or an
+// HTTP/1.1 head with none, is ambiguous, and RFC 9112 requires 400. An
+// upgrade must carry exactly one valid key: Beast checks only its length.
+bool head_is_well_formed(const RequestHeadFacts& request) {
+  if (request.host_count > 1 || (request.http_version >= 11 && request.host_count == 0)) {
+    return false;
+  }
+  if (!request.websocket_upgrade) return true;
+  return request.websocket_key_count == 1 && request.websocket_key &&
+         is_valid_websocket_key(*request.websocket_key);
+}
+
 }  // namespace
 
 RouteDecision route_request(const RequestHeadFacts& request, const RouterSettings& settings) {
+  if (!head_is_well_formed(request)) return refuse(400);
   if (request.on_redirect_listener) return to_canonical_url(request, settings);
   if (request.websocket_upgrade) return upgrade(request, settings);
   return plain(request, settings);

@@ -21,8 +21,12 @@ struct RequestHeadFacts {
   HttpMethod method = HttpMethod::get;
   std::string_view target;  // origin form, "/a/b?q" (absolute form already split off)
   bool websocket_upgrade = false;
+  unsigned http_version = 11;  // 10 or 11, as Beast numbers them
   std::optional<std::string_view> host;
+  std::size_t host_count = 1;  // how many Host fields the head has
   std::optional<std::string_view> origin;
+  std::optional<std::string_view> websocket_key;  // Sec-WebSocket-Key
+  std::size_t websocket_key_count = 0;
   bool on_redirect_listener = false;  // accepted on --redirport
 };
 
@@ -62,6 +66,9 @@ struct RouteDecision {
 };
 
 // The rules, in order:
+// - a malformed head -> 400: two Host fields, or none in HTTP/1.1 (RFC 9112
+//   section 3.2); for an upgrade, a Sec-WebSocket-Key that is missing,
+//   repeated or not the base64 of 16 bytes (RFC 6455 sections 4.2.1, 11.3.1).
 // - on the --redirport listener: 301 to the same target on the canonical
 //   URL (https with --ssl; the port unless it is the scheme's default).
 // - an upgrade: a refused origin -> 403; under --dir, a path whose ".."

@@ -28,8 +28,12 @@ RequestHeadFacts head_facts(const RequestHead& request, bool on_redirect_listene
   facts.method = method_of(request);
   facts.target = request.target();
   facts.websocket_upgrade = boost::beast::websocket::is_upgrade(request);
+  facts.http_version = request.version();
   facts.host = find_header(request, http::field::host);
+  facts.host_count = request.count(http::field::host);
   facts.origin = find_header(request, http::field::origin);
+  facts.websocket_key = find_header(request, http::field::sec_websocket_key);
+  facts.websocket_key_count = request.count(http::field::sec_websocket_key);
   facts.on_redirect_listener = on_redirect_listener;
   return facts;
 }

@@ -38,6 +38,8 @@ RequestHeadFacts upgrade_to(std::string_view target) {
   request.target = target;
   request.websocket_upgrade = true;
   request.host = "example.com:8080";
+  request.websocket_key = "dGhlIHNhbXBsZSBub25jZQ==";
+  request.websocket_key_count = 1;
   return request;
 }
 
@@ -237,6 +239,50 @@ TEST(RequestRouter, CgiScriptComesBeforeAStaticFileAtTheSamePath) {
   settings.cgi_dir = cgi_tree.lookup();
   EXPECT_EQ(route_request(plain_get("/page.txt"), settings).action, Action::cgi);
   EXPECT_EQ(route_request(plain_get("/index.html"), settings).action, Action::static_file);
+}
+
+TEST(RequestRouter, AHeadWithTwoHostFieldsIs400) {
+  FakeTree tree = files();
+  RouterSettings settings;
+  settings.static_dir = tree.lookup();
+  settings.has_command = true;
+  RequestHeadFacts plain = plain_get("/page.txt");
+  plain.host_count = 2;
+  EXPECT_EQ(route_request(plain, settings).status, 400u);
+  RequestHeadFacts upgrade = upgrade_to("/");
+  upgrade.host_count = 2;
+  EXPECT_EQ(route_request(upgrade, settings).status, 400u);
+}
+
+TEST(RequestRouter, AnHttp11HeadWithoutHostIs400ButHttp10NeedsNone) {
+  FakeTree tree = files();
+  RouterSettings settings;
+  settings.static_dir = tree.lookup();
+  RequestHeadFacts request = plain_get("/page.txt");
+  request.host.reset();
+  request.host_count = 0;
+  EXPECT_EQ(route_request(request, settings).status, 400u);
+  request.http_version = 10;
+  EXPECT_EQ(route_request(request, settings).action, Action::static_file);
+}
+
+TEST(RequestRouter, AnUpgradeWithoutExactlyOneValidKeyIs400) {
+  RouterSettings settings;
+  settings.has_command = true;
+  EXPECT_EQ(route_request(upgrade_to("/"), settings).action, Action::upgrade_command);
+
+  RequestHeadFacts missing = upgrade_to("/");
+  missing.websocket_key.reset();
+  missing.websocket_key_count = 0;
+  EXPECT_EQ(route_request(missing, settings).status, 400u);
+
+  RequestHeadFacts repeated = upgrade_to("/");
+  repeated.websocket_key_count = 2;
+  EXPECT_EQ(route_request(repeated, settings).status, 400u);
+
+  RequestHeadFacts short_key = upgrade_to("/");
+  short_key.websocket_key = "dG9vc2hvcnQ=";  // 8 bytes
+  EXPECT_EQ(route_request(short_key, settings).status, 400u);
 }
 
 }  // namespace
