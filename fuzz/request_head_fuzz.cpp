@@ -62,8 +62,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   while (!parser.is_header_done()) {
     const std::size_t used = parser.put(rest, error);
     rest += used;
-    if (error == http::error::need_more || error) break;
-    if (used == 0) break;
+    if (error || used == 0) break;  // need_more included: nothing more will arrive
   }
   if (error && error != http::error::need_more) return 0;
   if (!parser.is_header_done()) return 0;

@@ -67,8 +67,11 @@ for target in "$@"; do
     result=ok
   else
     crashed=1
-    artifact=$(ls "$work/$target"/crash-* "$work/$target"/leak-* "$work/$target"/timeout-* \
-      "$work/$target"/oom-* 2>/dev/null | head -n 1)
+    artifact=
+    for written in "$work/$target"/crash-* "$work/$target"/leak-* "$work/$target"/timeout-* \
+      "$work/$target"/oom-*; do
+      [ -e "$written" ] && artifact=$written && break
+    done
     result="CRASH (exit $status): input ${artifact:-none written}, log $log"
   fi
   printf '%-16s %8s %12s %8s %8s  %s\n' "$target" "$elapsed" "${executions:-?}" "${cov:-?}" \
