@@ -20,8 +20,11 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   return (a % b != 0 && (a < 0) != (b < 0)) ? quotient - 1 : quotient;
 }
 
+// From the remainder, not a - floor_div(a, b) * b: near the ends of int64
+// that product overflows (found by fuzz/http_date_fuzz.cpp).
 std::int64_t floor_mod(std::int64_t a, std::int64_t b) {
-  return a - floor_div(a, b) * b;
+  const std::int64_t remainder = a % b;
+  return (remainder != 0 && (remainder < 0) != (b < 0)) ? remainder + b : remainder;
 }
 
 // Howard Hinnant's algorithms (proleptic Gregorian calendar, day 0 = 1970-01-01).

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <ctime>
+#include <limits>
 #include <random>
 #include <string>
 
@@ -23,6 +24,16 @@ TEST(FormatHttpDate, KnownInstants) {
   EXPECT_EQ(format_http_date(year_9999_end), "Fri, 31 Dec 9999 23:59:59 GMT");
   EXPECT_EQ(format_http_date(year_1_start), "Mon, 01 Jan 0001 00:00:00 GMT");
   EXPECT_EQ(format_http_date(4107542400), "Mon, 01 Mar 2100 00:00:00 GMT");
+}
+
+// The fuzzer found signed overflow (undefined behaviour) at the ends of the
+// range; the sanitizer build is what sees it, these values pin the results.
+TEST(FormatHttpDate, ExtremeInstantsAreFormattedWithoutOverflow) {
+  constexpr auto earliest = std::numeric_limits<std::int64_t>::min();
+  constexpr auto latest = std::numeric_limits<std::int64_t>::max();
+  EXPECT_EQ(format_http_date(earliest), "Sun, 27 Jan -292277022657 08:29:52 GMT");
+  EXPECT_EQ(format_http_date(earliest + 1), "Sun, 27 Jan -292277022657 08:29:53 GMT");
+  EXPECT_EQ(format_http_date(latest), "Sun, 04 Dec 292277026596 15:30:07 GMT");
 }
 
 TEST(FormatHttpDate, LeapDays) {
