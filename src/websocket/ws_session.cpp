@@ -275,15 +275,16 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     if (state_.config.binary) {
       ec = co_await writer_.send_binary(*pump.next_piece());
     } else {
-      ec = co_await writer_.send_lines(pump.stream(), [&pump] { return pump.next_piece(); });
+      ec = co_await writer_.send_lines(pump.stream(),
+                                       [this, &pump] { return logged(pump, pump.next_piece()); });
     }
     if (ec) begin_termination();
     pump.resume();
   }
 
   asio::awaitable<void> finish_output(OutputPump& pump) {
-    const error_code ec =
-        co_await writer_.send_lines(pump.stream(), [&pump] { return pump.last_piece(); });
+    const error_code ec = co_await writer_.send_lines(
+        pump.stream(), [this, &pump] { return logged(pump, pump.last_piece()); });
     if (ec || pump.stream() != OutputStream::stdout_stream) {
       if (ec) begin_termination();
       co_return;
@@ -292,6 +293,16 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     // way out, then a normal close.
     begin_termination();
     if (client_.open && !stopping_) co_await writer_.close(websocket::close_code::normal);
+  }
+
+  // With --passstderr the program's stderr lines go to the log as well as
+  // to the client, as websocketd does, whether or not the client is there.
+  std::optional<std::string_view> logged(const OutputPump& pump,
+                                         std::optional<std::string_view> line) {
+    if (line && pump.stream() == OutputStream::stderr_stream) {
+      log::write(LogLevel::error, "stderr", context_, *line);
+    }
+    return line;
   }
 
   // When the client is gone and the child has exited, whatever is left of
