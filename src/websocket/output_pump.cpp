@@ -31,12 +31,16 @@ ssize_t read_some_now(int fd, std::span<char> into) {
 
 }  // namespace
 
+OutputPump::OutputPump(ChildProcess::Pipe& pipe, OutputStream stream, Framing framing,
+                       OutputSink& sink)
+    : pipe_(pipe), sink_(sink), stream_(stream) {
+  if (framing == Framing::chunks) held_.emplace<std::string>();
+}
+
 void OutputPump::wait_readable() {
-  auto owner = owner_.lock();
-  if (!owner) return;  // the session is being destroyed: nobody wants the output
   pipe_.async_wait(
       ChildProcess::Pipe::wait_read,
-      [this, owner = std::move(owner)](boost::system::error_code ec) { on_readable(ec); });
+      [this, owner = sink_.keep_alive()](boost::system::error_code ec) { on_readable(ec); });
 }
 
 void OutputPump::on_readable(boost::system::error_code ec) {
@@ -45,11 +49,11 @@ void OutputPump::on_readable(boost::system::error_code ec) {
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return wait_readable();
   if (n <= 0) return sink_.on_output_end(*this);
   const std::string_view just_read(thread_read_buffer().data(), static_cast<std::size_t>(n));
-  if (framing_ == Framing::chunks) {
-    chunk_.assign(just_read);
+  if (auto* chunk = std::get_if<std::string>(&held_)) {
+    chunk->assign(just_read);
     chunk_taken_ = false;
   } else {
-    lines_.append(just_read);
+    std::get<LineFramer>(held_).append(just_read);
     if (holds_no_complete_line(just_read)) return wait_readable();
   }
   sink_.on_output(*this);
@@ -57,30 +61,31 @@ void OutputPump::on_readable(boost::system::error_code ec) {
 
 bool OutputPump::holds_no_complete_line(std::string_view just_read) const {
   return just_read.find('\n') == std::string_view::npos &&
-         lines_.buffered() < LineFramer::default_max_line;
+         std::get<LineFramer>(held_).buffered() < LineFramer::default_max_line;
 }
 
 std::optional<std::string_view> OutputPump::next_piece() {
-  if (framing_ == Framing::lines) return lines_.next_line();
+  if (auto* lines = std::get_if<LineFramer>(&held_)) return lines->next_line();
   if (chunk_taken_) return std::nullopt;
   chunk_taken_ = true;
-  return chunk_;
+  return std::get<std::string>(held_);
 }
 
 void OutputPump::resume() {
   // Memory is given back before the wait: an idle pump holds no copy.
-  if (framing_ == Framing::lines) {
-    lines_.compact();
+  if (auto* lines = std::get_if<LineFramer>(&held_)) {
+    lines->compact();
   } else {
-    chunk_ = std::string();
+    std::get<std::string>(held_) = std::string();
   }
   wait_readable();
 }
 
 std::optional<std::string_view> OutputPump::last_piece() {
-  if (framing_ == Framing::chunks) return std::nullopt;
-  auto last = lines_.finish();
-  if (!last) lines_ = LineFramer();
+  auto* lines = std::get_if<LineFramer>(&held_);
+  if (!lines) return std::nullopt;
+  auto last = lines->finish();
+  if (!last) *lines = LineFramer();
   return last;
 }
 

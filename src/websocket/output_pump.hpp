@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "core/line_framing.hpp"
 #include "core/tagged_output.hpp"
@@ -34,6 +35,10 @@ class OutputSink {
   // The output ended (EOF, or the pipe was closed under the pump): take
   // what is left with pump.last_piece() until it returns nullopt.
   virtual void on_output_end(OutputPump& pump) = 0;
+  // What must stay alive while the pump waits for its pipe (the session
+  // that holds the pump, its pipe and the sink). Asked for at each wait
+  // rather than kept, which saves every connection a weak pointer per pump.
+  virtual std::shared_ptr<void> keep_alive() = 0;
 
  protected:
   ~OutputSink() = default;
@@ -43,11 +48,7 @@ class OutputPump {
  public:
   enum class Framing { lines, chunks };
 
-  // `owner` holds the pump, `pipe` and `sink`: it is kept alive while the
-  // pump waits for its pipe.
-  OutputPump(ChildProcess::Pipe& pipe, OutputStream stream, Framing framing, OutputSink& sink,
-             std::weak_ptr<void> owner)
-      : pipe_(pipe), sink_(sink), owner_(std::move(owner)), stream_(stream), framing_(framing) {}
+  OutputPump(ChildProcess::Pipe& pipe, OutputStream stream, Framing framing, OutputSink& sink);
 
   OutputStream stream() const { return stream_; }
 
@@ -72,11 +73,10 @@ class OutputPump {
 
   ChildProcess::Pipe& pipe_;
   OutputSink& sink_;
-  std::weak_ptr<void> owner_;
-  LineFramer lines_;   // text mode: what was read, not yet taken as lines
-  std::string chunk_;  // binary mode: the chunk being sent (the read buffer is shared)
+  // Lines: what was read, not yet taken as lines. Chunks: the chunk being
+  // sent (the read buffer is shared). One or the other, never both.
+  std::variant<LineFramer, std::string> held_;
   OutputStream stream_;
-  Framing framing_;
   bool chunk_taken_ = false;
 };
 

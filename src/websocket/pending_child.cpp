@@ -6,7 +6,7 @@ namespace wsexec {
 
 std::shared_ptr<PendingChild> PendingChild::request(Spawner& spawner, SpawnRequest request,
                                                     const boost::asio::any_io_executor& executor,
-                                                    std::function<void()> on_answer) {
+                                                    std::function<void(PendingChild&)> on_answer) {
   auto pending = std::make_shared<PendingChild>(executor);
   spawner.start(
       std::move(request), executor,
@@ -14,7 +14,7 @@ std::shared_ptr<PendingChild> PendingChild::request(Spawner& spawner, SpawnReque
         pending->started_ = std::move(started);
         pending->error_ = error;
         pending->answered_.set();
-        on_answer();
+        on_answer(*pending);
       });
   return pending;
 }

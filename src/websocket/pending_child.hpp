@@ -5,8 +5,8 @@
 // not start) may arrive before the handshake ends or after; this box holds
 // it in between, and lets the handshake coroutine wait for it.
 //
-// Held by pointer and dropped once the child is taken: its event's timer is
-// needed only around the handshake, not for the connection's whole life.
+// Held by pointer, only while the handshake waits: its event's timer is not
+// needed for the connection's whole life.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <functional>
@@ -24,11 +24,11 @@ class Spawner;
 class PendingChild {
  public:
   // Asks `spawner` to start `request`. Once the answer is stored,
-  // `on_answer` runs on `executor`; whatever it captures (the session) is
-  // kept alive until then.
+  // `on_answer(box)` runs on `executor`; whatever it captures (the session)
+  // is kept alive until then.
   static std::shared_ptr<PendingChild> request(Spawner& spawner, SpawnRequest request,
                                                const boost::asio::any_io_executor& executor,
-                                               std::function<void()> on_answer);
+                                               std::function<void(PendingChild&)> on_answer);
 
   explicit PendingChild(const boost::asio::any_io_executor& executor) : answered_(executor) {}
 
