@@ -1,0 +1,50 @@
+#pragma once
+// The child a WebSocket session asked for, from the moment it is asked for
+// until the session takes it. The spawn runs on a spawner thread while the
+// session sends its 101, so the answer (the started child, or why it could
+// not start) may arrive before the handshake ends or after; this box holds
+// it in between, and lets the handshake coroutine wait for it.
+//
+// Held by pointer, only while the handshake waits: its event's timer is not
+// needed for the connection's whole life.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <functional>
+#include <memory>
+#include <system_error>
+
+#include "process/child_process.hpp"
+#include "process/spawn_request.hpp"
+#include "server/async_event.hpp"
+
+namespace wsexec {
+
+class Spawner;
+
+class PendingChild {
+ public:
+  // Asks `spawner` to start `request`. Once the answer is stored,
+  // `on_answer(box)` runs on `executor`; whatever it captures (the session)
+  // is kept alive until then.
+  static std::shared_ptr<PendingChild> request(Spawner& spawner, SpawnRequest request,
+                                               const boost::asio::any_io_executor& executor,
+                                               std::function<void(PendingChild&)> on_answer);
+
+  explicit PendingChild(const boost::asio::any_io_executor& executor) : answered_(executor) {}
+
+  // Returns once the answer is here (at once if it already is).
+  boost::asio::awaitable<void> answered() { return answered_.wait(); }
+  bool has_answer() const { return answered_.is_set(); }
+
+  // The started child (empty if the spawn failed); once only.
+  StartedChild take() { return std::move(started_); }
+  // Why the spawn failed, with exec's errno when that is the reason.
+  std::error_code error() const { return error_; }
+
+ private:
+  AsyncEvent answered_;
+  StartedChild started_;
+  std::error_code error_;
+};
+
+}  // namespace wsexec

@@ -1,0 +1,69 @@
+#pragma once
+// How a connection becomes a WebSocket: the transport it keeps after the
+// upgrade, and the options of Beast's stream (timeouts, pings, our 101's
+// headers, the message limit). Beast's WebSocket is in this header: include
+// it only in src/websocket.
+#include <boost/asio/basic_stream_socket.hpp>
+#include <boost/beast/core/basic_stream.hpp>
+#include <boost/beast/websocket/stream.hpp>
+#include <chrono>
+#include <cstdint>
+
+#include "core/limits.hpp"
+#include "server/connection_streams.hpp"
+#include "server/server_state.hpp"
+
+namespace wsexec {
+
+// Beast's WebSocket keeps its own timers, so after the upgrade the HTTP
+// side's timed stream is traded for its bare socket: about half a KiB less
+// per connection. The TLS stream is kept whole.
+inline boost::asio::ip::tcp::socket websocket_transport(PlainStream&& stream) {
+  return stream.release_socket();
+}
+inline boost::asio::local::stream_protocol::socket websocket_transport(UnixStream&& stream) {
+  return stream.release_socket();
+}
+inline TlsStream websocket_transport(TlsStream&& stream) {
+  return std::move(stream);
+}
+
+// The socket under a transport, to drop a connection whose handshake has
+// not finished.
+template <typename Protocol, typename Executor>
+auto& socket_of(boost::asio::basic_stream_socket<Protocol, Executor>& socket) {
+  return socket;
+}
+template <typename Protocol, typename Executor, typename RatePolicy>
+auto& socket_of(boost::beast::basic_stream<Protocol, Executor, RatePolicy>& stream) {
+  return stream.socket();
+}
+
+template <typename NextLayer>
+void configure_websocket(boost::beast::websocket::stream<NextLayer>& ws, const ServerState& state) {
+  namespace websocket = boost::beast::websocket;
+  const Config& config = state.config;
+  auto timeouts = websocket::stream_base::timeout::suggested(boost::beast::role_type::server);
+  timeouts.handshake_timeout = limits::kHandshakeTimeout;
+  if (config.ping_ms > 0) {
+    // Beast pings after half the idle time without traffic and drops the
+    // client after the whole of it: ping every MS, drop after 2 x MS.
+    timeouts.idle_timeout =
+        std::chrono::milliseconds(2 * static_cast<std::uint64_t>(config.ping_ms));
+    timeouts.keep_alive_pings = true;
+  } else {
+    timeouts.idle_timeout = websocket::stream_base::none();
+    timeouts.keep_alive_pings = false;
+  }
+  ws.set_option(timeouts);
+  ws.set_option(websocket::stream_base::decorator([&state](websocket::response_type& response) {
+    response.set(boost::beast::http::field::server, state.server_software);
+    for (const auto& header : state.config.headers) response.insert(header.name, header.value);
+    for (const auto& header : state.config.headers_ws) response.insert(header.name, header.value);
+  }));
+  ws.read_message_max(config.max_frame_size);  // 0: no limit, as --maxframesize=0 means
+  // One frame per message: fragmenting our own messages only costs syscalls.
+  ws.auto_fragment(false);
+}
+
+}  // namespace wsexec
