@@ -17,12 +17,14 @@
 //   been sent, so a close reply written while corked is never cut off.
 //
 // Include only where a WebSocket session is instantiated (it pulls in Beast).
+#include <array>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/websocket/teardown.hpp>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -72,31 +74,30 @@ class CorkableStream {
   auto async_write_some(const ConstBufferSequence& buffers, WriteHandler&& handler) {
     return boost::asio::async_initiate<WriteHandler, void(boost::system::error_code, std::size_t)>(
         [this](auto handler, const ConstBufferSequence& buffers) {
-          if (flushing_) {
-            // Handed on once the held bytes are out (see the rules above).
-            after_flush([this, buffers, handler = std::move(handler)](
-                            boost::system::error_code ec) mutable {
-              if (ec) {
-                boost::asio::post(get_executor(), boost::beast::bind_front_handler(
-                                                      std::move(handler), ec, std::size_t{0}));
-              } else {
-                next_.async_write_some(buffers, std::move(handler));
-              }
-            });
-          } else if (corked_) {
-            const std::size_t size = boost::asio::buffer_size(buffers);
-            const std::size_t at = held_.size();
-            held_.resize(at + size);
-            boost::asio::buffer_copy(boost::asio::buffer(held_.data() + at, size), buffers);
-            boost::asio::post(get_executor(),
-                              boost::beast::bind_front_handler(std::move(handler),
-                                                               boost::system::error_code(), size));
+          if (close_code_replacement_ != 0 && is_bare_close_frame(buffers)) {
+            boost::asio::buffer_copy(boost::asio::buffer(rewritten_close_), buffers);
+            rewritten_close_[2] = static_cast<unsigned char>(close_code_replacement_ >> 8);
+            rewritten_close_[3] = static_cast<unsigned char>(close_code_replacement_ & 0xff);
+            close_code_replacement_ = 0;
+            start_write(boost::asio::const_buffer(rewritten_close_.data(), rewritten_close_.size()),
+                        std::move(handler));
           } else {
-            next_.async_write_some(buffers, std::move(handler));
+            start_write(buffers, std::move(handler));
           }
         },
         handler, buffers);
   }
+
+  // Beast (1.74, and 1.81 too) takes every close code from 5000 up for a
+  // valid one and echoes it back; RFC 6455 (7.4) reserves none of them for
+  // use on the wire, so a peer that sends one must get 1002 (protocol error)
+  // and we must never send such a code ourselves. The session calls this from
+  // Beast's control callback, which runs once the peer's close frame is read
+  // and before Beast writes its reply: that reply is then the next close
+  // frame written through this layer, and only its two code bytes change.
+  // (No frame is parsed here: Beast's reply to a close is one write of
+  // exactly four bytes, 0x88 0x02 and the code, recognised as such.)
+  void answer_next_close_with(std::uint16_t code) noexcept { close_code_replacement_ = code; }
 
   // For Beast's teardown (see the functions below): runs `then` once
   // nothing is held any more, at once when nothing is.
@@ -111,6 +112,42 @@ class CorkableStream {
   }
 
  private:
+  // The three ways a write goes (see the rules at the top).
+  template <typename ConstBufferSequence, typename Handler>
+  void start_write(const ConstBufferSequence& buffers, Handler handler) {
+    if (flushing_) {
+      // Handed on once the held bytes are out.
+      after_flush(
+          [this, buffers, handler = std::move(handler)](boost::system::error_code ec) mutable {
+            if (ec) {
+              boost::asio::post(get_executor(), boost::beast::bind_front_handler(
+                                                    std::move(handler), ec, std::size_t{0}));
+            } else {
+              next_.async_write_some(buffers, std::move(handler));
+            }
+          });
+    } else if (corked_) {
+      const std::size_t size = boost::asio::buffer_size(buffers);
+      const std::size_t at = held_.size();
+      held_.resize(at + size);
+      boost::asio::buffer_copy(boost::asio::buffer(held_.data() + at, size), buffers);
+      boost::asio::post(get_executor(), boost::beast::bind_front_handler(
+                                            std::move(handler), boost::system::error_code(), size));
+    } else {
+      next_.async_write_some(buffers, std::move(handler));
+    }
+  }
+
+  // A server's close frame carrying a code and no reason: FIN + opcode 8,
+  // unmasked payload length 2, then the code.
+  template <typename ConstBufferSequence>
+  static bool is_bare_close_frame(const ConstBufferSequence& buffers) {
+    if (boost::asio::buffer_size(buffers) != 4) return false;
+    std::array<unsigned char, 2> head{};
+    boost::asio::buffer_copy(boost::asio::buffer(head), buffers);
+    return head[0] == 0x88 && head[1] == 0x02;
+  }
+
   // Something to do once the flush in progress ends, told how it ended.
   struct Pending {
     virtual ~Pending() = default;
@@ -144,11 +181,13 @@ class CorkableStream {
   }
 
   NextLayer next_;
-  std::string held_;     // written by Beast while corked, not yet sent
-  std::string sending_;  // being sent
+  std::string held_;                               // written by Beast while corked, not yet sent
+  std::string sending_;                            // being sent
   std::vector<std::unique_ptr<Pending>> pending_;  // waiting for the send to end
   bool corked_ = false;
   bool flushing_ = false;
+  std::uint16_t close_code_replacement_ = 0;  // 0: none asked for
+  std::array<unsigned char, 4> rewritten_close_{};
 };
 
 // Beast ends a WebSocket connection through its next layer's teardown: ours

@@ -14,11 +14,11 @@
 #include "core/limits.hpp"
 #include "process/child_process.hpp"
 #include "process/child_supervisor.hpp"
+#include "process/output_pump.hpp"
 #include "process/stdin_feeder.hpp"
 #include "server/log.hpp"
 #include "websocket/client_writer.hpp"
 #include "websocket/corkable_stream.hpp"
-#include "websocket/output_pump.hpp"
 #include "websocket/pending_child.hpp"
 #include "websocket/remote_host.hpp"
 #include "websocket/websocket_setup.hpp"
@@ -100,6 +100,24 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
         });
   }
 
+  // Beast reads a close frame, checks its code against the ranges RFC 6455
+  // forbids, but takes every code from 5000 up for a valid one and would
+  // echo it. Its control callback runs after the frame is read and before
+  // the echo is written, so the layer under Beast is told to answer 1002
+  // instead (see CorkableStream::answer_next_close_with).
+  void answer_invalid_close_codes_with_1002() {
+    ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
+      if (kind != websocket::frame_type::close) return;
+      const std::uint16_t code = ws_.reason().code;
+      if (code < kFirstCodeBeyondTheRfc) return;
+      ws_.next_layer().answer_next_close_with(websocket::close_code::protocol_error);
+      log::write(LogLevel::info, "session", context_,
+                 "client closed with invalid code " + std::to_string(code) + ", answered 1002");
+    });
+  }
+  // RFC 6455 section 7.4.2: codes 1000-4999 are the only ones with a meaning.
+  static constexpr std::uint16_t kFirstCodeBeyondTheRfc = 5000;
+
   asio::awaitable<void> run(UpgradeRequest request) {
     const std::string host = header_value(request, beast::http::field::host);
     context_ = log::make_context({{"url", std::string(peer_.tls ? "https://" : "http://") + host +
@@ -118,6 +136,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     const bool reverse_lookup = state_.config.reverse_lookup;
     if (!reverse_lookup && !stopping_) pending = start_child(request, peer_.remote_address);
     configure_websocket(ws_, state_);
+    answer_invalid_close_codes_with_1002();
     if (reverse_lookup) {
       const std::string remote_host =
           co_await lookup_remote_host(ws_.get_executor(), peer_.remote_address, peer_.remote_port);
