@@ -63,9 +63,6 @@ inline constexpr std::size_t kCgiChunkBytes = 64 * 1024;
 // a short page should be; anything longer or slower is streamed. Short
 // enough that a streaming script's first line is not noticeably held back.
 inline constexpr milliseconds kCgiWholeResponseWait{10};
-// A program's stderr, on its way to the log, is read this much at a time:
-// it is log lines, not data.
-inline constexpr std::size_t kStderrReadBytes = 4096;
 // A CGI script's local redirect may lead to another; this many at most,
 // then 508, so two scripts redirecting to each other cannot loop.
 inline constexpr int kMaxLocalRedirects = 4;

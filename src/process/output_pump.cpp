@@ -1,4 +1,4 @@
-#include "websocket/output_pump.hpp"
+#include "process/output_pump.hpp"
 
 #include <unistd.h>
 

@@ -1,6 +1,7 @@
 #pragma once
-// One of a child's output pipes on its way to the client: stdout, and
-// stderr with --passstderr, are two instances of it.
+// One of a child's output pipes on its way somewhere: a WebSocket session's
+// stdout and stderr are two instances of it, and a CGI script's stderr on its
+// way to the log (relay_stderr_to_log) a third.
 //
 // The pump waits until its pipe is readable (a plain callback: an idle
 // connection holds no coroutine frame and no buffer for it), reads up to
@@ -10,7 +11,8 @@
 // and called resume(): a client that stops reading stops the child. At EOF
 // it hands over what is left, a last line without "\n" included.
 //
-// Runs on one worker's thread; every member is called from it.
+// Runs on one worker's thread; every member is called from it. No Beast
+// here: the sink decides what a piece becomes.
 #include <boost/system/error_code.hpp>
 #include <memory>
 #include <optional>

@@ -1,59 +1,44 @@
 #include "process/stderr_to_log.hpp"
 
-#include <unistd.h>
-
-#include <array>
-#include <cerrno>
-
-#include "core/limits.hpp"
-#include "core/line_framing.hpp"
 #include "process/child_supervisor.hpp"
+#include "process/output_pump.hpp"
 #include "server/log.hpp"
 
 namespace wsexec {
 namespace {
 
-struct StderrRelay : std::enable_shared_from_this<StderrRelay> {
-  StderrRelay(std::shared_ptr<ChildSupervisor> supervisor_in, std::string context_in)
-      : supervisor(std::move(supervisor_in)), context(std::move(context_in)) {}
+// A pump whose sink is the log: each line at error level, at once.
+class StderrToLog : public OutputSink, public std::enable_shared_from_this<StderrToLog> {
+ public:
+  StderrToLog(std::shared_ptr<ChildSupervisor> supervisor, std::string context)
+      : supervisor_(std::move(supervisor)),
+        context_(std::move(context)),
+        pump_(supervisor_->child().stderr_pipe(), OutputStream::stderr_stream,
+              OutputPump::Framing::lines, *this) {}
 
-  void wait() {
-    auto& pipe = supervisor->child().stderr_pipe();
-    pipe.async_wait(ChildProcess::Pipe::wait_read,
-                    [self = shared_from_this()](const boost::system::error_code& ec) {
-                      self->on_readable(ec);
-                    });
+  void start() { pump_.start(); }
+
+  void on_output(OutputPump& pump) override {
+    while (auto line = pump.next_piece()) log_line(*line);
+    pump.resume();
   }
-
-  void on_readable(const boost::system::error_code& ec) {
-    auto& pipe = supervisor->child().stderr_pipe();
-    if (ec || !pipe.is_open()) return finish();
-    std::array<char, limits::kStderrReadBytes> chunk;
-    ssize_t n;
-    do {
-      n = ::read(pipe.native_handle(), chunk.data(), chunk.size());
-    } while (n < 0 && errno == EINTR);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return wait();  // nothing after all
-    if (n <= 0) return finish();
-    lines.append(std::string_view(chunk.data(), static_cast<std::size_t>(n)));
-    while (auto line = lines.next_line()) log::write(LogLevel::error, "stderr", context, *line);
-    lines.compact();
-    wait();
+  void on_output_end(OutputPump& pump) override {
+    while (auto line = pump.last_piece()) log_line(*line);
   }
+  std::shared_ptr<void> keep_alive() override { return shared_from_this(); }
 
-  void finish() {
-    while (auto last = lines.finish()) log::write(LogLevel::error, "stderr", context, *last);
-  }
+ private:
+  void log_line(std::string_view line) { log::write(LogLevel::error, "stderr", context_, line); }
 
-  std::shared_ptr<ChildSupervisor> supervisor;
-  std::string context;
-  LineFramer lines;
+  std::shared_ptr<ChildSupervisor> supervisor_;  // keeps the pipe open while we read it
+  std::string context_;
+  OutputPump pump_;
 };
 
 }  // namespace
 
 void relay_stderr_to_log(std::shared_ptr<ChildSupervisor> supervisor, std::string log_context) {
-  std::make_shared<StderrRelay>(std::move(supervisor), std::move(log_context))->wait();
+  std::make_shared<StderrToLog>(std::move(supervisor), std::move(log_context))->start();
 }
 
 }  // namespace wsexec
