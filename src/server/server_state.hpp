@@ -5,11 +5,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "core/config.hpp"
 #include "http/served_directory.hpp"
+#include "server/fork_slot.hpp"
 
 namespace wsexec {
 
@@ -41,22 +41,6 @@ struct ServerState {
 
  private:
   std::atomic<std::uint64_t> next_id_;
-};
-
-// One --maxforks slot, held from the upgrade until the child is reaped.
-class ForkSlot {
- public:
-  // nullopt when --maxforks children are already running.
-  static std::optional<ForkSlot> try_acquire(ServerState& state);
-  ForkSlot(ForkSlot&& other) noexcept : counter_(std::exchange(other.counter_, nullptr)) {}
-  ForkSlot& operator=(ForkSlot&&) = delete;
-  ~ForkSlot() {
-    if (counter_) counter_->fetch_sub(1, std::memory_order_relaxed);
-  }
-
- private:
-  explicit ForkSlot(std::atomic<unsigned>* counter) : counter_(counter) {}
-  std::atomic<unsigned>* counter_;
 };
 
 }  // namespace wsexec
