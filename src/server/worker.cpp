@@ -1,8 +1,14 @@
 #include "server/worker.hpp"
 
 #include <boost/asio/steady_timer.hpp>
+#include <thread>
 
 namespace wsexec {
+
+std::size_t worker_count() {
+  const unsigned cores = std::thread::hardware_concurrency();
+  return cores == 0 ? 1 : cores;
+}
 
 // Concurrency hint 1: one thread runs it, Asio may skip locks. The timer
 // makes Asio create the worker's epoll, eventfd and timerfd now rather than

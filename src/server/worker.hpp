@@ -10,6 +10,10 @@
 
 namespace wsexec {
 
+// How many workers the server runs, and spawner threads it keeps: one per
+// core.
+std::size_t worker_count();
+
 // A connection the server can ask to end (on SIGINT/SIGTERM).
 class Stoppable {
  public:
