@@ -9,8 +9,10 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <thread>
 
@@ -29,6 +31,49 @@ namespace {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 using boost::system::error_code;
+
+// Accept failures come in episodes: EMFILE lasts until connections close,
+// and the acceptor retries every kAcceptRetryPause meanwhile. Near the limit
+// accepts alternate (one succeeds on a descriptor just freed, the next
+// fails), so an episode ends only once accepts have gone a whole retry pause
+// without failing. One line when it starts, one when it ends: a line per
+// attempt was 20 a second, all saying the same.
+class AcceptFailureLog {
+ public:
+  explicit AcceptFailureLog(const asio::any_io_executor& executor) : quiet_(executor) {}
+
+  void failed(const error_code& ec) {
+    if (!episode_ || episode_->over) {
+      episode_ = std::make_shared<Episode>();
+      log::error("server", "accept failed: " + ec.message() + "; retrying every " +
+                               std::to_string(limits::kAcceptRetryPause.count()) +
+                               " ms until it succeeds");
+    }
+    ++episode_->failed_attempts;
+    quiet_.cancel();
+  }
+
+  void succeeded() {
+    if (!episode_ || episode_->over) return;
+    quiet_.expires_after(limits::kAcceptRetryPause);
+    // The episode, not `this`: the loop may end (the server stops) while the
+    // wait is queued. A failure after the wait expired but before this runs
+    // shows in the count.
+    quiet_.async_wait([episode = episode_, attempts = episode_->failed_attempts](error_code ec) {
+      if (ec || episode->over || episode->failed_attempts != attempts) return;
+      episode->over = true;
+      log::info("server", "accepting again after " + std::to_string(attempts) + " failed attempts");
+    });
+  }
+
+ private:
+  struct Episode {
+    std::uint64_t failed_attempts = 0;
+    bool over = false;
+  };
+  std::shared_ptr<Episode> episode_;
+  asio::steady_timer quiet_;
+};
 
 }  // namespace
 
@@ -92,17 +137,19 @@ struct Server::Impl {
   // worker)` runs it.
   template <typename Acceptor, typename Serve>
   asio::awaitable<void> accept_loop(Acceptor& acceptor, Serve serve) {
+    AcceptFailureLog failures(acceptor.get_executor());
     while (true) {
       error_code ec;
       auto socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       if (ec) {
-        // EMFILE and friends: say so and pause briefly rather than spin.
-        log::error("server", "accept failed: " + ec.message());
+        // EMFILE and friends: pause rather than spin on a full table.
+        failures.failed(ec);
         asio::steady_timer pause(acceptor.get_executor(), limits::kAcceptRetryPause);
         co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         continue;
       }
+      failures.succeeded();
       Worker& worker = pick_worker();
       if (&worker != &workers[0] && !move_to(worker, socket)) continue;
       worker.hand_over();

@@ -1,13 +1,16 @@
-// The listeners and what surrounds them: the ambient capability a systemd
-// unit gives the server for a privileged port is kept from the programs it
-// starts.
+// The listeners and what surrounds them: accept failures (a full descriptor
+// table) logged once per episode rather than once per retry, and the ambient
+// capability a systemd unit gives the server for a privileged port kept
+// from the programs it starts.
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "harness.hpp"
@@ -16,6 +19,13 @@ namespace wsexec_test {
 namespace {
 
 namespace fs = std::filesystem;
+
+std::size_t lines_containing(const ServerProcess& server, const std::string& fragment) {
+  const auto lines = server.log_lines();
+  return static_cast<std::size_t>(
+      std::count_if(lines.begin(), lines.end(),
+                    [&](const std::string& line) { return contains(line, fragment); }));
+}
 
 // `program` with its arguments, then the server under test listening on
 // 127.0.0.1:port with `server_args`: for wrappers such as prlimit and
@@ -32,6 +42,45 @@ ServerOptions wrapped_server(const std::string& program, std::vector<std::string
   options.args.push_back("--address=127.0.0.1");
   options.args.insert(options.args.end(), server_args.begin(), server_args.end());
   return options;
+}
+
+TEST(Listeners, AcceptFailuresAreLoggedOncePerEpisodeAndServiceResumes) {
+  const std::string prlimit = "/usr/bin/prlimit";
+  if (!fs::exists(prlimit)) GTEST_SKIP() << "needs " << prlimit;
+  // Low enough that a crowd fills the table, high enough for the server's
+  // own descriptors (an epoll, eventfd and timerfd per core) to fit.
+  constexpr int kDescriptorLimit = 64;
+  constexpr int kCrowd = kDescriptorLimit + 16;
+  const std::string limit = std::to_string(kDescriptorLimit);
+  ServerProcess server(wrapped_server(prlimit, {"--nofile=" + limit + ":" + limit}, free_port(),
+                                      {"--loglevel=info", "cat"}));
+
+  for (std::size_t episode = 1; episode <= 2; ++episode) {
+    std::vector<std::unique_ptr<RawConnection>> crowd;
+    for (int i = 0; i < kCrowd; ++i) {
+      // The kernel completes these handshakes from the listen backlog even
+      // while the server cannot accept them.
+      crowd.push_back(std::make_unique<RawConnection>("127.0.0.1", server.port()));
+    }
+    ASSERT_TRUE(
+        wait_until([&] { return lines_containing(server, "accept failed") >= episode; }, 5s))
+        << "episode " << episode << ": no accept failure logged\n"
+        << server.diagnostics();
+    // Many retries (one per kAcceptRetryPause) happen meanwhile.
+    std::this_thread::sleep_for(500ms);
+    EXPECT_EQ(lines_containing(server, "accept failed"), episode) << server.diagnostics();
+
+    crowd.clear();
+    EXPECT_TRUE(
+        wait_until([&] { return lines_containing(server, "accepting again") >= episode; }, 5s))
+        << "episode " << episode << ": no recovery logged\n"
+        << server.diagnostics();
+    auto client = connect_to(server);
+    ASSERT_TRUE(client->send_text("served again"));
+    EXPECT_TRUE(IsText(client->read(5s), "served again")) << server.diagnostics();
+  }
+  EXPECT_EQ(lines_containing(server, "accept failed"), 2u) << server.diagnostics();
+  EXPECT_EQ(lines_containing(server, "accepting again"), 2u) << server.diagnostics();
 }
 
 // A port below 1024 that is free on 127.0.0.1 now (tried from the top).
