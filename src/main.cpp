@@ -43,6 +43,26 @@ std::vector<std::string> read_environment() {
   return entries;
 }
 
+// Run as a systemd unit with AmbientCapabilities=CAP_NET_BIND_SERVICE, the
+// server needs the capability only to bind, and the programs it starts must
+// not inherit it. Clearing the ambient set leaves the effective one, so the
+// bind still works; it must happen before the first thread is created,
+// because each thread keeps the set it was born with (the spawner's threads,
+// started with the server state, would otherwise pass the capability on).
+void keep_capabilities_from_children() {
+  ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+}
+
+void announce_what_is_served(const wsexec::ServerState& state) {
+  using wsexec::log::info;
+  if (!state.executable.empty()) {
+    info("server", "Serving using application   : " + state.executable);
+  }
+  if (state.script_dir) info("server", "Serving from directory      : " + state.script_dir->root());
+  if (state.static_dir) info("server", "Serving static content from : " + state.static_dir->root());
+  if (state.cgi_dir) info("server", "Serving CGI scripts from    : " + state.cgi_dir->root());
+}
+
 int fail_startup(const std::string& message, int status, bool show_usage = false) {
   std::cerr << "wsexec: " << message << "\n";
   if (show_usage) std::cerr << wsexec::usage_text();
@@ -53,15 +73,23 @@ int fail_startup(const std::string& message, int status, bool show_usage = false
 
 int main(int argc, char** argv) {
   ensure_standard_descriptors();
+  keep_capabilities_from_children();
   using namespace wsexec;
   std::unique_ptr<ServerState> state;
   try {
     CommandLine command_line = parse_command_line(std::vector<std::string>(argv + 1, argv + argc));
     switch (command_line.action) {
-      case StartupAction::show_help: std::cout << help_text(); return 0;
-      case StartupAction::show_version: std::cout << version_text(); return 0;
-      case StartupAction::show_license: std::cout << license_text(); return 0;
-      case StartupAction::serve: break;
+      case StartupAction::show_help:
+        std::cout << help_text();
+        return 0;
+      case StartupAction::show_version:
+        std::cout << version_text();
+        return 0;
+      case StartupAction::show_license:
+        std::cout << license_text();
+        return 0;
+      case StartupAction::serve:
+        break;
     }
     std::string executable;
     if (!command_line.config.command.empty()) {
@@ -79,26 +107,13 @@ int main(int argc, char** argv) {
   raise_descriptor_limit();
   log::set_level(state->config.log_level);
 
-  Server server(*state);
+  std::unique_ptr<Server> server;
   try {
-    server.listen();
+    server = std::make_unique<Server>(*state);
   } catch (const StartupError& e) {
     log::write(LogLevel::fatal, "server", {}, e.what());
     return fail_startup(e.what(), 1);
   }
-  // Run as a systemd unit with AmbientCapabilities=CAP_NET_BIND_SERVICE, the
-  // capability is needed only for the bind above; the programs we start
-  // must not inherit it.
-  ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-  if (!state->executable.empty()) {
-    log::info("server", "Serving using application   : " + state->executable);
-  }
-  if (state->script_dir) {
-    log::info("server", "Serving from directory      : " + state->script_dir->root());
-  }
-  if (state->static_dir) {
-    log::info("server", "Serving static content from : " + state->static_dir->root());
-  }
-  if (state->cgi_dir) log::info("server", "Serving CGI scripts from    : " + state->cgi_dir->root());
-  return server.run();
+  announce_what_is_served(*state);
+  return server->run();
 }

@@ -1,29 +1,29 @@
 #include "server/server.hpp"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ip/v6_only.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cstdint>
 #include <deque>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <thread>
 
-#include "http/http_session.hpp"
-#include "server/log.hpp"
-#include "process/spawner.hpp"
-#include "server/tls_context.hpp"
-#include "server/worker.hpp"
 #include "core/limits.hpp"
 #include "core/worker_choice.hpp"
+#include "http/http_session.hpp"
+#include "process/spawner.hpp"
+#include "server/listeners.hpp"
+#include "server/log.hpp"
+#include "server/tls_context.hpp"
+#include "server/worker.hpp"
 
 namespace wsexec {
 namespace {
@@ -32,52 +32,66 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 using boost::system::error_code;
 
+// Accept failures come in episodes: EMFILE lasts until connections close,
+// and the acceptor retries every kAcceptRetryPause meanwhile. Near the limit
+// accepts alternate (one succeeds on a descriptor just freed, the next
+// fails), so an episode ends only once accepts have gone a whole retry pause
+// without failing. One line when it starts, one when it ends: a line per
+// attempt was 20 a second, all saying the same.
+class AcceptFailureLog {
+ public:
+  explicit AcceptFailureLog(const asio::any_io_executor& executor) : quiet_(executor) {}
 
-std::string endpoint_text(const tcp::endpoint& endpoint) {
-  const auto address = endpoint.address();
-  const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
-  return host + ":" + std::to_string(endpoint.port());
-}
+  void failed(const error_code& ec) {
+    if (!episode_ || episode_->over) {
+      episode_ = std::make_shared<Episode>();
+      log::error("server", "accept failed: " + ec.message() + "; retrying every " +
+                               std::to_string(limits::kAcceptRetryPause.count()) +
+                               " ms until it succeeds");
+    }
+    ++episode_->failed_attempts;
+    quiet_.cancel();
+  }
 
-// strerror says "Address already in use"; Go, and so websocketd, says
-// "address already in use", and scripts grep for that.
-std::string lower_first(std::string text) {
-  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
-  return text;
-}
+  void succeeded() {
+    if (!episode_ || episode_->over) return;
+    quiet_.expires_after(limits::kAcceptRetryPause);
+    // The episode, not `this`: the loop may end (the server stops) while the
+    // wait is queued. A failure after the wait expired but before this runs
+    // shows in the count.
+    quiet_.async_wait([episode = episode_, attempts = episode_->failed_attempts](error_code ec) {
+      if (ec || episode->over || episode->failed_attempts != attempts) return;
+      episode->over = true;
+      log::info("server", "accepting again after " + std::to_string(attempts) + " failed attempts");
+    });
+  }
 
-std::string local_host_name() {
-  char name[256] = {};
-  if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "localhost";
-  return name;
-}
-
-std::size_t worker_count() {
-  const unsigned cores = std::thread::hardware_concurrency();
-  return cores == 0 ? 1 : cores;
-}
+ private:
+  struct Episode {
+    std::uint64_t failed_attempts = 0;
+    bool over = false;
+  };
+  std::shared_ptr<Episode> episode_;
+  asio::steady_timer quiet_;
+};
 
 }  // namespace
 
 struct Server::Impl {
-  explicit Impl(ServerState& state_in)
-      : state(state_in), workers(worker_count()), spawner(workers.size()) {
-    state.spawner = &spawner;
+  explicit Impl(ServerState& state_in) : state(state_in), workers(worker_count()) {
+    load_tls();
+    listeners = bind_listeners(state.config, tls ? &*tls : nullptr, workers[0].context());
   }
-  ~Impl() { state.spawner = nullptr; }
+  // The spawner's completions go to the workers' queues: none may arrive
+  // once they are destroyed. A child started meanwhile goes to a stopped
+  // worker and is killed and reaped when that worker's queue is destroyed.
+  ~Impl() { state.spawner->join(); }
 
   ServerState& state;
-  std::deque<Worker> workers;  // deque: Workers are neither copied nor moved
+  std::deque<Worker> workers;   // deque: Workers are neither copied nor moved
   asio::io_context control{1};  // signals and the stop deadline, on the main thread
-  struct Listener {
-    tcp::acceptor acceptor;  // lives on workers[0]
-    ListenerRole role;
-  };
-  std::deque<Listener> listeners;  // deque: accept loops hold references
-  std::optional<asio::local::stream_protocol::acceptor> unix_listener;  // --unixsocket
   std::optional<TlsContextStore> tls;
-  // Last, so it is joined first: its completions go to the workers' queues.
-  Spawner spawner;
+  Listeners listeners;  // on workers[0]
 
   // The worker for a connection just accepted on workers[0]: see
   // choose_worker().
@@ -88,60 +102,10 @@ struct Server::Impl {
   }
   std::vector<std::size_t> loads;  // pick_worker's, kept to avoid an allocation per connection
 
-  void bind(const tcp::endpoint& endpoint, bool dual_stack, ListenerRole role) {
-    tcp::acceptor acceptor(workers[0].context());
-    error_code ec;
-    acceptor.open(endpoint.protocol(), ec);
-    if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec && dual_stack) acceptor.set_option(asio::ip::v6_only(false), ec);
-    if (!ec) acceptor.bind(endpoint, ec);
-    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-      // websocketd's words, so scripts that grep for them keep working.
-      throw StartupError("can't start server: listen tcp " + endpoint_text(endpoint) +
-                         ": bind: " + lower_first(ec.message()));
-    }
-    listeners.push_back({std::move(acceptor), role});
-  }
-
-  // Binds `port` on every --address (or on all interfaces) for `role`.
-  void listen_on(unsigned port_number, ListenerRole role, const std::string& announcement) {
-    const auto port = static_cast<unsigned short>(port_number);
-    if (state.config.addresses.empty()) {
-      // All interfaces: one dual-stack socket, or IPv4 alone where the
-      // machine has no IPv6.
-      try {
-        bind(tcp::endpoint(tcp::v6(), port), /*dual_stack=*/true, role);
-      } catch (const StartupError&) {
-        error_code ec;
-        tcp::acceptor probe(workers[0].context());
-        probe.open(tcp::v6(), ec);
-        if (!ec) throw;  // IPv6 works, so the failure is real (port in use)
-        bind(tcp::endpoint(tcp::v4(), port), false, role);
-      }
-      log::info("server", announcement + local_host_name() + ":" + std::to_string(port) + "/");
-      return;
-    }
-    tcp::resolver resolver(workers[0].context());
-    for (const auto& address : state.config.addresses) {
-      error_code ec;
-      const auto results = resolver.resolve(
-          address, std::to_string(port), tcp::resolver::passive | tcp::resolver::numeric_service,
-          ec);
-      if (ec || results.empty()) {
-        throw StartupError("can't start server: --address " + address + ": " + ec.message());
-      }
-      const tcp::endpoint endpoint = results.begin()->endpoint();
-      bind(endpoint, false, role);
-      log::info("server", announcement + endpoint_text(endpoint) + "/");
-    }
-  }
-
   // Reads and checks the TLS files before anything listens.
-  void prepare_tls() {
+  void load_tls() {
     if (!state.config.tls) return;
-    TlsFiles files{state.config.tls_certificate, state.config.tls_key,
-                   state.config.tls_client_ca};
+    TlsFiles files{state.config.tls_certificate, state.config.tls_key, state.config.tls_client_ca};
     std::string warning;
     try {
       auto context = make_tls_context(files, warning);
@@ -150,47 +114,6 @@ struct Server::Impl {
       throw StartupError(e.what());
     }
     if (!warning.empty()) log::error("server", "warning: " + warning);
-  }
-
-  // --unixsocket: a socket file left by a server that died is replaced; one
-  // that a live server still answers on is an error.
-  void listen_unix(const std::string& path) {
-    using local = asio::local::stream_protocol;
-    struct stat info {};
-    if (::lstat(path.c_str(), &info) == 0) {
-      if (!S_ISSOCK(info.st_mode)) {
-        throw StartupError("--unixsocket " + path + " exists and is not a socket");
-      }
-      local::socket probe(workers[0].context());
-      error_code ec;
-      probe.connect(local::endpoint(path), ec);
-      if (!ec) throw StartupError("--unixsocket " + path + ": another server is listening there");
-      ::unlink(path.c_str());
-    }
-    local::acceptor acceptor(workers[0].context());
-    error_code ec;
-    acceptor.open(local(), ec);
-    if (!ec) acceptor.bind(local::endpoint(path), ec);
-    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-      throw StartupError("can't start server: listen unix " + path + ": bind: " +
-                         lower_first(ec.message()));
-    }
-    unix_listener.emplace(std::move(acceptor));
-    log::info("server", "Starting WebSocket server   : unix socket at " + path);
-  }
-
-  void listen() {
-    prepare_tls();
-    if (!state.config.unix_socket.empty()) listen_unix(state.config.unix_socket);
-    if (state.config.unix_socket_only) return;
-    ListenerRole endpoint{ListenerRole::Kind::endpoint, tls ? &*tls : nullptr};
-    listen_on(state.config.port, endpoint,
-              std::string("Starting WebSocket server   : ") + (tls ? "wss://" : "ws://"));
-    if (state.config.redirect_port != 0) {
-      listen_on(state.config.redirect_port, ListenerRole{ListenerRole::Kind::redirect, nullptr},
-                "Starting redirect server    : http://");
-    }
   }
 
   // SIGHUP: new certificates for new connections; open ones keep theirs.
@@ -214,17 +137,19 @@ struct Server::Impl {
   // worker)` runs it.
   template <typename Acceptor, typename Serve>
   asio::awaitable<void> accept_loop(Acceptor& acceptor, Serve serve) {
+    AcceptFailureLog failures(acceptor.get_executor());
     while (true) {
       error_code ec;
       auto socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       if (ec) {
-        // EMFILE and friends: say so and pause briefly rather than spin.
-        log::error("server", "accept failed: " + ec.message());
+        // EMFILE and friends: pause rather than spin on a full table.
+        failures.failed(ec);
         asio::steady_timer pause(acceptor.get_executor(), limits::kAcceptRetryPause);
         co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         continue;
       }
+      failures.succeeded();
       Worker& worker = pick_worker();
       if (&worker != &workers[0] && !move_to(worker, socket)) continue;
       worker.hand_over();
@@ -260,7 +185,7 @@ struct Server::Impl {
   }
 
   void start_accepting() {
-    for (auto& listener : listeners) {
+    for (auto& listener : listeners.tcp) {
       asio::co_spawn(workers[0].context(),
                      accept_loop(listener.acceptor,
                                  [this, role = listener.role](tcp::socket socket, Worker& worker) {
@@ -268,10 +193,10 @@ struct Server::Impl {
                                  }),
                      asio::detached);
     }
-    if (unix_listener) {
+    if (listeners.unix_socket) {
       asio::co_spawn(
           workers[0].context(),
-          accept_loop(*unix_listener,
+          accept_loop(*listeners.unix_socket,
                       [this](asio::local::stream_protocol::socket socket, Worker& worker) {
                         return serve_unix_connection(std::move(socket), ListenerRole{}, state,
                                                      worker);
@@ -286,8 +211,8 @@ struct Server::Impl {
     log::info("server", "Shutting down: closing sessions and ending children");
     asio::post(workers[0].context(), [this] {
       error_code ignored;  // closing cancels the accept loops
-      for (auto& listener : listeners) listener.acceptor.close(ignored);
-      if (unix_listener) unix_listener->close(ignored);
+      for (auto& listener : listeners.tcp) listener.acceptor.close(ignored);
+      if (listeners.unix_socket) listeners.unix_socket->close(ignored);
     });
     for (auto& worker : workers) {
       asio::post(worker.context(), [&worker] { worker.stop_all(); });
@@ -340,17 +265,15 @@ struct Server::Impl {
     }
     control.run();
     for (auto& thread : threads) thread.join();
-    // A child started meanwhile goes to a stopped worker and is killed and
-    // reaped when that worker's queue is destroyed.
-    spawner.join();
-    if (unix_listener) ::unlink(state.config.unix_socket.c_str());
+    if (listeners.unix_socket) ::unlink(state.config.unix_socket.c_str());
     return 0;
   }
 };
 
 Server::Server(ServerState& state) : impl_(std::make_unique<Impl>(state)) {}
 Server::~Server() = default;
-void Server::listen() { impl_->listen(); }
-int Server::run() { return impl_->run(); }
+int Server::run() {
+  return impl_->run();
+}
 
 }  // namespace wsexec

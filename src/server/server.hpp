@@ -1,29 +1,23 @@
 #pragma once
-// Listeners, worker threads, signals and the graceful stop. Connections are
-// accepted on one thread and handed round-robin to the workers, each running
-// its own event loop.
+// The server's lifecycle: bind, run the workers and their accept loops, stop
+// gracefully, reload TLS. Connections are accepted on the first worker (of
+// one event loop and thread per core) and stay there unless it has more
+// than two connections more than the least loaded worker, which then takes
+// them (choose_worker).
 #include <memory>
-#include <stdexcept>
 
 #include "server/server_state.hpp"
+#include "server/startup_error.hpp"
 
 namespace wsexec {
 
-// A start-up failure after the command line was accepted (a port in use).
-class StartupError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 class Server {
  public:
-  explicit Server(ServerState& state);
-  ~Server();
-
   // Reads the TLS files and binds every listener, or throws StartupError
   // naming the file or address and the reason. Nothing is accepted until
   // run().
-  void listen();
+  explicit Server(ServerState& state);
+  ~Server();
 
   // Serves until SIGINT or SIGTERM, then closes every session with 1001,
   // ends every child and returns the exit status (0). SIGHUP reloads the

@@ -2,6 +2,9 @@
 
 #include <chrono>
 
+#include "process/spawner.hpp"
+#include "server/worker.hpp"
+
 namespace wsexec {
 namespace {
 
@@ -21,22 +24,15 @@ ServerState::ServerState(Config config_in, std::string executable_in,
       script_dir(served("dir", config.script_dir)),
       static_dir(served("staticdir", config.static_dir)),
       cgi_dir(served("cgidir", config.cgi_dir)),
+      spawner(std::make_unique<Spawner>(worker_count())),
       next_id_(
           static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()) &
           0x7fffffffffff0000ull) {}
 
+ServerState::~ServerState() = default;
+
 std::string ServerState::next_connection_id() {
   return std::to_string(next_id_.fetch_add(1, std::memory_order_relaxed));
-}
-
-std::optional<ForkSlot> ForkSlot::try_acquire(ServerState& state) {
-  const unsigned limit = state.config.max_forks;
-  auto& counter = state.live_children;
-  unsigned current = counter.load(std::memory_order_relaxed);
-  do {
-    if (limit != 0 && current >= limit) return std::nullopt;
-  } while (!counter.compare_exchange_weak(current, current + 1, std::memory_order_relaxed));
-  return ForkSlot(&counter);
 }
 
 }  // namespace wsexec

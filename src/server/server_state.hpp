@@ -1,23 +1,28 @@
 #pragma once
 // What every connection shares, whatever thread it runs on: the validated
-// configuration, the resolved command, and a few atomic counters.
+// configuration, the resolved command, the spawner, and a few atomic
+// counters.
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "core/config.hpp"
 #include "http/served_directory.hpp"
+#include "server/fork_slot.hpp"
 
 namespace wsexec {
 
 class Spawner;
 
 struct ServerState {
+  // Throws ConfigError for a --dir, --staticdir or --cgidir that is not a
+  // readable directory. Starts the spawner's threads (one per worker).
   ServerState(Config config_in, std::string executable_in,
               std::vector<std::string> parent_environment_in);
+  ~ServerState();
 
   const Config config;
   const std::string executable;                       // the command, resolved at start-up
@@ -31,9 +36,11 @@ struct ServerState {
 
   std::atomic<unsigned> live_children{0};  // the --maxforks count
   std::atomic<bool> stopping{false};
-  // Where WebSocket children are started; set by the server while it runs.
-  // Without one (unit-size uses), they are started on the caller's thread.
-  Spawner* spawner = nullptr;
+  // Where WebSocket children are started. Never null: it exists before the
+  // first connection and outlives the last. Its completions go to the
+  // workers' queues, so the server joins it before its workers are
+  // destroyed.
+  const std::unique_ptr<Spawner> spawner;
 
   // A per-connection id for UNIQUE_ID and the log: unique within this run
   // and unlikely to repeat across runs (it starts from the start-up time).
@@ -41,22 +48,6 @@ struct ServerState {
 
  private:
   std::atomic<std::uint64_t> next_id_;
-};
-
-// One --maxforks slot, held from the upgrade until the child is reaped.
-class ForkSlot {
- public:
-  // nullopt when --maxforks children are already running.
-  static std::optional<ForkSlot> try_acquire(ServerState& state);
-  ForkSlot(ForkSlot&& other) noexcept : counter_(std::exchange(other.counter_, nullptr)) {}
-  ForkSlot& operator=(ForkSlot&&) = delete;
-  ~ForkSlot() {
-    if (counter_) counter_->fetch_sub(1, std::memory_order_relaxed);
-  }
-
- private:
-  explicit ForkSlot(std::atomic<unsigned>* counter) : counter_(counter) {}
-  std::atomic<unsigned>* counter_;
 };
 
 }  // namespace wsexec

@@ -5,6 +5,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <boost/asio/ssl/context.hpp>
 #include <cstdio>
 #include <cstring>
 
@@ -90,8 +91,8 @@ TlsContextPtr make_tls_context(const TlsFiles& files, std::string& warning) {
   ERR_clear_error();
 
   SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
-  SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-                                  SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_set_options(
+      native, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
   SSL_CTX_set_cipher_list(native, kTls12Ciphers);
   SSL_CTX_set_alpn_select_cb(native, select_http11, nullptr);
   // Resumption: a server-side session cache plus tickets (OpenSSL's default),
@@ -110,11 +111,11 @@ TlsContextPtr make_tls_context(const TlsFiles& files, std::string& warning) {
   // surfaces here as X509_R_KEY_VALUES_MISMATCH.
   const bool key_loaded =
       SSL_CTX_use_PrivateKey_file(native, files.private_key.c_str(), SSL_FILETYPE_PEM) == 1;
-  const bool mismatch = !key_loaded && ERR_GET_REASON(ERR_peek_last_error()) ==
-                                           X509_R_KEY_VALUES_MISMATCH;
+  const bool mismatch =
+      !key_loaded && ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH;
   if (!key_loaded && !mismatch) {
-    throw TlsSetupError("--sslkey " + files.private_key + " is not a PEM private key: " +
-                        openssl_reason());
+    throw TlsSetupError("--sslkey " + files.private_key +
+                        " is not a PEM private key: " + openssl_reason());
   }
   if (mismatch || SSL_CTX_check_private_key(native) != 1) {
     ERR_clear_error();

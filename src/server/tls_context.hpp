@@ -2,13 +2,21 @@
 // The server's TLS settings: an OpenSSL context built from --sslcert,
 // --sslkey and --sslca, checked at start-up, and swapped whole on SIGHUP so
 // new connections get new certificates while open ones keep theirs.
-#include <boost/asio/ssl/context.hpp>
+//
+// Only the context's name is declared here: the files that merely hand a
+// context on (the server, the listeners) do not compile OpenSSL's and Asio's
+// SSL headers. Those that build a stream on it (connection_streams.hpp) get
+// the whole type from there.
 #include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
 
 struct ssl_st;
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace wsexec {
 

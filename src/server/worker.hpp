@@ -5,11 +5,14 @@
 // hand_over(), which the acceptor calls to choose a worker.
 #include <atomic>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <cstddef>
 #include <unordered_set>
 
 namespace wsexec {
+
+// How many workers the server runs, and spawner threads it keeps: one per
+// core.
+std::size_t worker_count();
 
 // A connection the server can ask to end (on SIGINT/SIGTERM).
 class Stoppable {
@@ -22,12 +25,8 @@ class Stoppable {
 
 class Worker {
  public:
-  // Concurrency hint 1: one thread runs it, Asio may skip locks. The timer
-  // makes Asio create the worker's epoll, eventfd and timerfd now rather
-  // than with its first connection, so the server's own descriptors are
-  // all open from the start (a worker may see its first connection late:
-  // see choose_worker).
-  Worker() : context_(1) { boost::asio::steady_timer create_reactor_now(context_); }
+  // Opens the worker's epoll, eventfd and timerfd now (see worker.cpp).
+  Worker();
   boost::asio::io_context& context() { return context_; }
 
   void add(Stoppable* connection) {

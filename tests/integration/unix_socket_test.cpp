@@ -233,7 +233,7 @@ TEST(UnixSocket, StaleSocketFileIsReplaced) {
   EXPECT_EQ(plain_http_unix(site.socket_path, page).status, 200);
 }
 
-TEST(UnixSocket, LiveSocketIsAStartupError) {
+TEST(UnixSocket, LiveSocketIsInUseLikeABusyPort) {
   UnixSite site;
   ServerProcess first(unix_only(site.socket_path, {"--staticdir=" + site.www}));
   ASSERT_TRUE(wait_for_unix_server(first, site.socket_path));
@@ -241,6 +241,8 @@ TEST(UnixSocket, LiveSocketIsAStartupError) {
   ASSERT_TRUE(second.status.has_value()) << "the second server did not exit";
   EXPECT_TRUE(second.status->exited && second.status->code == 1) << describe(*second.status);
   EXPECT_TRUE(contains(second.err, site.socket_path)) << second.err;
+  // websocketd's words, which its own suite and users' scripts look for.
+  EXPECT_TRUE(contains(second.err, "address already in use")) << second.err;
   // The first server's socket is untouched and still answers.
   PlainHttpRequest page;
   PlainHttpResponse response = plain_http_unix(site.socket_path, page);

@@ -1,0 +1,28 @@
+#pragma once
+// One --maxforks slot, held from the upgrade (or the CGI request) until the
+// child is reaped, so the limit counts children that still hold a process
+// table entry, not sessions.
+#include <atomic>
+#include <optional>
+#include <utility>
+
+namespace wsexec {
+
+struct ServerState;
+
+class ForkSlot {
+ public:
+  // nullopt when --maxforks children are already running.
+  static std::optional<ForkSlot> try_acquire(ServerState& state);
+  ForkSlot(ForkSlot&& other) noexcept : counter_(std::exchange(other.counter_, nullptr)) {}
+  ForkSlot& operator=(ForkSlot&&) = delete;
+  ~ForkSlot() {
+    if (counter_) counter_->fetch_sub(1, std::memory_order_relaxed);
+  }
+
+ private:
+  explicit ForkSlot(std::atomic<unsigned>* counter) : counter_(counter) {}
+  std::atomic<unsigned>* counter_;
+};
+
+}  // namespace wsexec
