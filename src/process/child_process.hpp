@@ -119,7 +119,9 @@ class ChildProcess {
 
   // For a child that must end now: SIGKILL to its group, then reaped by the
   // reaper thread, without waiting here. Afterwards reaped() is true: the
-  // child is no longer ours to signal.
+  // child is no longer ours to signal or reap. A pending async_wait_exit is
+  // cancelled, so its callback runs although the child may not have
+  // exited: call this only when no one will reap() after that callback.
   void kill_and_reap_in_background();
 
  private:
