@@ -53,11 +53,16 @@ struct ReapWhenExited {
 
 // Whether a handler can still run on `executor`: true on the loop's own
 // thread while it runs; false when the loop is being torn down (its handlers
-// are destroyed on the thread that destroys it) or for an executor of
-// another kind.
+// are destroyed on the thread that destroys it). The executor of an
+// io_context, with or without outstanding work; any other kind of executor
+// (none in the server) answers false, and its child goes to the reaper.
 bool on_running_loop(const asio::any_io_executor& executor) {
-  const auto* loop = executor.target<asio::io_context::executor_type>();
-  return loop && loop->running_in_this_thread();
+  using Untracked = asio::io_context::executor_type;
+  using Tracked =
+      decltype(asio::prefer(std::declval<Untracked>(), asio::execution::outstanding_work.tracked));
+  if (const auto* loop = executor.target<Untracked>()) return loop->running_in_this_thread();
+  if (const auto* loop = executor.target<Tracked>()) return loop->running_in_this_thread();
+  return false;
 }
 
 }  // namespace
