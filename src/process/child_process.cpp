@@ -9,33 +9,11 @@
 #include <cerrno>
 #include <cstring>
 
+#include "process/child_reaper.hpp"
 #include "process/program_start.hpp"
 
 namespace wsexec {
 namespace {
-
-// A descriptor that closes itself unless released: spawn() has several
-// exits, and none may leak a pipe end.
-class OwnedFd {
- public:
-  OwnedFd() = default;
-  explicit OwnedFd(int fd) : fd_(fd) {}
-  OwnedFd(OwnedFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  OwnedFd& operator=(OwnedFd&& other) noexcept {
-    reset(std::exchange(other.fd_, -1));
-    return *this;
-  }
-  ~OwnedFd() { reset(); }
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-  void reset(int fd = -1) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 struct PipeEnds {
   OwnedFd read;
@@ -63,22 +41,40 @@ std::vector<char*> as_c_strings(const std::vector<std::string>& strings) {
   return pointers;
 }
 
-}  // namespace
-
-void StartedChild::take(StartedChild& other) {
-  pid_ = std::exchange(other.pid_, -1);
-  pidfd_ = std::exchange(other.pidfd_, -1);
-  stdin_ = std::exchange(other.stdin_, -1);
-  stdout_ = std::exchange(other.stdout_, -1);
-  stderr_ = std::exchange(other.stderr_, -1);
+// Registers `fd` with the event loop as `into`, which then owns it; on
+// failure `fd` keeps it (and closes it), so it is closed exactly once.
+bool adopt_descriptor(boost::asio::posix::stream_descriptor& into, OwnedFd& fd,
+                      std::error_code& error) {
+  boost::system::error_code registration;
+  into.assign(fd.get(), registration);
+  if (registration) {
+    error.assign(registration.value(), std::system_category());
+    return false;
+  }
+  fd.release();
+  return true;
 }
 
-void StartedChild::discard() {
-  for (int fd : {pidfd_, stdin_, stdout_, stderr_}) {
-    if (fd >= 0) ::close(fd);
+}  // namespace
+
+void StartedChild::take(StartedChild& other) noexcept {
+  pid_ = std::exchange(other.pid_, -1);
+  pidfd_ = std::move(other.pidfd_);
+  stdin_ = std::move(other.stdin_);
+  stdout_ = std::move(other.stdout_);
+  stderr_ = std::move(other.stderr_);
+}
+
+void StartedChild::discard() noexcept {
+  stdin_.reset();
+  stdout_.reset();
+  stderr_.reset();
+  if (pid_ > 0) {
+    const pid_t pid = std::exchange(pid_, -1);
+    ::kill(-pid, SIGKILL);  // ESRCH: the group is already gone, which is the goal
+    reap_in_background(pid, std::move(pidfd_));
   }
-  pidfd_ = stdin_ = stdout_ = stderr_ = -1;
-  if (pid_ > 0) kill_group_and_reap(std::exchange(pid_, -1));
+  pidfd_.reset();
 }
 
 StartedChild ChildProcess::start(const SpawnRequest& request, std::error_code& error) {
@@ -95,21 +91,31 @@ StartedChild ChildProcess::start(const SpawnRequest& request, std::error_code& e
   in.read.reset();
   out.write.reset();
   err.write.reset();
-  StartedChild started;
-  started.pid_ = program.pid;
-  started.pidfd_ = program.pidfd;
-  started.stdin_ = in.write.release();
-  started.stdout_ = out.read.release();
-  started.stderr_ = err.read.release();
-  return started;
+  return StartedChild(program.pid, OwnedFd(program.pidfd), std::move(in.write), std::move(out.read),
+                      std::move(err.read));
+}
+
+std::unique_ptr<ChildProcess> ChildProcess::adopt(const boost::asio::any_io_executor& executor,
+                                                  StartedChild started, std::error_code& error) {
+  // May throw bad_alloc: `started` still owns everything then.
+  auto child = std::unique_ptr<ChildProcess>(new ChildProcess(executor));
+  // The pid goes with its pidfd: from here `child` kills and reaps it if the
+  // rest fails, and closes what it registered.
+  if (!adopt_descriptor(child->pidfd_, started.pidfd_, error)) return nullptr;
+  child->pid_ = std::exchange(started.pid_, -1);
+  if (!adopt_descriptor(child->stdin_, started.stdin_, error) ||
+      !adopt_descriptor(child->stdout_, started.stdout_, error) ||
+      !adopt_descriptor(child->stderr_, started.stderr_, error)) {
+    return nullptr;
+  }
+  return child;
 }
 
 std::unique_ptr<ChildProcess> ChildProcess::adopt(const boost::asio::any_io_executor& executor,
                                                   StartedChild started) {
-  auto child = std::unique_ptr<ChildProcess>(new ChildProcess(
-      executor, started.pid_, started.pidfd_, started.stdin_, started.stdout_, started.stderr_));
-  started.pid_ = -1;  // owned by `child` now: nothing left to discard
-  started.pidfd_ = started.stdin_ = started.stdout_ = started.stderr_ = -1;
+  std::error_code error;
+  auto child = adopt(executor, std::move(started), error);
+  if (!child) throw std::system_error(error, "adopting a started child");
   return child;
 }
 
@@ -118,19 +124,21 @@ std::unique_ptr<ChildProcess> ChildProcess::spawn(const boost::asio::any_io_exec
                                                   std::error_code& error) {
   StartedChild started = start(request, error);
   if (!started) return nullptr;
-  return adopt(executor, std::move(started));
+  return adopt(executor, std::move(started), error);
 }
 
-ChildProcess::ChildProcess(const boost::asio::any_io_executor& executor, pid_t pid, int pidfd,
-                           int stdin_fd, int stdout_fd, int stderr_fd)
-    : pid_(pid),
-      pidfd_(executor, pidfd),
-      stdin_(executor, stdin_fd),
-      stdout_(executor, stdout_fd),
-      stderr_(executor, stderr_fd) {}
+ChildProcess::ChildProcess(const boost::asio::any_io_executor& executor)
+    : pidfd_(executor), stdin_(executor), stdout_(executor), stderr_(executor) {}
 
 ChildProcess::~ChildProcess() {
-  if (!reaped_) kill_group_and_reap(pid_);
+  kill_and_reap_in_background();
+}
+
+void ChildProcess::kill_and_reap_in_background() {
+  if (reaped_ || pid_ <= 0) return;
+  signal_group(SIGKILL);
+  reaped_ = true;  // from here the reaper's: signalling the group could hit a reused pid
+  reap_in_background(pid_, OwnedFd(pidfd_.release()));
 }
 
 void ChildProcess::close_stdin() {

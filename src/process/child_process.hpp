@@ -11,18 +11,27 @@
 #include <system_error>
 #include <vector>
 
+#include "process/owned_fd.hpp"
 #include "process/spawn_request.hpp"
 
 namespace wsexec {
 
-// A child just started: its pid, pidfd and our pipe ends as plain
-// descriptors. Made on any thread (ChildProcess::start), then adopted by a
-// ChildProcess on the worker that owns the connection. One that is never
-// adopted (its connection went away meanwhile) is killed with its group and
-// reaped, and its descriptors are closed.
+// A child just started: its pid, pidfd and our pipe ends, each owned here
+// until a ChildProcess takes it over. Made on any thread
+// (ChildProcess::start), then adopted by a ChildProcess on the worker that
+// owns the connection. One that is never adopted (its connection went away
+// meanwhile) gets SIGKILL to its group and is reaped in the background, and
+// its descriptors are closed.
 class StartedChild {
  public:
   StartedChild() = default;
+  StartedChild(pid_t pid, OwnedFd pidfd, OwnedFd stdin_write, OwnedFd stdout_read,
+               OwnedFd stderr_read)
+      : pid_(pid),
+        pidfd_(std::move(pidfd)),
+        stdin_(std::move(stdin_write)),
+        stdout_(std::move(stdout_read)),
+        stderr_(std::move(stderr_read)) {}
   StartedChild(StartedChild&& other) noexcept { take(other); }
   StartedChild& operator=(StartedChild&& other) noexcept {
     if (this != &other) {
@@ -33,17 +42,18 @@ class StartedChild {
   }
   ~StartedChild() { discard(); }
   explicit operator bool() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
 
  private:
   friend class ChildProcess;
-  void take(StartedChild& other);
-  void discard();
+  void take(StartedChild& other) noexcept;
+  void discard() noexcept;
 
   pid_t pid_ = -1;
-  int pidfd_ = -1;
-  int stdin_ = -1;
-  int stdout_ = -1;
-  int stderr_ = -1;
+  OwnedFd pidfd_;
+  OwnedFd stdin_;
+  OwnedFd stdout_;
+  OwnedFd stderr_;
 };
 
 class ChildProcess {
@@ -53,7 +63,16 @@ class ChildProcess {
   // Starts the child; safe on any thread. On failure the result is empty
   // and `error` says why (exec's errno included: start_program reports it).
   static StartedChild start(const SpawnRequest& request, std::error_code& error);
-  // Takes a started child over on `executor`'s thread.
+  // Takes a started child over on `executor`'s thread. Registering its
+  // descriptors with the event loop can fail (epoll_ctl: ENOMEM, ENOSPC):
+  // then the child is killed with its group and reaped in the background,
+  // every descriptor is closed once, and the result is nullptr with `error`
+  // set.
+  static std::unique_ptr<ChildProcess> adopt(const boost::asio::any_io_executor& executor,
+                                             StartedChild started, std::error_code& error);
+  // The same, throwing std::system_error instead. Kept for callers not yet
+  // moved to the overload above: thrown from a posted handler, it would end
+  // the server.
   static std::unique_ptr<ChildProcess> adopt(const boost::asio::any_io_executor& executor,
                                              StartedChild started);
   // start() and adopt() in one, on the caller's thread. On failure returns
@@ -63,8 +82,9 @@ class ChildProcess {
 
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
-  // Last resort only: a child still unreaped here is killed with its group
-  // and reaped, so no zombie survives even an unexpected teardown.
+  // Last resort only: a child still unreaped here gets SIGKILL to its group
+  // and is reaped in the background (reap_in_background), so no zombie
+  // survives an unexpected teardown and no worker waits for a slow death.
   ~ChildProcess();
 
   pid_t pid() const { return pid_; }
@@ -87,22 +107,27 @@ class ChildProcess {
   template <typename OnExit>
   void async_wait_exit(OnExit on_exit) {
     // A pidfd becomes readable when the process exits.
-    pidfd_.async_wait(Pipe::wait_read,
-                      [on_exit = std::move(on_exit)](const boost::system::error_code&) mutable {
-                        on_exit();
-                      });
+    pidfd_.async_wait(
+        Pipe::wait_read,
+        [on_exit = std::move(on_exit)](const boost::system::error_code&) mutable { on_exit(); });
   }
 
-  // Collects the exit status; call once the child has exited. Returns the
-  // raw wait status.
+  // Collects the exit status; call once the child has exited (it blocks
+  // until then). Returns the raw wait status.
   int reap();
   bool reaped() const { return reaped_; }
 
- private:
-  ChildProcess(const boost::asio::any_io_executor& executor, pid_t pid, int pidfd, int stdin_fd,
-               int stdout_fd, int stderr_fd);
+  // For a child that must end now: SIGKILL to its group, then reaped by the
+  // reaper thread, without waiting here. Afterwards reaped() is true: the
+  // child is no longer ours to signal or reap. A pending async_wait_exit is
+  // cancelled, so its callback runs although the child may not have
+  // exited: call this only when no one will reap() after that callback.
+  void kill_and_reap_in_background();
 
-  pid_t pid_;
+ private:
+  explicit ChildProcess(const boost::asio::any_io_executor& executor);
+
+  pid_t pid_ = -1;
   bool reaped_ = false;
   boost::asio::posix::stream_descriptor pidfd_;
   Pipe stdin_;

@@ -4,11 +4,12 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "server/log.hpp"
 #include "core/termination_ladder.hpp"
+#include "server/log.hpp"
 
 namespace wsexec {
 
@@ -22,15 +23,68 @@ ChildSupervisor::ChildSupervisor(std::unique_ptr<ChildProcess> child, ForkSlot s
       log_context_(std::move(log_context)),
       ladder_timer_(child_->stdout_pipe().get_executor()) {}
 
-ChildSupervisor::~ChildSupervisor() {
-  if (!exited_) child_->signal_group(SIGKILL);
-  const pid_t pid = child_->pid();
-  const int status = child_->reap();
+namespace {
+
+void log_reaped(const std::string& log_context, pid_t pid, int status) {
   if (log::enabled(LogLevel::debug)) {
-    log::write(LogLevel::debug, "process", log_context_,
+    log::write(LogLevel::debug, "process", log_context,
                "child " + std::to_string(pid) + " " + describe_wait_status(status));
   }
-  slot_.reset();  // explicit: the slot outlives the reaping, never the reverse
+}
+
+// What a supervisor leaves behind when it ends before its child: the child,
+// killed, and the --maxforks slot, held until the child is reaped. Runs
+// when the event loop sees the pidfd readable (the child is then a zombie,
+// so the waitpid returns at once).
+struct ReapWhenExited {
+  std::optional<ForkSlot> slot;
+  std::unique_ptr<ChildProcess> child;  // after `slot`: destroyed first
+  std::string log_context;
+
+  void operator()() {
+    const pid_t pid = child->pid();
+    log_reaped(log_context, pid, child->reap());
+    slot.reset();
+  }
+  // Destroyed unrun when the event loop is torn down first: `child`'s
+  // destructor hands it to the reaper thread, and the slot goes with the
+  // loop (no connection can ask for one any more).
+};
+
+// Whether a handler can still run on `executor`: true on the loop's own
+// thread while it runs; false when the loop is being torn down (its handlers
+// are destroyed on the thread that destroys it). The executor of an
+// io_context, with or without outstanding work; any other kind of executor
+// (none in the server) answers false, and its child goes to the reaper.
+bool on_running_loop(const asio::any_io_executor& executor) {
+  using Untracked = asio::io_context::executor_type;
+  using Tracked =
+      decltype(asio::prefer(std::declval<Untracked>(), asio::execution::outstanding_work.tracked));
+  if (const auto* loop = executor.target<Untracked>()) return loop->running_in_this_thread();
+  if (const auto* loop = executor.target<Tracked>()) return loop->running_in_this_thread();
+  return false;
+}
+
+}  // namespace
+
+// Never waits for the child: a child killed here may take long to die (in
+// uninterruptible sleep, a hung NFS read), and this runs on a worker. Its
+// reaping, and the release of its slot after it, happen on the event loop
+// when it exits.
+ChildSupervisor::~ChildSupervisor() {
+  if (exited_) {
+    const pid_t pid = child_->pid();
+    log_reaped(log_context_, pid, child_->reap());  // a zombie already: no wait
+    slot_.reset();  // explicit: the slot outlives the reaping, never the reverse
+    return;
+  }
+  child_->signal_group(SIGKILL);
+  if (!on_running_loop(ladder_timer_.get_executor())) {
+    child_->kill_and_reap_in_background();
+    return;
+  }
+  ChildProcess& child = *child_;
+  child.async_wait_exit(ReapWhenExited{std::move(slot_), std::move(child_), log_context_});
 }
 
 void ChildSupervisor::watch(std::function<void()> on_exit) {
@@ -49,8 +103,9 @@ void ChildSupervisor::on_exited() {
 void ChildSupervisor::terminate() {
   if (ladder_started_) return;
   ladder_started_ = true;
-  asio::co_spawn(ladder_timer_.get_executor(),
-                 [self = shared_from_this()] { return self->run_ladder(); }, asio::detached);
+  asio::co_spawn(
+      ladder_timer_.get_executor(), [self = shared_from_this()] { return self->run_ladder(); },
+      asio::detached);
 }
 
 asio::awaitable<void> ChildSupervisor::run_ladder() {
@@ -64,9 +119,15 @@ asio::awaitable<void> ChildSupervisor::run_ladder() {
           child_->close_stdin();
         }
         break;
-      case LadderAction::send_sigint: child_->signal_group(SIGINT); break;
-      case LadderAction::send_sigterm: child_->signal_group(SIGTERM); break;
-      case LadderAction::send_sigkill: child_->signal_group(SIGKILL); break;
+      case LadderAction::send_sigint:
+        child_->signal_group(SIGINT);
+        break;
+      case LadderAction::send_sigterm:
+        child_->signal_group(SIGTERM);
+        break;
+      case LadderAction::send_sigkill:
+        child_->signal_group(SIGKILL);
+        break;
     }
     if (log::enabled(LogLevel::debug)) {
       log::write(LogLevel::debug, "process", log_context_,
@@ -76,7 +137,8 @@ asio::awaitable<void> ChildSupervisor::run_ladder() {
     boost::system::error_code ignored;  // cancelled: the child exited, checked at the top
     co_await ladder_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
   }
-  if (!exited_) log::write(LogLevel::error, "process", log_context_, "child did not exit after SIGKILL");
+  if (!exited_)
+    log::write(LogLevel::error, "process", log_context_, "child did not exit after SIGKILL");
 }
 
 }  // namespace wsexec

@@ -21,8 +21,9 @@ class ChildSupervisor : public std::enable_shared_from_this<ChildSupervisor> {
   // only once the child is reaped. `log_context` prefixes its log lines.
   ChildSupervisor(std::unique_ptr<ChildProcess> child, ForkSlot slot,
                   std::chrono::milliseconds close_grace, std::string log_context);
-  // Reaps the child; one still running (only on a forced teardown) gets
-  // SIGKILL to its group first.
+  // Reaps the child, and then releases the slot. One still running (only
+  // on a forced teardown) gets SIGKILL to its group and is reaped when it
+  // exits, without waiting here.
   ~ChildSupervisor();
 
   ChildProcess& child() { return *child_; }

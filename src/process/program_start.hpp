@@ -6,7 +6,7 @@
 // clone(CLONE_VM | CLONE_VFORK | CLONE_PIDFD) on a stack reused by the
 // calling thread, then exec: like glibc's posix_spawn (which returns once
 // the child has exec'd, or with exec's errno), minus its per-call stack
-// mapping and its reset of all 64 signal dispositions. No Asio here: the
+// mapping. No Asio here: the
 // bench compiles this file too, so its limits measure the same spawn.
 #include <sys/types.h>
 
@@ -22,11 +22,13 @@ struct StartedProgram {
 // Returns once the child has exec'd. On failure (clone, or exec: ENOENT,
 // EACCES, ...) pid is -1, `error` says why, and the failed child has been
 // reaped. Safe to call from several threads at once.
-StartedProgram start_program(const char* path, char* const argv[], char* const envp[],
-                             int stdin_fd, int stdout_fd, int stderr_fd, std::error_code& error);
+StartedProgram start_program(const char* path, char* const argv[], char* const envp[], int stdin_fd,
+                             int stdout_fd, int stderr_fd, std::error_code& error);
 
-// The last resort for a child nobody will watch: SIGKILL to its process
-// group, then wait for it, so no zombie is left.
+// SIGKILL to a child's process group, then a blocking wait for it, so no
+// zombie is left. For a child that dies at once (one that failed to exec,
+// one just started) and for the bench; a child that may be slow to die goes
+// to reap_in_background (child_reaper.hpp), which waits on no caller's time.
 void kill_group_and_reap(pid_t pid);
 
 }  // namespace wsexec

@@ -1,0 +1,98 @@
+// The child's signals, whatever the server did to its own: every
+// disposition back to the default (not only those the server is known to
+// change today) and nothing blocked.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "process/program_start.hpp"
+
+namespace wsexec {
+namespace {
+
+// What `cat /proc/self/status` printed in a child started by start_program.
+std::string status_of_a_started_child() {
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) return "pipe2 failed";
+  const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  std::string path = "/bin/cat", name = "cat", file = "/proc/self/status";
+  char* argv[] = {name.data(), file.data(), nullptr};
+  char* envp[] = {nullptr};
+  std::error_code error;
+  const StartedProgram program = start_program(path.c_str(), argv, envp, null, out[1], null, error);
+  ::close(out[1]);
+  ::close(null);
+  std::string printed = error ? "start failed: " + error.message() : "";
+  char chunk[4096];
+  ssize_t n;
+  while ((n = ::read(out[0], chunk, sizeof chunk)) > 0) printed.append(chunk, n);
+  ::close(out[0]);
+  if (program.pidfd >= 0) ::close(program.pidfd);
+  if (program.pid > 0) ::waitpid(program.pid, nullptr, 0);
+  return printed;
+}
+
+// The hexadecimal mask on a line of /proc/PID/status ("SigIgn:\t0000...").
+std::string status_field(const std::string& status, const std::string& name) {
+  const auto at = status.find("\n" + name + ":");
+  if (at == std::string::npos) return "missing from: " + status;
+  const auto begin = status.find_first_not_of(" \t", at + name.size() + 2);
+  return status.substr(begin, status.find('\n', begin) - begin);
+}
+
+// Sets a disposition for the test's length and puts the old one back.
+class ScopedDisposition {
+ public:
+  ScopedDisposition(int signal, void (*handler)(int)) : signal_(signal) {
+    struct sigaction action {};
+    action.sa_handler = handler;
+    ::sigaction(signal_, &action, &previous_);
+  }
+  ~ScopedDisposition() { ::sigaction(signal_, &previous_, nullptr); }
+
+ private:
+  int signal_;
+  struct sigaction previous_ {};
+};
+
+void do_nothing(int) {}
+
+TEST(ProgramStartSignals, SignalsTheServerNeverTouchedTodayAreResetToo) {
+  // None of these is in any list of what the server changes: a handler or
+  // an ignore added to the server later must not reach the child either.
+  const ScopedDisposition ignored_usr2(SIGUSR2, SIG_IGN);
+  const ScopedDisposition ignored_realtime(SIGRTMIN + 2, SIG_IGN);
+  const ScopedDisposition caught_winch(SIGWINCH, do_nothing);
+  const ScopedDisposition caught_realtime(SIGRTMAX, do_nothing);
+  sigset_t blocked, previous_mask;
+  sigemptyset(&blocked);
+  sigaddset(&blocked, SIGUSR1);
+  sigaddset(&blocked, SIGRTMIN + 3);
+  ASSERT_EQ(::pthread_sigmask(SIG_BLOCK, &blocked, &previous_mask), 0);
+
+  const std::string status = status_of_a_started_child();
+
+  ::pthread_sigmask(SIG_SETMASK, &previous_mask, nullptr);
+  EXPECT_EQ(status_field(status, "SigIgn"), "0000000000000000");
+  EXPECT_EQ(status_field(status, "SigCgt"), "0000000000000000");
+  EXPECT_EQ(status_field(status, "SigBlk"), "0000000000000000");
+}
+
+TEST(ProgramStartSignals, TheServersOwnDispositionsAreLeftAsTheyWere) {
+  // The reset happens in the child only (CLONE_VM shares memory, not the
+  // signal table): our ignore must survive a start.
+  const ScopedDisposition ignored_usr2(SIGUSR2, SIG_IGN);
+  ASSERT_NE(status_of_a_started_child(), "");
+  struct sigaction now {};
+  ASSERT_EQ(::sigaction(SIGUSR2, nullptr, &now), 0);
+  EXPECT_EQ(now.sa_handler, SIG_IGN);
+}
+
+}  // namespace
+}  // namespace wsexec
