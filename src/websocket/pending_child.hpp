@@ -40,6 +40,9 @@ class PendingChild {
   StartedChild take() { return std::move(started_); }
   // Why the spawn failed, with exec's errno when that is the reason.
   std::error_code error() const { return error_; }
+  // The child started but could not be taken over (the event loop refused
+  // its descriptors): reported as a failed start.
+  void adoption_failed(std::error_code error) { error_ = error; }
 
  private:
   AsyncEvent answered_;

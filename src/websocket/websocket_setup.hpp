@@ -8,9 +8,11 @@
 #include <boost/beast/websocket/stream.hpp>
 #include <chrono>
 #include <cstdint>
+#include <string>
 
 #include "core/limits.hpp"
 #include "server/connection_streams.hpp"
+#include "server/log.hpp"
 #include "server/server_state.hpp"
 
 namespace wsexec {
@@ -64,6 +66,27 @@ void configure_websocket(boost::beast::websocket::stream<NextLayer>& ws, const S
   ws.read_message_max(config.max_frame_size);  // 0: no limit, as --maxframesize=0 means
   // One frame per message: fragmenting our own messages only costs syscalls.
   ws.auto_fragment(false);
+}
+
+// Beast reads a close frame and checks its code against the ranges RFC 6455
+// forbids, but takes every code from 5000 up (which the RFC gives no
+// meaning: section 7.4.2) for a valid one and would echo it. Its control
+// callback runs after the frame is read and before the reply is written, so
+// the layer under Beast is told to answer 1002 instead (see
+// CorkableStream::answer_next_close_with). `log_context` must outlive `ws`.
+template <typename NextLayer>
+void answer_invalid_close_codes_with_1002(boost::beast::websocket::stream<NextLayer>& ws,
+                                          const std::string& log_context) {
+  namespace websocket = boost::beast::websocket;
+  constexpr std::uint16_t kFirstCodeBeyondTheRfc = 5000;
+  ws.control_callback([&ws, &log_context](websocket::frame_type kind, boost::beast::string_view) {
+    if (kind != websocket::frame_type::close) return;
+    const std::uint16_t code = ws.reason().code;
+    if (code < kFirstCodeBeyondTheRfc) return;
+    ws.next_layer().answer_next_close_with(websocket::close_code::protocol_error);
+    log::write(LogLevel::info, "session", log_context,
+               "client closed with invalid code " + std::to_string(code) + ", answered 1002");
+  });
 }
 
 }  // namespace wsexec

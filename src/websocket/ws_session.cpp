@@ -100,24 +100,6 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
         });
   }
 
-  // Beast reads a close frame, checks its code against the ranges RFC 6455
-  // forbids, but takes every code from 5000 up for a valid one and would
-  // echo it. Its control callback runs after the frame is read and before
-  // the echo is written, so the layer under Beast is told to answer 1002
-  // instead (see CorkableStream::answer_next_close_with).
-  void answer_invalid_close_codes_with_1002() {
-    ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
-      if (kind != websocket::frame_type::close) return;
-      const std::uint16_t code = ws_.reason().code;
-      if (code < kFirstCodeBeyondTheRfc) return;
-      ws_.next_layer().answer_next_close_with(websocket::close_code::protocol_error);
-      log::write(LogLevel::info, "session", context_,
-                 "client closed with invalid code " + std::to_string(code) + ", answered 1002");
-    });
-  }
-  // RFC 6455 section 7.4.2: codes 1000-4999 are the only ones with a meaning.
-  static constexpr std::uint16_t kFirstCodeBeyondTheRfc = 5000;
-
   asio::awaitable<void> run(UpgradeRequest request) {
     const std::string host = header_value(request, beast::http::field::host);
     context_ = log::make_context({{"url", std::string(peer_.tls ? "https://" : "http://") + host +
@@ -136,7 +118,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     const bool reverse_lookup = state_.config.reverse_lookup;
     if (!reverse_lookup && !stopping_) pending = start_child(request, peer_.remote_address);
     configure_websocket(ws_, state_);
-    answer_invalid_close_codes_with_1002();
+    answer_invalid_close_codes_with_1002(ws_, context_);
     if (reverse_lookup) {
       const std::string remote_host =
           co_await lookup_remote_host(ws_.get_executor(), peer_.remote_address, peer_.remote_port);
@@ -175,15 +157,18 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     return PendingChild::request(*state_.spawner, spawn_request_for(target_, facts, state_),
                                  ws_.get_executor(),
                                  [self = this->shared_from_this()](PendingChild& answer) {
-                                   self->adopt_child(answer.take());
+                                   self->adopt_child(answer);
                                    // The handshake failed meanwhile: end the child at once.
                                    if (!self->client_.open) self->begin_termination();
                                  });
   }
 
-  void adopt_child(StartedChild started) {
+  void adopt_child(PendingChild& answer) {
+    StartedChild started = answer.take();
     if (!started) return;  // the spawn failed: run() reports why
-    auto child = ChildProcess::adopt(ws_.get_executor(), std::move(started));
+    std::error_code error;
+    auto child = ChildProcess::adopt(ws_.get_executor(), std::move(started), error);
+    if (!child) return answer.adoption_failed(error);  // killed and reaped by adopt
     log::add_to_context(context_, "pid", std::to_string(child->pid()));
     child_ = std::make_shared<ChildSupervisor>(std::move(child), std::move(*slot_),
                                                milliseconds(state_.config.close_ms), context_);
