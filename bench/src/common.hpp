@@ -112,9 +112,9 @@ asio::awaitable<void> sleep_for(Clock::duration duration);
 
 // /proc readings of a process (the server under test).
 struct ProcessSample {
-  long rss_kib = -1;      // VmRSS of the process itself
-  long fds = -1;          // entries in /proc/PID/fd
-  long children = 0;      // direct children
+  long rss_kib = -1;          // VmRSS of the process itself
+  long fds = -1;              // entries in /proc/PID/fd
+  long children = 0;          // direct children
   long children_pss_kib = 0;  // sum of their PSS (smaps_rollup)
 };
 long rss_kib(pid_t pid);

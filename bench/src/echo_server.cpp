@@ -160,9 +160,9 @@ asio::awaitable<void> serve(tcp::socket socket) {
       if (end == in.size()) in.resize(in.size() * 2);
     }
     error_code ec;
-    const std::size_t n = co_await socket.async_read_some(
-        asio::buffer(in.data() + end, in.size() - end),
-        asio::redirect_error(asio::use_awaitable, ec));
+    const std::size_t n =
+        co_await socket.async_read_some(asio::buffer(in.data() + end, in.size() - end),
+                                        asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
     end += n;
   }
@@ -173,7 +173,8 @@ asio::awaitable<void> serve(tcp::socket socket) {
 asio::awaitable<void> accept_loop(tcp::acceptor& acceptor) {
   while (true) {
     error_code ec;
-    tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    tcp::socket socket =
+        co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
     if (ec) continue;
     asio::co_spawn(acceptor.get_executor(), serve(std::move(socket)), asio::detached);

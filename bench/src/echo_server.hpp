@@ -11,7 +11,7 @@ namespace bench {
 class EchoServer {
  public:
   explicit EchoServer(unsigned short port);  // listens on 127.0.0.1:port at once
-  ~EchoServer();                              // stops and joins
+  ~EchoServer();                             // stops and joins
   EchoServer(const EchoServer&) = delete;
   EchoServer& operator=(const EchoServer&) = delete;
 

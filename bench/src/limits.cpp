@@ -4,13 +4,13 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cmath>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <mutex>
-#include <cerrno>
-#include <cmath>
-#include <cstring>
 #include <stdexcept>
 #include <thread>
 #include <vector>

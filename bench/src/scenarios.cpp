@@ -89,8 +89,8 @@ Result run_latency(const Options& options, const Target& target) {
     const std::string payload = text_payload(static_cast<std::size_t>(options.get_int("size", 64)));
     WsClient ws(executor);
     long long progress = 0;
-    StallGuard guard(executor, stall_limit(options), [&] { return progress; },
-                     [&] { ws.abort(); });
+    StallGuard guard(
+        executor, stall_limit(options), [&] { return progress; }, [&] { ws.abort(); });
     std::vector<double> micros;
     micros.reserve(static_cast<std::size_t>(count));
     try {
@@ -225,19 +225,20 @@ Result run_pipelined(const std::string& name, const Options& options, const Targ
     auto abort_all = [&] {
       for (auto& p : pipes) p.ws->abort();
     };
-    StallGuard guard(executor, stall_limit(options), [&] { return s.bytes; }, abort_all);
+    StallGuard guard(
+        executor, stall_limit(options), [&] { return s.bytes; }, abort_all);
     TaskGroup tasks(executor);
     for (auto& p : pipes) {
       tasks.spawn(pipeline_writer(p, s));
       tasks.spawn(pipeline_reader(p, s));
     }
-    co_await sleep_for(std::chrono::duration_cast<Clock::duration>(
-        std::chrono::duration<double>(warmup)));
+    co_await sleep_for(
+        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(warmup)));
     const long long messages0 = s.messages;
     const long long bytes0 = s.bytes;
     const auto start = Clock::now();
-    co_await sleep_for(std::chrono::duration_cast<Clock::duration>(
-        std::chrono::duration<double>(seconds)));
+    co_await sleep_for(
+        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds)));
     const double elapsed = seconds_since(start);
     const long long messages = s.messages - messages0;
     const long long bytes = s.bytes - bytes0;
@@ -293,9 +294,11 @@ Result run_churn(const Options& options, const Target& target) {
     std::vector<double> open_millis, echo_millis, close_millis;
     long long progress = 0;
     WsClient* current = nullptr;
-    StallGuard guard(executor, stall_limit(options), [&] { return progress; }, [&] {
-      if (current != nullptr) current->abort();
-    });
+    StallGuard guard(
+        executor, stall_limit(options), [&] { return progress; },
+        [&] {
+          if (current != nullptr) current->abort();
+        });
     const auto start = Clock::now();
     try {
       while (seconds_since(start) < seconds && static_cast<long>(millis.size()) < max_count) {
@@ -356,29 +359,30 @@ Result run_storm(const Options& options, const Target& target) {
     TaskGroup tasks(executor);
     // Named, so the closure (and its captures) outlives every task.
     auto storm_task = [&](WsClient& ws) -> asio::awaitable<void> {
-        try {
-          co_await ws.connect(target);
-          co_await echo_once(ws, payload);
-          done_ms.push_back(seconds_since(start) * 1e3);
-        } catch (const std::exception& e) {
-          ++failed;
-          if (first_error.empty()) first_error = e.what();
-          ws.abort();
-          progress.notify();
-          co_return;
-        }
+      try {
+        co_await ws.connect(target);
+        co_await echo_once(ws, payload);
+        done_ms.push_back(seconds_since(start) * 1e3);
+      } catch (const std::exception& e) {
+        ++failed;
+        if (first_error.empty()) first_error = e.what();
+        ws.abort();
         progress.notify();
-        if (!released) {
-          error_code ignored;  // cancel() is the release
-          co_await release.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-        }
-        co_await ws.close(milliseconds(5000));
+        co_return;
+      }
+      progress.notify();
+      if (!released) {
+        error_code ignored;  // cancel() is the release
+        co_await release.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      }
+      co_await ws.close(milliseconds(5000));
     };
     for (auto& client : clients) tasks.spawn(storm_task(*client));
     {
-      Watchdog deadline(executor, std::chrono::duration_cast<Clock::duration>(
-                                      std::chrono::duration<double>(timeout)),
-                        [&] { progress.notify(); });
+      Watchdog deadline(
+          executor,
+          std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout)),
+          [&] { progress.notify(); });
       while (done_ms.size() + failed < conns && seconds_since(start) < timeout) {
         co_await progress.wait();
       }
@@ -441,17 +445,17 @@ Result run_hold(const Options& options, const Target& target) {
       std::size_t next = 0;
       TaskGroup workers(executor);
       auto worker = [&]() -> asio::awaitable<void> {
-          while (next < conns) {
-            const std::size_t i = next++;
-            try {
-              co_await step(i);
-            } catch (const std::exception& e) {
-              ++failed;
-              if (first_error.empty()) first_error = e.what();
-              open[i] = false;
-              clients[i]->abort();
-            }
+        while (next < conns) {
+          const std::size_t i = next++;
+          try {
+            co_await step(i);
+          } catch (const std::exception& e) {
+            ++failed;
+            if (first_error.empty()) first_error = e.what();
+            open[i] = false;
+            clients[i]->abort();
           }
+        }
       };
       for (std::size_t w = 0; w < parallel; ++w) workers.spawn(worker());
       co_await workers.wait();
@@ -504,10 +508,9 @@ Result run_hold(const Options& options, const Target& target) {
       result.set("fds_per_conn", static_cast<double>(held.fds - base.fds) / n);
       result.set("children", held.children);
       result.set("children_after_hold", children_after_hold);
-      result.set("child_pss_kib",
-                 held.children > 0 ? static_cast<double>(held.children_pss_kib) /
-                                         static_cast<double>(held.children)
-                                   : NAN);
+      result.set("child_pss_kib", held.children > 0 ? static_cast<double>(held.children_pss_kib) /
+                                                          static_cast<double>(held.children)
+                                                    : NAN);
     }
     if (failed > 0) {
       result.fail(std::to_string(failed) + " connection steps failed: " + first_error);
@@ -533,8 +536,8 @@ Result run_slow(const Options& options, const Target& target) {
     long long received = 0;
     long long out_of_order = 0;
     bool done = false;
-    StallGuard guard(executor, stall_limit(options), [&] { return received; },
-                     [&] { ws.abort(); });
+    StallGuard guard(
+        executor, stall_limit(options), [&] { return received; }, [&] { ws.abort(); });
     asio::steady_timer sampler(executor);
     std::function<void()> sample = [&] {
       sampler.expires_after(milliseconds(20));

@@ -1,10 +1,10 @@
 #include "common.hpp"  // first: it includes <utility> before Asio
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <exception>
@@ -82,7 +82,9 @@ std::string quoted(const std::string& text) {
 }
 }  // namespace
 
-Result::Result(std::string scenario) { set("scenario", scenario); }
+Result::Result(std::string scenario) {
+  set("scenario", scenario);
+}
 
 void Result::set(const std::string& key, double value) {
   char text[64];
@@ -166,7 +168,9 @@ Watchdog::Watchdog(asio::any_io_executor executor, Clock::duration after,
   });
 }
 
-Watchdog::~Watchdog() { disarm(); }
+Watchdog::~Watchdog() {
+  disarm();
+}
 
 void Watchdog::disarm() {
   *armed_ = false;
@@ -276,6 +280,8 @@ StallGuard::~StallGuard() {
   state_->timer.cancel();
 }
 
-bool StallGuard::stalled() const { return state_->stalled; }
+bool StallGuard::stalled() const {
+  return state_->stalled;
+}
 
 }  // namespace bench

@@ -19,11 +19,11 @@ struct RequestFacts {
   unsigned local_port = 0;  // port the connection arrived on (when Host has none)
   bool https = false;
   std::string tls_client_subject;  // SSL_CLIENT_S_DN when a client certificate was verified
-  std::string content_length;  // CGI requests: the body's length ("" when none)
-  std::string content_type;    // CGI requests: the body's Content-Type
-  std::string unique_id;    // per-connection id (also in the log)
-  std::string script_name;  // URL path of the script ("/" in single-command mode)
-  std::string path_info;    // what follows script_name in the path
+  std::string content_length;      // CGI requests: the body's length ("" when none)
+  std::string content_type;        // CGI requests: the body's Content-Type
+  std::string unique_id;           // per-connection id (also in the log)
+  std::string script_name;         // URL path of the script ("/" in single-command mode)
+  std::string path_info;           // what follows script_name in the path
   std::string path_translated;
 };
 

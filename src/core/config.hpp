@@ -55,11 +55,11 @@ struct Config {
   std::vector<HeaderField> headers_ws;    // 101 responses
   std::vector<HeaderField> headers_http;  // plain HTTP responses
   LogLevel log_level = LogLevel::access;
-  std::string script_dir;   // --dir: each executable in it is an endpoint
-  std::string static_dir;   // --staticdir
-  std::string cgi_dir;      // --cgidir
+  std::string script_dir;    // --dir: each executable in it is an endpoint
+  std::string static_dir;    // --staticdir
+  std::string cgi_dir;       // --cgidir
   bool dev_console = false;  // --devconsole
-  std::string command;  // as given (argv[0] of the child); empty with --dir
+  std::string command;       // as given (argv[0] of the child); empty with --dir
   std::vector<std::string> command_args;
 };
 

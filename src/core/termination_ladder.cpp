@@ -15,10 +15,14 @@ std::array<LadderStep, 4> termination_ladder(std::chrono::milliseconds extra_gra
 
 std::string_view ladder_action_name(LadderAction action) {
   switch (action) {
-    case LadderAction::close_stdin: return "close stdin";
-    case LadderAction::send_sigint: return "SIGINT";
-    case LadderAction::send_sigterm: return "SIGTERM";
-    case LadderAction::send_sigkill: return "SIGKILL";
+    case LadderAction::close_stdin:
+      return "close stdin";
+    case LadderAction::send_sigint:
+      return "SIGINT";
+    case LadderAction::send_sigterm:
+      return "SIGTERM";
+    case LadderAction::send_sigkill:
+      return "SIGKILL";
   }
   return "?";
 }

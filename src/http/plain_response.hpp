@@ -14,9 +14,8 @@ namespace wsexec {
 
 using PlainResponse = boost::beast::http::response<boost::beast::http::string_body>;
 
-PlainResponse plain_response(boost::beast::http::status status, unsigned version,
-                             bool keep_alive, const Config& config,
-                             const std::string& server_software);
+PlainResponse plain_response(boost::beast::http::status status, unsigned version, bool keep_alive,
+                             const Config& config, const std::string& server_software);
 
 // The status line's words in capitals ("NOT FOUND"), as websocketd logs them,
 // so parsers of its access log match ours.

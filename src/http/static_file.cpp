@@ -13,9 +13,9 @@
 #include <memory>
 
 #include "core/byte_range.hpp"
-#include "core/limits.hpp"
 #include "core/content_type.hpp"
 #include "core/http_date.hpp"
+#include "core/limits.hpp"
 #include "server/log.hpp"
 
 namespace wsexec {
@@ -25,7 +25,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using boost::system::error_code;
-
 
 class FileHandle {
  public:
@@ -71,9 +70,10 @@ asio::awaitable<bool> serve_static_file(Stream& stream, const RequestHead& reque
     if (since_is_past && not_modified_since(since, modified)) {
       response.result(http::status::not_modified);
     } else {
-      const RangeRequest range = interpret_range(
-          request.method() == http::verb::get ? find_header(request, http::field::range) : std::nullopt,
-          size);
+      const RangeRequest range = interpret_range(request.method() == http::verb::get
+                                                     ? find_header(request, http::field::range)
+                                                     : std::nullopt,
+                                                 size);
       response.set(http::field::content_type, content_type_for(absolute_path));
       switch (range.kind) {
         case RangeRequest::Kind::whole:
@@ -93,8 +93,8 @@ asio::awaitable<bool> serve_static_file(Stream& stream, const RequestHead& reque
       }
     }
   }
-  const bool has_body = response.result() == http::status::ok ||
-                        response.result() == http::status::partial_content;
+  const bool has_body =
+      response.result() == http::status::ok || response.result() == http::status::partial_content;
   if (response.result() != http::status::not_modified) {
     response.set(http::field::content_length, std::to_string(length));
   }
@@ -118,7 +118,8 @@ asio::awaitable<bool> serve_static_file(Stream& stream, const RequestHead& reque
   auto chunk = std::make_unique<char[]>(limits::kFileChunkBytes);
   std::uint64_t sent = 0;
   while (sent < length) {
-    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(limits::kFileChunkBytes, length - sent));
+    const std::size_t want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(limits::kFileChunkBytes, length - sent));
     const ssize_t n = ::pread(file.get(), chunk.get(), want, static_cast<off_t>(first + sent));
     if (n <= 0) co_return false;  // the file shrank: the promised length cannot be kept
     beast::get_lowest_layer(stream).expires_after(limits::kFileWriteTimeout);
@@ -133,9 +134,8 @@ asio::awaitable<bool> serve_static_file(Stream& stream, const RequestHead& reque
 template asio::awaitable<bool> serve_static_file(PlainStream&, const RequestHead&,
                                                  const std::string&, const std::string&,
                                                  ServerState&);
-template asio::awaitable<bool> serve_static_file(TlsStream&, const RequestHead&,
-                                                 const std::string&, const std::string&,
-                                                 ServerState&);
+template asio::awaitable<bool> serve_static_file(TlsStream&, const RequestHead&, const std::string&,
+                                                 const std::string&, ServerState&);
 template asio::awaitable<bool> serve_static_file(UnixStream&, const RequestHead&,
                                                  const std::string&, const std::string&,
                                                  ServerState&);

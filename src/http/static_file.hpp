@@ -16,8 +16,7 @@ namespace wsexec {
 template <typename Stream>
 boost::asio::awaitable<bool> serve_static_file(Stream& stream, const RequestHead& request,
                                                const std::string& absolute_path,
-                                               const std::string& log_context,
-                                               ServerState& state);
+                                               const std::string& log_context, ServerState& state);
 
 extern template boost::asio::awaitable<bool> serve_static_file(PlainStream&, const RequestHead&,
                                                                const std::string&,

@@ -37,9 +37,10 @@ void StdinFeeder::schedule_write(std::shared_ptr<void> owner) {
 void StdinFeeder::write_if_quiet(std::uint64_t queued_at_schedule, std::shared_ptr<void> owner) {
   if (queue_count_ != queued_at_schedule && !in_flight_ && !broken_ &&
       queued_.size() < limits::kStdinQueueHighWater) {
-    asio::post(pipe_.get_executor(), [this, seen = queue_count_, owner = std::move(owner)]() mutable {
-      write_if_quiet(seen, std::move(owner));
-    });
+    asio::post(pipe_.get_executor(),
+               [this, seen = queue_count_, owner = std::move(owner)]() mutable {
+                 write_if_quiet(seen, std::move(owner));
+               });
     return;
   }
   scheduled_ = false;

@@ -59,13 +59,13 @@ class StdinFeeder {
 
   boost::asio::posix::stream_descriptor& pipe_;
   std::weak_ptr<void> owner_;
-  std::string queued_;   // waiting for the next write
-  std::string writing_;  // the write in flight
+  std::string queued_;             // waiting for the next write
+  std::string writing_;            // the write in flight
   std::uint64_t queue_count_ = 0;  // queue() calls so far: tells "quiet" from "still arriving"
   bool scheduled_ = false;         // a write_if_quiet is posted
   bool in_flight_ = false;
   bool broken_ = false;
-  bool closing_ = false;  // close_after_drain() was called
+  bool closing_ = false;          // close_after_drain() was called
   std::function<void()> waiter_;  // the one caller waiting for room
 };
 

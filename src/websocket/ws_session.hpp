@@ -23,11 +23,11 @@ template <typename Stream>
 void start_ws_session(Stream stream, UpgradeRequest request, PeerInfo peer, ScriptTarget target,
                       ForkSlot slot, ServerState& state, Worker& worker);
 
-extern template void start_ws_session(PlainStream, UpgradeRequest, PeerInfo, ScriptTarget,
-                                      ForkSlot, ServerState&, Worker&);
-extern template void start_ws_session(TlsStream, UpgradeRequest, PeerInfo, ScriptTarget,
-                                      ForkSlot, ServerState&, Worker&);
-extern template void start_ws_session(UnixStream, UpgradeRequest, PeerInfo, ScriptTarget,
-                                      ForkSlot, ServerState&, Worker&);
+extern template void start_ws_session(PlainStream, UpgradeRequest, PeerInfo, ScriptTarget, ForkSlot,
+                                      ServerState&, Worker&);
+extern template void start_ws_session(TlsStream, UpgradeRequest, PeerInfo, ScriptTarget, ForkSlot,
+                                      ServerState&, Worker&);
+extern template void start_ws_session(UnixStream, UpgradeRequest, PeerInfo, ScriptTarget, ForkSlot,
+                                      ServerState&, Worker&);
 
 }  // namespace wsexec

@@ -121,7 +121,8 @@ TEST(ProgramStart, ChildSeesOnlyItsThreeDescriptors) {
 
 TEST(ProgramStart, ChildLeadsAProcessGroupOfItsOwn) {
   // Field 5 of /proc/PID/stat is the process group.
-  const ScriptRun run = run_script("echo $$; read -r a b c d pgid rest < /proc/$$/stat; echo $pgid");
+  const ScriptRun run =
+      run_script("echo $$; read -r a b c d pgid rest < /proc/$$/stat; echo $pgid");
   const auto newline = run.out.find('\n');
   ASSERT_NE(newline, std::string::npos) << run.out;
   const std::string pid = run.out.substr(0, newline);
@@ -134,7 +135,8 @@ TEST(ProgramStart, ChildLeadsAProcessGroupOfItsOwn) {
 
 TEST(ProgramStart, ChildStartsWithDefaultSignalsAndAnEmptyMask) {
   // As in the server: SIGPIPE ignored, SIGTERM handled, SIGUSR1 blocked.
-  struct sigaction ignore {}, handle {}, old_pipe {}, old_term {};
+  struct sigaction ignore {
+  }, handle{}, old_pipe{}, old_term{};
   ignore.sa_handler = SIG_IGN;
   handle.sa_handler = [](int) {};
   ::sigaction(SIGPIPE, &ignore, &old_pipe);
@@ -174,8 +176,8 @@ TEST(ProgramStart, StdinAlreadyAtDescriptorZeroStaysOpenForTheChild) {
   ASSERT_EQ(in[0], STDIN_FILENO);
   ASSERT_EQ(::pipe2(out, O_CLOEXEC), 0);
   std::error_code error;
-  const StartedProgram program = start("/bin/sh", {"sh", "-c", "read line; echo got $line"},
-                                       in[0], out[1], out[1], error);
+  const StartedProgram program =
+      start("/bin/sh", {"sh", "-c", "read line; echo got $line"}, in[0], out[1], out[1], error);
   ::dup2(saved_stdin, STDIN_FILENO);  // ours back (closes the pipe's end here)
   ::close(saved_stdin);
   ASSERT_FALSE(error) << error.message();
@@ -193,8 +195,8 @@ TEST(ProgramStart, StdoutSourceAtDescriptorZeroIsNotOverwrittenByStdin) {
   ASSERT_EQ(::pipe2(out, O_CLOEXEC), 0);
   ASSERT_EQ(::dup3(out[1], STDIN_FILENO, O_CLOEXEC), STDIN_FILENO);
   std::error_code error;
-  const StartedProgram program = start("/bin/sh", {"sh", "-c", "read line; echo got $line"},
-                                       in[0], STDIN_FILENO, STDIN_FILENO, error);
+  const StartedProgram program = start("/bin/sh", {"sh", "-c", "read line; echo got $line"}, in[0],
+                                       STDIN_FILENO, STDIN_FILENO, error);
   ::dup2(saved_stdin, STDIN_FILENO);  // ours back
   ::close(saved_stdin);
   ASSERT_FALSE(error) << error.message();

@@ -7,10 +7,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <chrono>
-#include <gtest/gtest.h>
 #include <memory>
 #include <string>
 

@@ -87,9 +87,9 @@ TEST(Relay, EveryMessageReachesTheChildWhenTheClientClosesRightAfterABurst) {
   const std::string out = dir.file("received");
   // The child starts reading late, and the burst (about 78 KB) is more
   // than its stdin pipe holds but less than the server may queue, so part
-  // of it is still queued in the server when the client's close arrives. tee keeps stdout open (its copy
-  // is dropped once the client is gone): a child whose stdout ends is ended
-  // too, which is not what this tests.
+  // of it is still queued in the server when the client's close arrives. tee keeps stdout open (its
+  // copy is dropped once the client is gone): a child whose stdout ends is ended too, which is not
+  // what this tests.
   std::string script = dir.write_script("sink.sh", "sleep 1\nexec tee '" + out + "'\n");
   // A long grace (--closems), so the ladder's signals do not end the
   // sleeping child before it reads.
@@ -106,9 +106,9 @@ TEST(Relay, EveryMessageReachesTheChildWhenTheClientClosesRightAfterABurst) {
   EXPECT_TRUE(wait_until([&] { return read_file(out).size() >= expected.size(); }, 10s))
       << "the child got " << read_file(out).size() << " of " << expected.size() << " bytes";
   const std::string received = read_file(out);
-  EXPECT_TRUE(received == expected) << "the " << received.size()
-                                    << " bytes the child got are not the " << expected.size()
-                                    << " bytes sent, in order";
+  EXPECT_TRUE(received == expected)
+      << "the " << received.size() << " bytes the child got are not the " << expected.size()
+      << " bytes sent, in order";
 }
 
 // The server sends a child's lines in batches; a close from the client in

@@ -210,8 +210,7 @@ TEST(Tls, StaticFilesCgiAndWebSocketsShareTheTlsPort) {
   dir.write_file("www/page.txt", "static over tls\n");
   dir.write_script("cgi/env.sh",
                    "printf 'Content-Type: text/plain\\n\\n'\necho \"HTTPS=$HTTPS\"\n");
-  ServerProcess server(tls_server(shared_pki().server,
-                                  {"--staticdir=" + www, "--cgidir=" + cgi}));
+  ServerProcess server(tls_server(shared_pki().server, {"--staticdir=" + www, "--cgidir=" + cgi}));
 
   ConnectOptions file = wss_options(server, trusting_client(), "/page.txt");
   HttpResult page = http_request(file);

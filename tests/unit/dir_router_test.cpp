@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "fake_tree.hpp"
 #include "core/url_path.hpp"
+#include "fake_tree.hpp"
 
 namespace wsexec {
 namespace {
