@@ -3,6 +3,8 @@
 // upgrade, and the options of Beast's stream (timeouts, pings, our 101's
 // headers, the message limit). Beast's WebSocket is in this header: include
 // it only in src/websocket.
+#include <poll.h>
+
 #include <boost/asio/basic_stream_socket.hpp>
 #include <boost/beast/core/basic_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
@@ -39,6 +41,16 @@ auto& socket_of(boost::asio::basic_stream_socket<Protocol, Executor>& socket) {
 template <typename Protocol, typename Executor, typename RatePolicy>
 auto& socket_of(boost::beast::basic_stream<Protocol, Executor, RatePolicy>& stream) {
   return stream.socket();
+}
+
+// Whether the peer reset the connection (or it failed otherwise), asked
+// without reading: a FIN alone is not a failure, as the client's last
+// messages may still be waiting in the socket to be read.
+template <typename Socket>
+bool socket_failed(Socket& socket) {
+  pollfd state{socket.native_handle(), 0, 0};  // POLLERR and POLLHUP are always reported
+  if (::poll(&state, 1, 0) < 0) return false;
+  return (state.revents & (POLLERR | POLLHUP)) != 0;
 }
 
 template <typename NextLayer>

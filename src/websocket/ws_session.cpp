@@ -225,8 +225,33 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     if (feeder.has_room()) {
       read_client();
     } else {
-      feeder.when_room([self = this->shared_from_this()] { self->read_client(); });
+      reads_paused_ = true;
+      watch_paused_client();
+      feeder.when_room([self = this->shared_from_this()] {
+        self->reads_paused_ = false;
+        if (self->client_.open) self->read_client();
+      });
     }
+  }
+
+  // While reads are paused nothing waits on the socket, so a client that
+  // resets the connection would go unseen until the program drains its
+  // stdin, which a busy program may never do: it would keep the program,
+  // its pipes, the socket and a --maxforks slot. So the socket is watched
+  // for an error or a hang-up meanwhile (epoll reports both to any waiter),
+  // without reading what the client already sent. A weak pointer: a wait
+  // left over once reads resume must not keep the session alive.
+  void watch_paused_client() {
+    auto& socket = socket_of(beast::get_lowest_layer(ws_));
+    socket.async_wait(asio::socket_base::wait_error,
+                      [weak = this->weak_from_this()](error_code ec) {
+                        auto self = weak.lock();
+                        if (!self || ec || !self->reads_paused_ || !self->client_.open) return;
+                        if (!socket_failed(socket_of(beast::get_lowest_layer(self->ws_)))) {
+                          return self->watch_paused_client();  // urgent data, not an end
+                        }
+                        self->client_read_ended(asio::error::connection_reset);
+                      });
   }
 
   void client_read_ended(error_code ec) {
@@ -356,7 +381,8 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
 
   bool pipes_released_ = false;
   bool stopping_ = false;
-  bool connected_ = false;  // the handshake is done and the child runs: CONNECT was logged
+  bool reads_paused_ = false;  // the stdin queue is full: the client is not read
+  bool connected_ = false;     // the handshake is done and the child runs: CONNECT was logged
 };
 
 }  // namespace
