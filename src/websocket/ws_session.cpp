@@ -19,12 +19,15 @@
 #include "server/log.hpp"
 #include "websocket/client_writer.hpp"
 #include "websocket/corkable_stream.hpp"
+#include "websocket/output_relay.hpp"
 #include "websocket/pending_child.hpp"
 #include "websocket/remote_host.hpp"
 #include "websocket/websocket_setup.hpp"
 
 namespace wsexec {
-namespace {
+// A named namespace, not an anonymous one: OutputRelay (a header template)
+// is instantiated with the session, which must then have linkage.
+namespace ws_session_detail {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -38,12 +41,14 @@ std::string header_value(const UpgradeRequest& request, beast::http::field field
 
 // One WebSocket and one child. The session does the handshake, keeps the
 // state of both sides and ends them; the pieces it wires together do the
-// rest: PendingChild (the spawn), OutputPump (the child's output),
+// rest: PendingChild (the spawn), OutputRelay (the child's output),
 // ClientWriter (what goes to the client), StdinFeeder (what comes from it).
 template <typename Stream>
 class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
                   public Stoppable,
-                  public OutputSink {
+                  public OutputRelay<WsSession<Stream>> {
+  friend class OutputRelay<WsSession<Stream>>;
+
  public:
   WsSession(Stream stream, PeerInfo peer, ScriptTarget target, ForkSlot slot, ServerState& state,
             Worker& worker)
@@ -144,7 +149,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     connected_ = true;
     log::write(LogLevel::access, "session", context_, "CONNECT");
     read_client();
-    relay_output();
+    this->relay_output(child_->child(), state_.config.binary);
   }
 
   // The child is adopted the moment it arrives, even mid-handshake, as
@@ -269,81 +274,6 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     release_pipes_if_done();
   }
 
-  // Child -> client: stdout always; stderr with --passstderr (and to the
-  // log), else to the log only. Stderr is always framed in lines.
-  void relay_output() {
-    ChildProcess& child = child_->child();
-    const auto framing =
-        state_.config.binary ? OutputPump::Framing::chunks : OutputPump::Framing::lines;
-    stdout_pump_.emplace(child.stdout_pipe(), OutputStream::stdout_stream, framing, *this);
-    stderr_pump_.emplace(child.stderr_pipe(), OutputStream::stderr_stream,
-                         OutputPump::Framing::lines, *this);
-    stdout_pump_->start();
-    stderr_pump_->start();
-  }
-
-  bool to_client(const OutputPump& pump) const {
-    return pump.stream() == OutputStream::stdout_stream || state_.config.pass_stderr;
-  }
-
-  // Stderr for the log alone is logged at once, without a coroutine. (Not
-  // relay_stderr_to_log(): its own allocation, context copy and framer
-  // cost every connection about 0.4 KiB, measured with wsbench hold.)
-  void on_output(OutputPump& pump) override {
-    if (!to_client(pump)) {
-      while (logged(pump, pump.next_piece())) {
-      }
-      return pump.resume();
-    }
-    spawn_task([&pump](WsSession& self) { return self.send_output(pump); });
-  }
-
-  void on_output_end(OutputPump& pump) override {
-    if (!to_client(pump)) {
-      while (logged(pump, pump.last_piece())) {
-      }
-      return;
-    }
-    spawn_task([&pump](WsSession& self) { return self.finish_output(pump); });
-  }
-
-  std::shared_ptr<void> keep_alive() override { return this->shared_from_this(); }
-
-  asio::awaitable<void> send_output(OutputPump& pump) {
-    error_code ec;
-    if (state_.config.binary) {
-      ec = co_await writer_.send_binary(*pump.next_piece());
-    } else {
-      ec = co_await writer_.send_lines(pump.stream(),
-                                       [this, &pump] { return logged(pump, pump.next_piece()); });
-    }
-    if (ec) begin_termination();
-    pump.resume();
-  }
-
-  asio::awaitable<void> finish_output(OutputPump& pump) {
-    const error_code ec = co_await writer_.send_lines(
-        pump.stream(), [this, &pump] { return logged(pump, pump.last_piece()); });
-    if (ec || pump.stream() != OutputStream::stdout_stream) {
-      if (ec) begin_termination();
-      co_return;
-    }
-    // Everything the child wrote is delivered: make sure the child is on its
-    // way out, then a normal close.
-    begin_termination();
-    if (client_.open && !stopping_) co_await writer_.close(websocket::close_code::normal);
-  }
-
-  // The program's stderr lines go to the log, with --passstderr as well as
-  // to the client (as websocketd does), whether or not the client is there.
-  std::optional<std::string_view> logged(const OutputPump& pump,
-                                         std::optional<std::string_view> line) {
-    if (line && pump.stream() == OutputStream::stderr_stream) {
-      log::write(LogLevel::error, "stderr", context_, *line);
-    }
-    return line;
-  }
-
   // When the client is gone and the child has exited, whatever is left of
   // its process group (a background job still holding stdout) is killed and
   // our pipe ends are closed, so the session can end. The child is not yet
@@ -376,8 +306,6 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
   std::shared_ptr<ChildSupervisor> child_;
   std::optional<StdinFeeder> stdin_feeder_;  // once the child runs
   beast::flat_buffer client_message_;        // the client's message being read
-  std::optional<OutputPump> stdout_pump_;    // once connected
-  std::optional<OutputPump> stderr_pump_;    // once connected, with --passstderr
 
   bool pipes_released_ = false;
   bool stopping_ = false;
@@ -385,7 +313,10 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
   bool connected_ = false;     // the handshake is done and the child runs: CONNECT was logged
 };
 
-}  // namespace
+}  // namespace ws_session_detail
+
+using ws_session_detail::WsSession;
+namespace beast = boost::beast;
 
 template <typename Stream>
 void start_ws_session(Stream stream, UpgradeRequest request, PeerInfo peer, ScriptTarget target,
