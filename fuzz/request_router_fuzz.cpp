@@ -105,7 +105,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       FUZZ_CHECK(request.method != HttpMethod::other);
       break;
   }
-  // A malformed head is refused before anything else is decided.
+  // A malformed head is refused before anything else is decided. A target
+  // is malformed when it is not printable ASCII, or not an absolute path
+  // ("*" aside, which only methods other than GET and HEAD may use).
+  bool printable_ascii = true;
+  for (char c : target) {
+    const auto byte = static_cast<unsigned char>(c);
+    printable_ascii = printable_ascii && byte > 0x20 && byte < 0x7f;
+  }
+  const bool asterisk_allowed = target == "*" && request.method == HttpMethod::other;
+  const bool bad_target =
+      !printable_ascii || (!asterisk_allowed && (target.empty() || target[0] != '/'));
+  if (bad_target) FUZZ_CHECK(decision.action == Action::refuse && decision.status == 400);
   const bool malformed = request.host_count == 2 ||
                          (request.http_version == 11 && request.host_count == 0) ||
                          (request.websocket_upgrade && request.websocket_key_count != 1);

@@ -142,10 +142,26 @@ RouteDecision plain(const RequestHeadFacts& request, const RouterSettings& setti
   return static_file(request, settings);
 }
 
+// A target is ASCII by RFC 3986 (anything else travels percent-encoded) and,
+// once the absolute form is split off, is an absolute path ("origin form"),
+// or "*" for a method that is neither GET nor HEAD (RFC 9112 section 3.2.4).
+// Beast lets bytes from 0x80 up through (it follows the old obs-text
+// leniency), and "a/b", "ftp://h/x" or "h:443" otherwise reach the routers
+// as paths and come back 403 or 404, as if the request had been understood.
+bool target_is_well_formed(std::string_view target, HttpMethod method) {
+  for (const char c : target) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte >= 0x7f) return false;
+  }
+  if (target == "*") return !is_get_or_head(method);
+  return !target.empty() && target.front() == '/';
+}
+
 // Host is how a server tells its sites apart; a head with two, or an
 // HTTP/1.1 head with none, is ambiguous, and RFC 9112 requires 400. An
 // upgrade must carry exactly one valid key: Beast checks only its length.
 bool head_is_well_formed(const RequestHeadFacts& request) {
+  if (!target_is_well_formed(request.target, request.method)) return false;
   if (request.host_count > 1 || (request.http_version >= 11 && request.host_count == 0)) {
     return false;
   }

@@ -66,9 +66,10 @@ struct RouteDecision {
 };
 
 // The rules, in order:
-// - a malformed head -> 400: two Host fields, or none in HTTP/1.1 (RFC 9112
-//   section 3.2); for an upgrade, a Sec-WebSocket-Key that is missing,
-//   repeated or not the base64 of 16 bytes (RFC 6455 sections 4.2.1, 11.3.1).
+// - a malformed head -> 400: a target that is not ASCII or not an absolute
+//   path ("*" aside, for methods other than GET and HEAD); two Host fields,
+//   or none in HTTP/1.1 (RFC 9112 section 3.2); for an upgrade, a Sec-WebSocket-Key that is
+//   missing, repeated or not the base64 of 16 bytes (RFC 6455 sections 4.2.1, 11.3.1).
 // - on the --redirport listener: 301 to the same target on the canonical
 //   URL (https with --ssl; the port unless it is the scheme's default).
 // - an upgrade: a refused origin -> 403; under --dir, a path whose ".."

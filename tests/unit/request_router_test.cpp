@@ -285,5 +285,36 @@ TEST(RequestRouter, AnUpgradeWithoutExactlyOneValidKeyIs400) {
   EXPECT_EQ(route_request(short_key, settings).status, 400u);
 }
 
+TEST(RequestRouter, ATargetWithBytesOutsideAsciiIs400WhateverTheMode) {
+  FakeTree tree = files();
+  RouterSettings settings;
+  settings.static_dir = tree.lookup();
+  settings.has_command = true;
+  for (std::string_view target :
+       {"/\x80\x81", "/index.html\xff", "/\xc3\xa9", "/a?q=\xe2\x82\xac"}) {
+    EXPECT_EQ(route_request(plain_get(target), settings).status, 400u) << target;
+    EXPECT_EQ(route_request(upgrade_to(target), settings).status, 400u) << target;
+    RequestHeadFacts redirected = plain_get(target);
+    redirected.on_redirect_listener = true;
+    EXPECT_EQ(route_request(redirected, settings).status, 400u) << target;
+  }
+  // The same character percent-encoded is a well-formed path, looked up as usual.
+  EXPECT_EQ(route_request(plain_get("/%C3%A9"), settings).status, 404u);
+}
+
+TEST(RequestRouter, ATargetThatIsNoAbsolutePathIs400) {
+  FakeTree tree = files();
+  RouterSettings settings;
+  settings.static_dir = tree.lookup();
+  for (std::string_view target :
+       {"", "index.html", "?q", "ftp://example.com/index.html", "example.com:443", "*"}) {
+    EXPECT_EQ(route_request(plain_get(target), settings).status, 400u) << target;
+    EXPECT_EQ(route_request(plain_get(target, HttpMethod::head), settings).status, 400u) << target;
+  }
+  // "*" is the target of OPTIONS (RFC 9112 section 3.2.4): not malformed,
+  // just not a method a static directory answers.
+  EXPECT_EQ(route_request(plain_get("*", HttpMethod::other), settings).status, 405u);
+}
+
 }  // namespace
 }  // namespace wsexec
