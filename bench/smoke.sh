@@ -22,3 +22,9 @@ start=$(date +%s)
 timeout --kill-after=10 120 python3 bench/side_by_side.py --smoke --wsexec "$wsexec" \
   --bench-build "$build" --out "$out" >/dev/null
 echo "smoke: bench ran in $(( $(date +%s) - start )) s"
+# A short soak (bench/soak.py; the real one is 100,000 cycles): everything
+# the server takes for 2,000 connections and 600 mixed requests comes back.
+start=$(date +%s)
+timeout --kill-after=10 120 bench/soak.py --wsexec "$wsexec" --cycles 2000 --mix 600 \
+  --warmup 300 >/dev/null
+echo "smoke: soak ran in $(( $(date +%s) - start )) s"
