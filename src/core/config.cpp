@@ -65,6 +65,12 @@ constexpr std::array kOptions = {
                "extra grace added to each step of ending a child (default 0)"},
     OptionSpec{"pingms", Kind::value, "MS",
                "ping clients every MS, drop one silent for 2*MS (default 0 = never)"},
+    OptionSpec{"idlems", Kind::value, "MS",
+               "close (1000, \"idle\") a session with no message either way for MS (default 0 = "
+               "never)"},
+    OptionSpec{"lifetimems", Kind::value, "MS",
+               "close (1000, \"lifetime\") every session MS after it connected (default 0 = "
+               "never)"},
     OptionSpec{"header", Kind::value, "\"NAME: VALUE\"", "header on every response, repeatable"},
     OptionSpec{"header-ws", Kind::value, "\"NAME: VALUE\"",
                "header on WebSocket upgrade (101) responses only, repeatable"},
@@ -285,6 +291,18 @@ void read_children(const StoredOptions& options, Config& config) {
   }
 }
 
+// --idlems and --lifetimems. Capped at 30 days: a longer limit is no limit
+// anyone means, and the cap keeps the deadline arithmetic far from overflow.
+void read_session_timeouts(const StoredOptions& options, Config& config) {
+  constexpr unsigned long long kMaxSessionTimeoutMs = 30ULL * 24 * 3'600'000;
+  if (options.given("idlems")) {
+    config.idle_ms = static_cast<unsigned>(options.number("idlems", kMaxSessionTimeoutMs));
+  }
+  if (options.given("lifetimems")) {
+    config.lifetime_ms = static_cast<unsigned>(options.number("lifetimems", kMaxSessionTimeoutMs));
+  }
+}
+
 // Every option the map holds, checked and combined. Works on a map, not on
 // the command line, so options read from elsewhere (a configuration file)
 // can be stored into the same map first.
@@ -294,6 +312,7 @@ Config build_config(const po::variables_map& map) {
   read_listeners(options, config);
   read_http(options, config);
   read_children(options, config);
+  read_session_timeouts(options, config);
   return config;
 }
 

@@ -61,6 +61,10 @@ struct Config {
   bool dev_console = false;  // --devconsole
   std::string command;       // as given (argv[0] of the child); empty with --dir
   std::vector<std::string> command_args;
+
+  // Session timeouts (--idlems, --lifetimems): 0 = off.
+  unsigned idle_ms = 0;      // close a session with no message either way for this long
+  unsigned lifetime_ms = 0;  // close any session this long after it connected
 };
 
 enum class StartupAction { serve, show_help, show_version, show_license };

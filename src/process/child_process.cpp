@@ -163,6 +163,21 @@ int ChildProcess::reap() {
   return status;
 }
 
+std::optional<ProgramExit> ChildProcess::peek_exit() const {
+  if (reaped_ || pid_ <= 0) return std::nullopt;
+  siginfo_t info{};
+  int got;
+  do {
+    got = ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT);
+  } while (got < 0 && errno == EINTR);
+  if (got < 0 || info.si_pid != pid_) return std::nullopt;  // still running (or not ours)
+  if (info.si_code == CLD_EXITED) return ProgramExit::exited(info.si_status);
+  if (info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED) {
+    return ProgramExit::signaled(info.si_status);
+  }
+  return std::nullopt;
+}
+
 std::string describe_wait_status(int status) {
   if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) {

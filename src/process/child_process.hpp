@@ -7,10 +7,12 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
 
+#include "core/exit_status.hpp"
 #include "process/owned_fd.hpp"
 #include "process/spawn_request.hpp"
 
@@ -116,6 +118,11 @@ class ChildProcess {
   // until then). Returns the raw wait status.
   int reap();
   bool reaped() const { return reaped_; }
+
+  // How the child ended, read without reaping it (waitid with WNOWAIT), so
+  // its pid stays ours and its group can still be signalled. nullopt while
+  // it runs, once reaped, or if the kernel cannot say.
+  std::optional<ProgramExit> peek_exit() const;
 
   // For a child that must end now: SIGKILL to its group, then reaped by the
   // reaper thread, without waiting here. Afterwards reaped() is true: the

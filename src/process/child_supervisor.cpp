@@ -94,6 +94,7 @@ void ChildSupervisor::watch(std::function<void()> on_exit) {
 
 void ChildSupervisor::on_exited() {
   exited_ = true;
+  program_exit_ = child_->peek_exit();
   ladder_timer_.cancel();
   // Released after the call: the callback may hold its owner alive.
   auto on_exit = std::exchange(on_exit_, nullptr);

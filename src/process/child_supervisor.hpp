@@ -28,6 +28,9 @@ class ChildSupervisor : public std::enable_shared_from_this<ChildSupervisor> {
 
   ChildProcess& child() { return *child_; }
   bool exited() const { return exited_; }
+  // How it ended, read when its exit was seen (not yet reaped then), so
+  // the session can tell the client and the log; nullopt before that.
+  const std::optional<ProgramExit>& program_exit() const { return program_exit_; }
 
   // Starts watching for the exit; `on_exit` runs once, on the child's
   // executor, when it has exited (it is then a zombie: its group can still
@@ -57,6 +60,7 @@ class ChildSupervisor : public std::enable_shared_from_this<ChildSupervisor> {
   boost::asio::steady_timer ladder_timer_;
   std::function<void()> on_exit_;
   std::function<void(ChildProcess&)> close_stdin_;
+  std::optional<ProgramExit> program_exit_;
   bool exited_ = false;
   bool ladder_started_ = false;
 };

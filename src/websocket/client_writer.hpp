@@ -83,14 +83,15 @@ class ClientWriter {
     co_return ec;
   }
 
-  // Sends our close frame, once; nothing is written after it.
-  boost::asio::awaitable<void> close(boost::beast::websocket::close_code code) {
+  // Sends our close frame, once; nothing is written after it. A close_code
+  // converts to a reason-less close_reason.
+  boost::asio::awaitable<void> close(boost::beast::websocket::close_reason reason) {
     if (!client_.writable()) co_return;
     co_await gate_.acquire();
     if (client_.writable()) {
       client_.close_sent = true;
       error_code ignored;  // a client that is already gone needs no close frame
-      co_await ws_.async_close(code,
+      co_await ws_.async_close(reason,
                                boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
     }
     gate_.release();

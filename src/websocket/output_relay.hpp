@@ -9,9 +9,10 @@
 // and dies with the session, costs no allocation and no pointer, and reaches
 // the session's writer, state and tasks directly. The session declares it a
 // friend and provides: writer_, state_, client_, stopping_, context_,
-// spawn_task(), begin_termination() and shared_from_this().
+// spawn_task(), begin_termination(), shared_from_this(), note_activity()
+// (a message went to the client) and close_once_exited() (the normal
+// close, whose reason says how the program ended).
 #include <boost/asio/awaitable.hpp>
-#include <boost/beast/websocket/rfc6455.hpp>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -70,6 +71,7 @@ class OutputRelay : public OutputSink {
   std::shared_ptr<void> keep_alive() override { return session().shared_from_this(); }
 
   boost::asio::awaitable<void> send_output(OutputPump& pump) {
+    session().note_activity();
     boost::system::error_code ec;
     if (session().state_.config.binary) {
       ec = co_await session().writer_.send_binary(*pump.next_piece());
@@ -90,10 +92,9 @@ class OutputRelay : public OutputSink {
     }
     // Everything the child wrote is delivered: make sure the child is on its
     // way out, then a normal close.
+    session().note_activity();
     session().begin_termination();
-    if (session().client_.open && !session().stopping_) {
-      co_await session().writer_.close(boost::beast::websocket::close_code::normal);
-    }
+    session().close_once_exited();
   }
 
   // The program's stderr lines go to the log, with --passstderr as well as

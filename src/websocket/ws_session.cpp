@@ -11,7 +11,9 @@
 #include <exception>
 #include <optional>
 
+#include "core/exit_status.hpp"
 #include "core/limits.hpp"
+#include "core/session_timeouts.hpp"
 #include "process/child_process.hpp"
 #include "process/child_supervisor.hpp"
 #include "process/output_pump.hpp"
@@ -22,6 +24,8 @@
 #include "websocket/output_relay.hpp"
 #include "websocket/pending_child.hpp"
 #include "websocket/remote_host.hpp"
+#include "websocket/session_end.hpp"
+#include "websocket/session_timer.hpp"
 #include "websocket/websocket_setup.hpp"
 
 namespace wsexec {
@@ -63,7 +67,10 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
 
   // The child is reaped by its supervisor, which may outlive us by a moment.
   ~WsSession() {
-    if (connected_) log::write(LogLevel::access, "session", context_, "DISCONNECT");
+    if (!connected_) return;
+    const auto program_exit = child_ ? child_->program_exit() : std::nullopt;
+    log::write(LogLevel::access, "session", disconnect_context(context_, timed_out_, program_exit),
+               "DISCONNECT");
   }
 
   void start(UpgradeRequest request) {
@@ -148,6 +155,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     }
     connected_ = true;
     log::write(LogLevel::access, "session", context_, "CONNECT");
+    start_session_timer();
     read_client();
     this->relay_output(child_->child(), state_.config.binary);
   }
@@ -186,7 +194,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
         child.close_stdin();  // the session and its queue are gone
       }
     });
-    child_->watch([self = this->shared_from_this()] { self->release_pipes_if_done(); });
+    child_->watch([self = this->shared_from_this()] { self->on_child_exited(); });
   }
 
   // Client -> child: each message of our mode becomes input, with "\n"
@@ -216,6 +224,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
 
   void on_client_message(error_code ec) {
     if (ec) return client_read_ended(ec);
+    note_activity();
     StdinFeeder& feeder = *stdin_feeder_;
     const bool binary_mode = state_.config.binary;
     const bool wanted = ws_.got_binary() == binary_mode;  // the other type is ignored
@@ -293,6 +302,55 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     if (child_) child_->terminate();
   }
 
+  void on_child_exited() {
+    release_pipes_if_done();
+    if (std::exchange(close_after_exit_, false)) close_once_exited();
+  }
+
+  // The normal close once stdout has ended. Its reason says how the program
+  // ended ("exit 3", "signal 9"), so it waits for the exit: at once for a
+  // program that exited, at most the ladder's length for one that only
+  // closed its stdout (the caller has started the ladder).
+  void close_once_exited() {
+    if (!client_.writable() || stopping_) return;
+    if (!child_->exited()) {
+      close_after_exit_ = true;
+      return;
+    }
+    const auto& program_exit = child_->program_exit();
+    const std::string reason = program_exit ? exit_close_reason(*program_exit) : "";
+    spawn_task([close = websocket::close_reason(websocket::close_code::normal, reason)](
+                   WsSession& self) { return self.writer_.close(close); });
+  }
+
+  // --idlems, --lifetimems: one timer, which holds the session weakly.
+  void start_session_timer() {
+    const SessionTimeoutPolicy policy{milliseconds(state_.config.idle_ms),
+                                      milliseconds(state_.config.lifetime_ms)};
+    if (!policy.any()) return;
+    session_timer_ = SessionTimer::start(ws_.get_executor(), policy,
+                                         [weak = this->weak_from_this()](SessionTimeout timeout) {
+                                           if (auto self = weak.lock())
+                                             self->close_for_timeout(timeout);
+                                         });
+  }
+
+  void note_activity() {
+    if (session_timer_) session_timer_->note_activity();
+  }
+
+  // A closing session (its client gone, or stdout ended and the close
+  // waiting for the exit) keeps the reason it already has.
+  void close_for_timeout(SessionTimeout timeout) {
+    if (!client_.writable() || stopping_ || close_after_exit_) return;
+    timed_out_ = timeout;
+    begin_termination();
+    spawn_task([close = websocket::close_reason(websocket::close_code::normal,
+                                                session_timeout_reason(timeout))](WsSession& self) {
+      return self.writer_.close(close);
+    });
+  }
+
   websocket::stream<CorkableStream<Stream>> ws_;
   ClientState client_;
   ClientWriter<Stream> writer_;
@@ -311,6 +369,11 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
   bool stopping_ = false;
   bool reads_paused_ = false;  // the stdin queue is full: the client is not read
   bool connected_ = false;     // the handshake is done and the child runs: CONNECT was logged
+
+  // Session timeouts and the exit status.
+  std::shared_ptr<SessionTimer> session_timer_;  // with --idlems or --lifetimems, once connected
+  SessionTimeout timed_out_ = SessionTimeout::none;  // the timeout that closed the session
+  bool close_after_exit_ = false;  // stdout ended before the exit was seen: close on the exit
 };
 
 }  // namespace ws_session_detail

@@ -56,6 +56,16 @@ inline testing::AssertionResult IsClose(const WsEvent& event, int code) {
          << "expected a close frame with code " << code << ", got " << describe(event);
 }
 
+// A close frame with this code and exactly this reason ("exit 3", "idle").
+inline testing::AssertionResult IsCloseWithReason(const WsEvent& event, int code,
+                                                  std::string_view reason) {
+  if (event.kind == EventKind::closed && event.close_code == code && event.reason == reason) {
+    return testing::AssertionSuccess();
+  }
+  return testing::AssertionFailure() << "expected a close frame with code " << code
+                                     << " and reason \"" << reason << "\", got " << describe(event);
+}
+
 // Splits the messages of an `env` child into NAME -> value.
 inline std::map<std::string, std::string> parse_env(const Transcript& transcript) {
   std::map<std::string, std::string> variables;
