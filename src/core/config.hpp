@@ -61,6 +61,11 @@ struct Config {
   bool dev_console = false;  // --devconsole
   std::string command;       // as given (argv[0] of the child); empty with --dir
   std::vector<std::string> command_args;
+
+  // WebSocket extensions and subprotocols (--compress, --subprotocol).
+  bool compress = false;                  // offer permessage-deflate (RFC 7692)
+  std::vector<std::string> subprotocols;  // ours, most preferred first; empty = none chosen
+  bool subprotocol_required = false;      // refuse (400) a client offering none of them
 };
 
 enum class StartupAction { serve, show_help, show_version, show_license };
