@@ -93,6 +93,21 @@ TEST(Subprotocol, WithoutTheOptionNoProtocolIsAnsweredOrSet) {
   EXPECT_EQ(upgrade.first_line, "protocol=unset");
 }
 
+TEST(Subprotocol, TheChoiceReplacesAProtocolGivenWithHeaderWs) {
+  TempDir dir;
+  ServerProcess server({"--header-ws=Sec-WebSocket-Protocol: legacy", "--subprotocol=chat.v2",
+                        protocol_script(dir)});
+  const Upgrade chosen = upgrade_offering(server, {"chat.v2"});
+  ASSERT_EQ(http_status_of(chosen.head), 101) << chosen.head;
+  EXPECT_EQ(http_header(chosen.head, "Sec-WebSocket-Protocol"), "chat.v2") << chosen.head;
+  EXPECT_FALSE(contains(chosen.head, "legacy")) << chosen.head;
+  // Nothing chosen: the operator's header goes out as before.
+  const Upgrade unchosen = upgrade_offering(server, {"json"});
+  ASSERT_EQ(http_status_of(unchosen.head), 101) << unchosen.head;
+  EXPECT_EQ(http_header(unchosen.head, "Sec-WebSocket-Protocol"), "legacy") << unchosen.head;
+  EXPECT_EQ(unchosen.first_line, "protocol=unset");
+}
+
 TEST(Subprotocol, AConformingClientGetsTheProtocolItAskedFor) {
   ServerProcess server({"--subprotocol=chat.v2,chat.v1", "cat"});
   const RunResult run = run_program(
