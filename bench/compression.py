@@ -33,6 +33,7 @@ import sys
 import time
 
 import websockets
+from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TEXT_DOCUMENT = "/usr/share/common-licenses/GPL-3"
@@ -91,7 +92,17 @@ async def settle_rss(server, seconds=1.5):
     return server.rss_kib()
 
 
-async def measure_memory(binary, compress, conns, parallel):
+def deflate_offer(kind):
+    """What the clients offer: "bits" names client_max_window_bits, as
+    Chrome and python3-websockets do, so the server may choose the client's
+    window; "plain" does not, so the client may use 32 KiB."""
+    # python3-websockets' own settings for compression="deflate", but for
+    # client_max_window_bits.
+    return [ClientPerMessageDeflateFactory(client_max_window_bits=True if kind == "bits" else None,
+                                           compress_settings={"memLevel": 5})]
+
+
+async def measure_memory(binary, compress, conns, parallel, offer):
     server = Server(binary, compress, ["cat"])
     try:
         before = await settle_rss(server, 0.5)
@@ -102,7 +113,8 @@ async def measure_memory(binary, compress, conns, parallel):
         async def open_one():
             async with gate:
                 clients.append(await websockets.connect(
-                    uri, compression="deflate", ping_interval=None, open_timeout=30))
+                    uri, compression=None, extensions=deflate_offer(offer), ping_interval=None,
+                    open_timeout=30))
 
         await asyncio.gather(*(open_one() for _ in range(conns)))
         negotiated = sum(1 for ws in clients if ws.extensions)
@@ -119,6 +131,7 @@ async def measure_memory(binary, compress, conns, parallel):
         await asyncio.gather(*(ws.close() for ws in clients))
         return {
             "compress": compress,
+            "offer": offer,
             "connections": conns,
             "negotiated_deflate": negotiated,
             "rss_before_kib": before,
@@ -187,7 +200,8 @@ async def measure_stream(binary, compress, name, command, options):
 async def run(args):
     results = {"memory": [], "streams": []}
     for compress in (False, True) if args.only in (None, "memory") else ():
-        memory = await measure_memory(args.wsexec, compress, args.conns, args.parallel)
+        memory = await measure_memory(args.wsexec, compress, args.conns, args.parallel,
+                                      args.offer)
         print(json.dumps(memory), flush=True)
         results["memory"].append(memory)
     if args.only == "memory":
@@ -235,6 +249,9 @@ def main():
     parser.add_argument("--conns", type=int, default=1000, help="idle connections held")
     parser.add_argument("--parallel", type=int, default=64, help="handshakes at once")
     parser.add_argument("--lines", type=int, default=20000, help="JSON lines in the stream")
+    parser.add_argument("--offer", choices=["bits", "plain"], default="bits",
+                        help="the memory part's clients name client_max_window_bits (bits, "
+                             "default) or not (plain)")
     parser.add_argument("--only", choices=["memory", "streams"], help="one of the two parts")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
