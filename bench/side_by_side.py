@@ -7,7 +7,15 @@ docs/performance/results.md, results.json and SVG plots (gnuplot).
 
     bench/side_by_side.py                  # builds what it needs, 5 runs
     bench/side_by_side.py --runs 3 --no-scale
+    bench/side_by_side.py --historical     # Debian's 0.4.1 as a third column
     bench/side_by_side.py --smoke          # a few seconds, wsexec only (CI)
+
+The websocketd it compares with is the upstream build of the 0.5 line,
+../shared/reference/websocketd-head beside this repository, unless
+--websocketd names another; Debian's 0.4.1 is used only when neither exists.
+Which build ran is printed and written into the results. Every server runs
+without a process cap (--maxforks=0): websocketd 0.5's default of 1,024
+would refuse half of the storm of 2,000.
 
 Every process it starts is tracked by PID and ended; orphans (children of
 a server that was stopped) come back to this script, which is made a child
@@ -30,6 +38,12 @@ import sys
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The reference websocketd: upstream's main branch, the 0.5 line (see its
+# README.md), built once for every engineer beside the repositories.
+REFERENCE_WEBSOCKETD = os.path.join(os.path.dirname(REPO), "shared", "reference",
+                                    "websocketd-head")
+# The historical column (--historical): Debian's package, 0.4.1.
+HISTORICAL = "websocketd-0.4.1"
 SERVER_PORTS = range(18600, 18900)
 INPROC_PORTS = range(18900, 19000)
 
@@ -260,9 +274,10 @@ class Server:
 
     def __init__(self, kind, binary_path, port, mode, command, log_path):
         self.kind = kind
-        args = [binary_path, f"--port={port}", "--address=127.0.0.1"]
-        if kind == "wsexec":
-            args.append("--maxforks=0")  # websocketd 0.4.1: unlimited by default
+        # No process cap on any server: websocketd 0.5 defaults to 1,024 and
+        # would refuse half of the storm of 2,000 (0.4.1 had none; 0 means
+        # none for all three).
+        args = [binary_path, f"--port={port}", "--address=127.0.0.1", "--maxforks=0"]
         if mode == "binary":
             args.append("--binary")
         args += command
@@ -371,6 +386,45 @@ def version_of(command):
         return (out.stdout or out.stderr).strip().splitlines()[0]
     except (OSError, IndexError, subprocess.TimeoutExpired):
         return "?"
+
+
+def describe_websocketd(path):
+    """Which websocketd a binary is, for the output and the results: its
+    --version line (the upstream build says only "DEVBUILD"), its path and
+    the start of its SHA-256, so a reader can tell the builds apart."""
+    import hashlib
+    with open(path, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()[:12]
+    version = version_of([path, "--version"])
+    if os.path.realpath(path) == os.path.realpath(REFERENCE_WEBSOCKETD):
+        line = "upstream main 0a38c72, the 0.5 line (reference build)"
+    elif "0.4.1" in version:
+        line = "Debian's 0.4.1"
+    else:
+        line = "as given"
+    return f"{line}: `{version}`, {path}, sha256 {digest}"
+
+
+def find_websocketd(requested):
+    """The websocketd to compare with: --websocketd, else the reference build,
+    else Debian's (installed if missing)."""
+    if requested:
+        return requested
+    if os.access(REFERENCE_WEBSOCKETD, os.X_OK):
+        return REFERENCE_WEBSOCKETD
+    log(f"the reference build {REFERENCE_WEBSOCKETD} is missing: comparing with Debian's "
+        "websocketd (0.4.1), which is not the websocketd users meet today")
+    return find_debian_websocketd()
+
+
+def find_debian_websocketd():
+    found = shutil.which("websocketd")
+    if not found:
+        apt_install("websocketd")
+        found = shutil.which("websocketd")
+    if not found:
+        sys.exit("websocketd not found (apt-get install websocketd, or --websocketd PATH)")
+    return found
 
 
 # ------------------------------------------------------------------- runs
@@ -649,7 +703,12 @@ def write_markdown(data, summary, verdicts, path):
                  f"load average at start {info['loadavg'][0]:.1f}, "
                  f"at end {data['loadavg_end'][0]:.1f} (the machine is shared)")
     lines.append(f"- wsexec: `{data['versions']['wsexec']}` ({data['versions']['wsexec_commit']})")
-    lines.append(f"- websocketd: `{data['versions']['websocketd']}`")
+    lines.append(f"- websocketd: {data['versions']['websocketd']}")
+    historical = HISTORICAL in data["servers"]
+    if historical:
+        lines.append(f"- historical column, {HISTORICAL}: {data['versions'][HISTORICAL]}")
+    lines.append("- every server runs with `--maxforks=0`, no process cap (websocketd 0.5's "
+                 "default, 1,024, would refuse half of the storm of 2,000)")
     lines.append(f"- client: wsbench, one thread; its ceiling is the same scenario against "
                  "its in-process echo server (best of the ceiling runs)")
     lines.append("")
@@ -688,8 +747,8 @@ def write_markdown(data, summary, verdicts, path):
     lines.append("## Every scenario")
     lines.append("")
     lines.append("| scenario | metric | wsexec | websocketd | ratio | client ceiling "
-                 "| floor server |")
-    lines.append("|---|---|---|---|---|---|---|")
+                 "| floor server |" + (f" {HISTORICAL} |" if historical else ""))
+    lines.append("|---|---|---|---|---|---|---|" + ("---|" if historical else ""))
     for name, rows in summary.items():
         for row in rows:
             unit = f" ({row['unit']})" if row["unit"] else ""
@@ -698,7 +757,9 @@ def write_markdown(data, summary, verdicts, path):
                 f"| {name} | {row['label']}{unit} | "
                 f"{cell(row.get('wsexec'), row.get('wsexec_stalls', 0), row.get('wsexec_runs', 0))} | "
                 f"{cell(row.get('websocketd'), row.get('websocketd_stalls', 0), row.get('websocketd_runs', 0))} | "
-                f"{ratio} | {fmt(row.get('ceiling'))} | {cell(row.get('floor'))} |")
+                f"{ratio} | {fmt(row.get('ceiling'))} | {cell(row.get('floor'))} |"
+                + (f" {cell(row.get(HISTORICAL), row.get(HISTORICAL + '_stalls', 0), row.get(HISTORICAL + '_runs', 0))} |"
+                   if historical else ""))
     errors = []
     for name, entry in data["scenarios"].items():
         for kind, results in entry["results"].items():
@@ -905,7 +966,12 @@ def main():
                         help="what the wsexec binary was built from (default: git describe "
                              "of this tree)")
     parser.add_argument("--websocketd", default=None,
-                        help="websocketd binary (default: Debian's, installed if missing)")
+                        help="websocketd binary (default: the reference build of 0.5, "
+                             + REFERENCE_WEBSOCKETD + ", else Debian's)")
+    parser.add_argument("--historical", nargs="?", const="debian", default=None,
+                        metavar="PATH",
+                        help="also run Debian's websocketd 0.4.1 (or PATH) as a third, "
+                             "historical column")
     parser.add_argument("--bench-build", default=os.path.join(REPO, "build-bench", "bench"))
     parser.add_argument("--out", default=os.path.join(REPO, "docs", "performance"))
     parser.add_argument("--only", help="comma list of scenario names (and/or 'limits')")
@@ -940,14 +1006,12 @@ def main():
         cmake_build(REPO, build, ["wsexec"], ["-DWSEXEC_TESTS=OFF"])
         wsexec = os.path.join(build, "wsexec")
     servers = {"wsexec": os.path.abspath(wsexec)}
+    if not args.smoke or args.websocketd:
+        servers["websocketd"] = os.path.abspath(find_websocketd(args.websocketd))
+        if args.historical:
+            servers[HISTORICAL] = os.path.abspath(
+                find_debian_websocketd() if args.historical == "debian" else args.historical)
     if not args.smoke:
-        websocketd = args.websocketd or shutil.which("websocketd")
-        if not websocketd:
-            apt_install("websocketd")
-            websocketd = shutil.which("websocketd")
-        if not websocketd:
-            sys.exit("websocketd not found (apt-get install websocketd, or --websocketd PATH)")
-        servers["websocketd"] = websocketd
         if not shutil.which("gnuplot"):
             apt_install("gnuplot-nox")
 
@@ -974,8 +1038,10 @@ def main():
         "machine": machine_info(),
         "versions": {"wsexec": version_of([servers["wsexec"], "--version"]),
                      "wsexec_commit": commit,
-                     "websocketd": version_of([servers["websocketd"], "--version"])
-                     if "websocketd" in servers else "-"},
+                     "websocketd": describe_websocketd(servers["websocketd"])
+                     if "websocketd" in servers else "-",
+                     HISTORICAL: describe_websocketd(servers[HISTORICAL])
+                     if HISTORICAL in servers else "-"},
         "servers": list(servers),
         "fd_limit": fd_limit,
         "limits": {},
@@ -983,6 +1049,11 @@ def main():
     }
     log(f"servers: {servers}; {runs} runs; fd limit {fd_limit}; "
         f"load average {data['machine']['loadavg'][0]:.1f}")
+    for kind in ("websocketd", HISTORICAL):
+        if kind in servers:
+            log(f"{kind}: {data['versions'][kind]}")
+    log("every server runs with --maxforks=0 (no process cap; websocketd 0.5's default, 1,024, "
+        "would refuse half of the storm of 2,000)")
 
     ports = Ports(SERVER_PORTS)
     inproc_ports = Ports(INPROC_PORTS)

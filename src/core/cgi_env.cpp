@@ -41,6 +41,7 @@ void add_passenv(const EnvironmentInputs& inputs, Environment& env) {
     // HTTPS and SSL_CLIENT_S_DN describe this connection's TLS; a parent's
     // value would lie.
     if (name.empty() || name == "HTTPS" || name == "SSL_CLIENT_S_DN") continue;
+    if (name == "WEBSOCKET_PROTOCOL") continue;  // describes this connection too
     if (auto value = parent_value(inputs.parent_environment, name)) env[name] = *value;
   }
 }
@@ -118,6 +119,7 @@ void add_meta_variables(const RequestFacts& request, const EnvironmentInputs& in
   if (request.https && !request.tls_client_subject.empty()) {
     env["SSL_CLIENT_S_DN"] = request.tls_client_subject;
   }
+  if (!request.websocket_protocol.empty()) env["WEBSOCKET_PROTOCOL"] = request.websocket_protocol;
   // Set empty so that values in the parent's environment cannot leak in.
   for (const char* name : {"AUTH_TYPE", "REMOTE_IDENT", "REMOTE_USER"}) env[name] = "";
   // A CGI request's body; empty for WebSocket connections, which have none.

@@ -25,6 +25,7 @@ struct RequestFacts {
   std::string script_name;         // URL path of the script ("/" in single-command mode)
   std::string path_info;           // what follows script_name in the path
   std::string path_translated;
+  std::string websocket_protocol;  // the subprotocol chosen for the connection ("" when none)
 };
 
 struct EnvironmentInputs {
@@ -45,7 +46,8 @@ struct EnvironmentInputs {
 // LF replaced by spaces, surrounding blanks trimmed as websocketd does). A
 // meta-variable wins over a passenv variable of the same name, and HTTPS is
 // never taken from the parent (it would misstate the connection). Sorted by
-// name.
+// name. WEBSOCKET_PROTOCOL is the chosen subprotocol, absent when none was
+// chosen (like HTTPS), and never taken from the parent either.
 std::vector<std::string> build_child_environment(const RequestFacts& request,
                                                  const EnvironmentInputs& inputs);
 

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/option_values.hpp"
+#include "core/subprotocol.hpp"
 
 namespace wsexec {
 
@@ -78,6 +79,12 @@ constexpr std::array kOptions = {
                "header on plain HTTP responses only, repeatable"},
     OptionSpec{"loglevel", Kind::value, "LEVEL",
                "debug, trace, access, info, error, fatal or none (default access)"},
+    OptionSpec{"compress", Kind::flag, "",
+               "compress messages (permessage-deflate) for clients that offer it (default false)"},
+    OptionSpec{"subprotocol", Kind::value, "LIST",
+               "subprotocols we speak, preferred first; a client gets the first it offers"},
+    OptionSpec{"subprotocol-required", Kind::flag, "",
+               "refuse (400) upgrades offering none of --subprotocol (default false)"},
     OptionSpec{"help", Kind::flag, "", "print this help and exit"},
     OptionSpec{"version", Kind::flag, "", "print the version and exit"},
     OptionSpec{"license", Kind::flag, "", "print the license and exit"},
@@ -303,6 +310,18 @@ void read_session_timeouts(const StoredOptions& options, Config& config) {
   }
 }
 
+// --compress and --subprotocol, applied at the upgrade.
+void read_websocket_negotiation(const StoredOptions& options, Config& config) {
+  config.compress = options.flag("compress");
+  if (options.given("subprotocol")) {
+    config.subprotocols = options.last("subprotocol", &parse_subprotocol_list);
+  }
+  config.subprotocol_required = options.flag("subprotocol-required");
+  if (config.subprotocol_required && config.subprotocols.empty()) {
+    fail("--subprotocol-required needs --subprotocol=LIST (the protocols a client must offer)");
+  }
+}
+
 // Every option the map holds, checked and combined. Works on a map, not on
 // the command line, so options read from elsewhere (a configuration file)
 // can be stored into the same map first.
@@ -313,6 +332,7 @@ Config build_config(const po::variables_map& map) {
   read_http(options, config);
   read_children(options, config);
   read_session_timeouts(options, config);
+  read_websocket_negotiation(options, config);
   return config;
 }
 

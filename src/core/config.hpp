@@ -65,6 +65,10 @@ struct Config {
   // Session timeouts (--idlems, --lifetimems): 0 = off.
   unsigned idle_ms = 0;      // close a session with no message either way for this long
   unsigned lifetime_ms = 0;  // close any session this long after it connected
+  // WebSocket extensions and subprotocols (--compress, --subprotocol).
+  bool compress = false;                  // offer permessage-deflate (RFC 7692)
+  std::vector<std::string> subprotocols;  // ours, most preferred first; empty = none chosen
+  bool subprotocol_required = false;      // refuse (400) a client offering none of them
 };
 
 enum class StartupAction { serve, show_help, show_version, show_license };

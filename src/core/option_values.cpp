@@ -24,14 +24,14 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
+}  // namespace
+
 bool is_header_token(std::string_view name) {
   static constexpr std::string_view specials = "!#$%&'*+-.^_`|~";
   return !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
     return std::isalnum(c) || specials.find(static_cast<char>(c)) != std::string_view::npos;
   });
 }
-
-}  // namespace
 
 std::vector<std::string> split_list(std::string_view list) {
   std::vector<std::string> items;

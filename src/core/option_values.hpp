@@ -28,6 +28,9 @@ bool parse_bool(std::string_view option, const std::string& text);
 // brackets, returned without them.
 std::string parse_address(const std::string& text);
 
+// A token of HTTP (RFC 9110 5.6.2): header names, subprotocol names.
+bool is_header_token(std::string_view name);
+
 // "Name: value", the name a header token, the value on one line.
 HeaderField parse_header(std::string_view option, const std::string& text);
 

@@ -22,6 +22,7 @@
 #include "http/static_file.hpp"
 #include "server/log.hpp"
 #include "server/tls_context.hpp"
+#include "websocket/negotiation.hpp"
 #include "websocket/ws_session.hpp"
 
 namespace wsexec {
@@ -138,11 +139,17 @@ class HttpConnection : public Stoppable {
     return head_facts(request, role_.kind == ListenerRole::Kind::redirect);
   }
 
-  // The router allowed the upgrade; the --maxforks slot is taken here, where
-  // the child is started (429 when none is free). Returns true when the
+  // The router allowed the upgrade; with --subprotocol-required the client
+  // must offer one of ours (400), then the --maxforks slot is taken here,
+  // where the child is started (429 when none is free). Returns true when the
   // WebSocket session took the stream.
   asio::awaitable<bool> upgrade(HeadParser& parser, const RouteDecision& decision) {
     const RequestHead& request = parser.get();
+    if (state_.config.subprotocol_required && !chosen_subprotocol(request, state_.config)) {
+      co_await respond(http::status::bad_request, request.version(), false, url_of(peer_, request),
+                       "reason:'offers none of --subprotocol'");
+      co_return false;
+    }
     auto slot = ForkSlot::try_acquire(state_);
     if (!slot) {
       co_await respond(http::status::too_many_requests, request.version(), false,

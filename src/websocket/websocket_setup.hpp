@@ -53,8 +53,11 @@ bool socket_failed(Socket& socket) {
   return (state.revents & (POLLERR | POLLHUP)) != 0;
 }
 
+// `subprotocol`: the one chosen for this client (negotiation.hpp), or
+// nullptr; it must outlive the handshake.
 template <typename NextLayer>
-void configure_websocket(boost::beast::websocket::stream<NextLayer>& ws, const ServerState& state) {
+void configure_websocket(boost::beast::websocket::stream<NextLayer>& ws, const ServerState& state,
+                         const std::string* subprotocol) {
   namespace websocket = boost::beast::websocket;
   const Config& config = state.config;
   auto timeouts = websocket::stream_base::timeout::suggested(boost::beast::role_type::server);
@@ -70,11 +73,17 @@ void configure_websocket(boost::beast::websocket::stream<NextLayer>& ws, const S
     timeouts.keep_alive_pings = false;
   }
   ws.set_option(timeouts);
-  ws.set_option(websocket::stream_base::decorator([&state](websocket::response_type& response) {
-    response.set(boost::beast::http::field::server, state.server_software);
-    for (const auto& header : state.config.headers) response.insert(header.name, header.value);
-    for (const auto& header : state.config.headers_ws) response.insert(header.name, header.value);
-  }));
+  ws.set_option(
+      websocket::stream_base::decorator([&state, subprotocol](websocket::response_type& response) {
+        response.set(boost::beast::http::field::server, state.server_software);
+        for (const auto& header : state.config.headers) response.insert(header.name, header.value);
+        for (const auto& header : state.config.headers_ws) {
+          response.insert(header.name, header.value);
+        }
+        // Set last: the negotiated choice replaces one given by --header-ws.
+        if (subprotocol)
+          response.set(boost::beast::http::field::sec_websocket_protocol, *subprotocol);
+      }));
   ws.read_message_max(config.max_frame_size);  // 0: no limit, as --maxframesize=0 means
   // One frame per message: fragmenting our own messages only costs syscalls.
   ws.auto_fragment(false);

@@ -21,6 +21,7 @@
 #include "server/log.hpp"
 #include "websocket/client_writer.hpp"
 #include "websocket/corkable_stream.hpp"
+#include "websocket/negotiation.hpp"
 #include "websocket/output_relay.hpp"
 #include "websocket/pending_child.hpp"
 #include "websocket/remote_host.hpp"
@@ -127,14 +128,18 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     // has to come before it. The answer waits in `pending`, held by this
     // coroutine only, not by the session for its whole life.
     std::shared_ptr<PendingChild> pending;
+    const std::string* subprotocol = chosen_subprotocol(request, state_.config);
     const bool reverse_lookup = state_.config.reverse_lookup;
-    if (!reverse_lookup && !stopping_) pending = start_child(request, peer_.remote_address);
-    configure_websocket(ws_, state_);
+    if (!reverse_lookup && !stopping_) {
+      pending = start_child(request, peer_.remote_address, subprotocol);
+    }
+    configure_websocket(ws_, state_, subprotocol);
+    ws_.set_option(deflate_settings(request, state_.config));
     answer_invalid_close_codes_with_1002(ws_, context_);
     if (reverse_lookup) {
       const std::string remote_host =
           co_await lookup_remote_host(ws_.get_executor(), peer_.remote_address, peer_.remote_port);
-      if (!stopping_) pending = start_child(request, remote_host);
+      if (!stopping_) pending = start_child(request, remote_host, subprotocol);
     }
 
     error_code ec;
@@ -165,8 +170,10 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
   // connection about 0.15 KiB more (wsbench hold, 1000 connections; we
   // suspect the order of long- and short-lived allocations).
   std::shared_ptr<PendingChild> start_child(const UpgradeRequest& request,
-                                            const std::string& remote_host) {
-    const RequestFacts facts = request_facts(request, peer_, target_, id_, remote_host);
+                                            const std::string& remote_host,
+                                            const std::string* subprotocol) {
+    RequestFacts facts = request_facts(request, peer_, target_, id_, remote_host);
+    if (subprotocol) facts.websocket_protocol = *subprotocol;
     return PendingChild::request(*state_.spawner, spawn_request_for(target_, facts, state_),
                                  ws_.get_executor(),
                                  [self = this->shared_from_this()](PendingChild& answer) {

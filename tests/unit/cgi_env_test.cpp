@@ -359,3 +359,25 @@ TEST(SplitHostHeader, BareIPv6IsAllName) {
 
 }  // namespace
 }  // namespace wsexec
+
+namespace wsexec {
+namespace {
+
+TEST(CgiEnvironmentSubprotocol, TheChosenProtocolIsWebsocketProtocol) {
+  RequestFacts request = basic_request();
+  request.websocket_protocol = "chat.v2";
+  EXPECT_EQ(environment(request).at("WEBSOCKET_PROTOCOL"), "chat.v2");
+}
+
+TEST(CgiEnvironmentSubprotocol, AbsentWhenNoneWasChosenEvenIfTheParentHasIt) {
+  EnvironmentInputs inputs = basic_inputs();
+  inputs.passenv.push_back("WEBSOCKET_PROTOCOL");
+  inputs.parent_environment.push_back("WEBSOCKET_PROTOCOL=forged");
+  RequestFacts request = basic_request();
+  EXPECT_EQ(environment(request, inputs).count("WEBSOCKET_PROTOCOL"), 0u);
+  request.websocket_protocol = "json";
+  EXPECT_EQ(environment(request, inputs).at("WEBSOCKET_PROTOCOL"), "json");
+}
+
+}  // namespace
+}  // namespace wsexec

@@ -824,3 +824,48 @@ TEST(ConfigRedirect, RedirportIsAPortOtherThanPort) {
 
 }  // namespace
 }  // namespace wsexec
+
+namespace wsexec {
+namespace {
+
+TEST(ConfigNegotiation, CompressAndSubprotocolsAreOffByDefault) {
+  const Config config = parse({"cat"}).config;
+  EXPECT_FALSE(config.compress);
+  EXPECT_TRUE(config.subprotocols.empty());
+  EXPECT_FALSE(config.subprotocol_required);
+}
+
+TEST(ConfigNegotiation, CompressIsABooleanFlag) {
+  EXPECT_TRUE(parse({"--compress", "cat"}).config.compress);
+  EXPECT_FALSE(parse({"--compress=false", "cat"}).config.compress);
+  const auto failure = failure_of({"--compress=maybe", "cat"});
+  ASSERT_TRUE(failure);
+  EXPECT_NE(failure->message.find("--compress"), std::string::npos) << failure->message;
+}
+
+TEST(ConfigNegotiation, SubprotocolListKeepsOurOrderAndTheLastOccurrence) {
+  const Config config = parse({"--subprotocol=x", "--subprotocol", "chat.v2, chat.v1",
+                               "--subprotocol-required", "cat"})
+                            .config;
+  EXPECT_EQ(config.subprotocols, (std::vector<std::string>{"chat.v2", "chat.v1"}));
+  EXPECT_TRUE(config.subprotocol_required);
+}
+
+TEST(ConfigNegotiation, ABadSubprotocolIsRefusedEvenWhenALaterOneIsGood) {
+  const auto failure = failure_of({"--subprotocol=bad name", "--subprotocol=good", "cat"});
+  ASSERT_TRUE(failure);
+  EXPECT_EQ(failure->exit_status, 1);
+  EXPECT_NE(failure->message.find("--subprotocol: \"bad name\""), std::string::npos)
+      << failure->message;
+}
+
+TEST(ConfigNegotiation, SubprotocolRequiredNeedsAList) {
+  const auto failure = failure_of({"--subprotocol-required", "cat"});
+  ASSERT_TRUE(failure);
+  EXPECT_EQ(failure->exit_status, 1);
+  EXPECT_NE(failure->message.find("--subprotocol-required needs --subprotocol"), std::string::npos)
+      << failure->message;
+}
+
+}  // namespace
+}  // namespace wsexec
