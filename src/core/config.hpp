@@ -61,6 +61,10 @@ struct Config {
   bool dev_console = false;  // --devconsole
   std::string command;       // as given (argv[0] of the child); empty with --dir
   std::vector<std::string> command_args;
+  // Terminals (issue 14): the program's stdout on a raw pseudo-terminal
+  // (--unbuffered), or the program as a terminal session (--pty).
+  bool unbuffered = false;
+  bool pty = false;
 };
 
 enum class StartupAction { serve, show_help, show_version, show_license };
