@@ -45,12 +45,12 @@ TEST(Pty, WindowSizeComesFromTheUrlOrDefaultsTo80x24) {
 
 TEST(Pty, TheProgramLeadsASessionOnItsControllingTerminal) {
   TempDir dir;
-  const std::string script = dir.write_script("session.sh", R"(
+  const std::string script = dir.write_script("session.sh", R"sh(
 [ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo "all three on the terminal"
 [ "$(ps -o sid= -p $$ | tr -d ' ')" = "$$" ] && echo "session leader"
 : </dev/tty && echo "controlling terminal"
 echo "TERM=$TERM"
-)");
+)sh");
   ServerProcess server({"--pty", script});
   auto client = connect_to(server);
   const Gathered gathered = gather_to_end(*client);
@@ -90,11 +90,12 @@ TEST(Pty, EveryKindOfInputIsTyped) {
 
 TEST(Pty, ResizeSetsTheSizeAndSendsSigwinch) {
   TempDir dir;
-  const std::string script = dir.write_script("winch.sh", R"(
-trap 'echo "winch $(stty size)"' WINCH echo ready while
-                                              :;
-                                              do sleep 0.05; done) ");
-                             ServerProcess server({"--pty", script});
+  const std::string script = dir.write_script("winch.sh", R"sh(
+trap 'echo "winch $(stty size)"' WINCH
+echo ready
+while :; do sleep 0.05; done
+)sh");
+  ServerProcess server({"--pty", script});
   auto client = connect_to(server);
   ASSERT_NE(gather_until(*client, "ready\r\n").find("ready"), std::string::npos);
   ASSERT_TRUE(client->send_text(R"({"type":"resize","cols":120,"rows":50})"));

@@ -16,13 +16,14 @@ using Clock = std::chrono::steady_clock;
 // --unbuffered all three lines arrive together after about 2 s.
 TEST(Unbuffered, PythonLinesArriveWhenPrintedNotAtExit) {
   TempDir dir;
-  const std::string script = dir.write_script("slow.py",
-                                              "#!/usr/bin/env python3\n"
-                                              "import time\n"
-                                              "for i in range(3):\n"
-                                              "    print('line', i)\n"
-                                              "    if i < 2: time.sleep(1)\n");
-  ServerProcess server({"--unbuffered", script});
+  // print() without flush: Python's stdout buffers a pipe in blocks.
+  const std::string script = dir.write_file("slow.py",
+                                            "import time\n"
+                                            "for i in range(3):\n"
+                                            "    print('line', i)\n"
+                                            "    if i < 2: time.sleep(1)\n",
+                                            0644);
+  ServerProcess server({"--unbuffered", "python3", script});
   auto client = connect_to(server);
   std::vector<Clock::time_point> arrivals;
   for (int i = 0; i < 3; ++i) {
