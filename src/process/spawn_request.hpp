@@ -15,7 +15,7 @@ struct SpawnRequest {
   std::vector<std::string> environment;  // "NAME=value", the whole environment
   // --unbuffered, --pty: which descriptors are a pseudo-terminal, and its size.
   TerminalMode terminal = TerminalMode::none;
-  TerminalSize terminal_size;
+  TerminalSize terminal_size{};
 };
 
 }  // namespace wsexec

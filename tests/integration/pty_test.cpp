@@ -110,7 +110,8 @@ while :; do sleep 0.05; done
 }
 
 // The hang-up comes first: without it the ladder's SIGINT would end the
-// script before its trap ran.
+// script before its trap ran. (--closems spaces the ladder's steps out, so
+// only the hang-up can be in time.)
 TEST(Pty, ClientLeavingHangsUpTheTerminal) {
   TempDir dir;
   const std::string marker = dir.path() + "/hup";
@@ -119,7 +120,7 @@ trap 'echo "got SIGHUP" > "$1"; exit 0' HUP
 echo ready
 while :; do sleep 0.05; done
 )");
-  ServerProcess server({"--pty", script, marker});
+  ServerProcess server({"--pty", "--closems=5000", script, marker});
   auto client = connect_to(server);
   ASSERT_NE(gather_until(*client, "ready\r\n").find("ready"), std::string::npos);
   client->close(1000);
@@ -127,7 +128,10 @@ while :; do sleep 0.05; done
 }
 
 // A foreground job of an interactive shell is in a process group of its
-// own: the hang-up reaches it through the terminal, not the ladder.
+// own: the hang-up reaches it through the terminal, not the ladder. (The
+// shell ignores SIGINT and SIGTERM; without the hang-up the job would hear
+// of it only once the ladder's SIGKILL ended the shell, and --closems puts
+// that beyond the wait below.)
 TEST(Pty, HangUpReachesTheShellsForegroundJob) {
   TempDir dir;
   const std::string marker = dir.path() + "/hup";
@@ -135,7 +139,7 @@ TEST(Pty, HangUpReachesTheShellsForegroundJob) {
       dir.write_script("job.sh",
                        "trap 'echo \"job got SIGHUP\" > \"$1\"; exit 0' HUP\necho job-ready\n"
                        "while :; do sleep 0.05; done\n");
-  ServerProcess server({"--pty", "bash", "--norc", "--noprofile", "-i"});
+  ServerProcess server({"--pty", "--closems=5000", "bash", "--norc", "--noprofile", "-i"});
   auto client = connect_to(server);
   ASSERT_TRUE(client->send_binary(job + " " + marker + "\r"));
   ASSERT_NE(gather_until(*client, "job-ready\r\n", 10000ms).find("job-ready\r\n"),
