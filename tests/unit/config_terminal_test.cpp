@@ -37,7 +37,7 @@ TEST(ConfigTerminal, FlagsAreRead) {
 }
 
 TEST(ConfigTerminal, PtyRefusesWhatCannotApplyNamingBothOptions) {
-  for (const std::string other : {"unbuffered", "binary", "passstderr"}) {
+  for (const std::string other : {"unbuffered", "binary", "passstderr", "devconsole"}) {
     const std::string message = refusal({"--pty", "--" + other, "bash"});
     EXPECT_NE(message.find("--pty"), std::string::npos) << message;
     EXPECT_NE(message.find("--" + other), std::string::npos) << message;
