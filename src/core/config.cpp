@@ -52,6 +52,11 @@ constexpr std::array kOptions = {
                "binary mode: raw bytes both ways, no line splitting (default false)"},
     OptionSpec{"passstderr", Kind::flag, "",
                "send stderr too, each line as JSON {\"stream\":...,\"data\":...} (default false)"},
+    // Terminals (issue 14): which one to choose is in the man page.
+    OptionSpec{"unbuffered", Kind::flag, "",
+               "stdout on a raw terminal: line programs (C stdio, Python) send each line at once"},
+    OptionSpec{"pty", Kind::flag, "",
+               "interactive programs (shells, REPLs, top) on a terminal; binary output"},
     OptionSpec{"reverselookup", Kind::flag, "",
                "resolve REMOTE_HOST by reverse DNS (default false)"},
     OptionSpec{"dir", Kind::value, "DIR", "serve every executable in DIR as an endpoint"},
@@ -322,6 +327,30 @@ void read_websocket_negotiation(const StoredOptions& options, Config& config) {
   }
 }
 
+// --unbuffered and --pty. Each refused combination says why it cannot mean
+// anything: on a terminal session there is no separate stderr, and its
+// output is always binary.
+void read_terminal(const StoredOptions& options, Config& config) {
+  config.unbuffered = options.flag("unbuffered");
+  config.pty = options.flag("pty");
+  if (!config.pty) return;
+  if (config.unbuffered) {
+    fail("--unbuffered cannot be used with --pty (--pty puts stdout on a terminal already)");
+  }
+  if (config.binary) {
+    fail("--binary cannot be used with --pty (a terminal's output is always sent as binary)");
+  }
+  if (config.pass_stderr) {
+    fail(
+        "--passstderr cannot be used with --pty (stderr is the terminal, not a stream of its own)");
+  }
+  // The line console would type without Enter and print raw escapes; the
+  // terminal page it should be (issue 14) is not built yet.
+  if (config.dev_console) {
+    fail("--devconsole cannot be used with --pty yet (its terminal page is not built)");
+  }
+}
+
 // Every option the map holds, checked and combined. Works on a map, not on
 // the command line, so options read from elsewhere (a configuration file)
 // can be stored into the same map first.
@@ -333,6 +362,7 @@ Config build_config(const po::variables_map& map) {
   read_children(options, config);
   read_session_timeouts(options, config);
   read_websocket_negotiation(options, config);
+  read_terminal(options, config);
   return config;
 }
 
@@ -421,6 +451,8 @@ std::string help_text() {
       "examples:\n"
       "  wsexec --port=8080 ./count.sh\n"
       "  wsexec --port=8080 --address=127.0.0.1 --binary cat\n"
+      "  wsexec --port=8080 --unbuffered python3 ./report.py\n"
+      "  wsexec --port=8080 --address=127.0.0.1 --pty bash\n"
       "  wsexec --ssl --port=443 --redirport=80 \\\n"
       "    --sslcert=/etc/letsencrypt/live/example.com/fullchain.pem \\\n"
       "    --sslkey=/etc/letsencrypt/live/example.com/privkey.pem ./count.sh\n";

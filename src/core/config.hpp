@@ -69,6 +69,10 @@ struct Config {
   bool compress = false;                  // offer permessage-deflate (RFC 7692)
   std::vector<std::string> subprotocols;  // ours, most preferred first; empty = none chosen
   bool subprotocol_required = false;      // refuse (400) a client offering none of them
+  // Terminals (issue 14): the program's stdout on a raw pseudo-terminal
+  // (--unbuffered), or the program as a terminal session (--pty).
+  bool unbuffered = false;
+  bool pty = false;
 };
 
 enum class StartupAction { serve, show_help, show_version, show_license };

@@ -135,5 +135,17 @@ inline constexpr int kDeflateLevel = 6;
 // 32 KiB. A client whose offer does not name it (RFC 7692 7.1.2.2: it then
 // uses 32 KiB) is still accepted, with the 32 KiB window.
 inline constexpr int kDeflateClientWindowBits = 11;
+// ---- Terminals (--pty) -----------------------------------------------------
+
+// A terminal's size when the URL does not give one: the VT100's, which is
+// what programs assume of a terminal that says nothing.
+inline constexpr unsigned kDefaultTerminalColumns = 80;
+inline constexpr unsigned kDefaultTerminalRows = 24;
+// The largest side a client may ask for (URL or resize message); larger
+// values are cut to it. The kernel stores sides as 16-bit numbers, and a
+// program that allocates a screen buffer of cols x rows must not be led
+// into gigabytes by one message: 1000 x 1000 cells is beyond any real
+// screen and a few MiB at most for a full-screen program.
+inline constexpr unsigned kMaxTerminalSide = 1000;
 
 }  // namespace wsexec::limits

@@ -11,6 +11,7 @@
 
 #include "process/child_reaper.hpp"
 #include "process/program_start.hpp"
+#include "process/pseudo_terminal.hpp"
 
 namespace wsexec {
 namespace {
@@ -77,22 +78,82 @@ void StartedChild::discard() noexcept {
   pidfd_.reset();
 }
 
-StartedChild ChildProcess::start(const SpawnRequest& request, std::error_code& error) {
+namespace {
+
+// The descriptors a child is started on, and the ends we keep. The child's
+// ends are closed once it runs: ours would hide its EOFs (or, on a
+// terminal, its hang-up).
+struct ChildEnds {
+  OwnedFd child_stdin, child_stdout, child_stderr;
+  OwnedFd our_stdin, our_stdout, our_stderr;
+};
+
+bool make_pipes(ChildEnds& ends, std::error_code& error) {
   PipeEnds in, out, err;
-  if (!make_pipe(in, error) || !make_pipe(out, error) || !make_pipe(err, error)) return {};
+  if (!make_pipe(in, error) || !make_pipe(out, error) || !make_pipe(err, error)) return false;
+  ends = {std::move(in.read),  std::move(out.write), std::move(err.write),
+          std::move(in.write), std::move(out.read),  std::move(err.read)};
+  return true;
+}
+
+// --unbuffered: stdout becomes a raw terminal, stdin and stderr stay pipes.
+bool put_stdout_on_terminal(ChildEnds& ends, TerminalSize size, std::error_code& error) {
+  PseudoTerminal terminal = open_pseudo_terminal(TerminalMode::stdout_only, size, error);
+  if (!terminal.master) return false;
+  ends.child_stdout = std::move(terminal.slave);
+  ends.our_stdout = std::move(terminal.master);
+  return true;
+}
+
+// --pty: all three on the terminal; keystrokes go to the master through a
+// second descriptor of it (the event loop registers each descriptor once,
+// and the feeder and the output pump each need one). Our stderr end is a
+// pipe nobody writes to: its pump sees EOF at once.
+bool make_terminal_session(ChildEnds& ends, TerminalSize size, std::error_code& error) {
+  PseudoTerminal terminal = open_pseudo_terminal(TerminalMode::session, size, error);
+  if (!terminal.master) return false;
+  OwnedFd keystrokes(::fcntl(terminal.master.get(), F_DUPFD_CLOEXEC, 3));
+  PipeEnds unused_stderr;
+  if (!keystrokes) {
+    error.assign(errno, std::system_category());
+    return false;
+  }
+  if (!make_pipe(unused_stderr, error)) return false;
+  ends.child_stdin = std::move(terminal.slave);  // placed on 0, 1 and 2 by start_program
+  ends.our_stdin = std::move(keystrokes);
+  ends.our_stdout = std::move(terminal.master);
+  ends.our_stderr = std::move(unused_stderr.read);
+  return true;
+}
+
+}  // namespace
+
+StartedChild ChildProcess::start(const SpawnRequest& request, std::error_code& error) {
+  ChildEnds ends;
+  const bool session = request.terminal == TerminalMode::session;
+  if (session) {
+    if (!make_terminal_session(ends, request.terminal_size, error)) return {};
+  } else if (!make_pipes(ends, error) ||
+             (request.terminal == TerminalMode::stdout_only &&
+              !put_stdout_on_terminal(ends, request.terminal_size, error))) {
+    return {};
+  }
+  const int child_stdin = ends.child_stdin.get();
+  const int child_stdout = session ? child_stdin : ends.child_stdout.get();
+  const int child_stderr = session ? child_stdin : ends.child_stderr.get();
 
   auto argv = as_c_strings(request.argv);
   auto envp = as_c_strings(request.environment);
-  const StartedProgram program =
-      start_program(request.executable.c_str(), argv.data(), envp.data(), in.read.get(),
-                    out.write.get(), err.write.get(), error);
+  const StartedProgram program = start_program(
+      request.executable.c_str(), argv.data(), envp.data(), child_stdin, child_stdout, child_stderr,
+      error, session ? ChildSession::own_terminal_session : ChildSession::own_group);
   if (program.pid < 0) return {};
   // The child's ends now live in the child; ours would hide its EOFs.
-  in.read.reset();
-  out.write.reset();
-  err.write.reset();
-  return StartedChild(program.pid, OwnedFd(program.pidfd), std::move(in.write), std::move(out.read),
-                      std::move(err.read));
+  ends.child_stdin.reset();
+  ends.child_stdout.reset();
+  ends.child_stderr.reset();
+  return StartedChild(program.pid, OwnedFd(program.pidfd), std::move(ends.our_stdin),
+                      std::move(ends.our_stdout), std::move(ends.our_stderr));
 }
 
 std::unique_ptr<ChildProcess> ChildProcess::adopt(const boost::asio::any_io_executor& executor,

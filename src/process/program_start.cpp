@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -33,7 +34,8 @@ struct ExecPlan {
   int stdout_fd;
   int stderr_fd;
   int first_realtime_signal;  // SIGRTMIN, a libc call: read in the parent
-  int exec_errno = 0;         // set by the child when exec fails
+  ChildSession session;
+  int exec_errno = 0;  // set by the child when exec fails
 };
 
 // Every signal goes back to its default in the child, whoever changed it:
@@ -131,8 +133,11 @@ int exec_in_child(void* plan_pointer) {
   // Every signal is blocked here: the parent blocked them around clone.
   if (!reset_signal_dispositions(plan.first_realtime_signal)) fail_in_child(plan);
   // A process group of its own: the ladder signals the whole group, and a
-  // Ctrl-C meant for the server does not hit every child directly.
-  if (::setpgid(0, 0) != 0) fail_in_child(plan);
+  // Ctrl-C meant for the server does not hit every child directly. A
+  // terminal session is a group of its own too (setsid makes both ids the
+  // child's pid).
+  const bool terminal_session = plan.session == ChildSession::own_terminal_session;
+  if ((terminal_session ? ::setsid() < 0 : ::setpgid(0, 0) != 0)) fail_in_child(plan);
   const int in = out_of_the_way(plan.stdin_fd, STDIN_FILENO);
   const int out = out_of_the_way(plan.stdout_fd, STDOUT_FILENO);
   const int err = out_of_the_way(plan.stderr_fd, STDERR_FILENO);
@@ -140,6 +145,10 @@ int exec_in_child(void* plan_pointer) {
       !place_descriptor(out, STDOUT_FILENO) || !place_descriptor(err, STDERR_FILENO)) {
     fail_in_child(plan);
   }
+  // The terminal on stdin becomes the session's controlling terminal: its
+  // line discipline then sends SIGINT for ^C, SIGWINCH on a resize and
+  // SIGHUP on hang-up to the session's foreground group.
+  if (terminal_session && ::ioctl(STDIN_FILENO, TIOCSCTTY, 0) != 0) fail_in_child(plan);
   // Belt and braces: whatever the server holds (Asio does not open accepted
   // sockets close-on-exec), the child sees only 0, 1 and 2.
   close_from_three();
@@ -170,8 +179,9 @@ char* child_stack_top() {
 }  // namespace
 
 StartedProgram start_program(const char* path, char* const argv[], char* const envp[], int stdin_fd,
-                             int stdout_fd, int stderr_fd, std::error_code& error) {
-  ExecPlan plan{path, argv, envp, stdin_fd, stdout_fd, stderr_fd, SIGRTMIN};
+                             int stdout_fd, int stderr_fd, std::error_code& error,
+                             ChildSession session) {
+  ExecPlan plan{path, argv, envp, stdin_fd, stdout_fd, stderr_fd, SIGRTMIN, session};
   char* const stack_top = child_stack_top();  // may throw: before the signals are blocked
   // Blocked until the child has reset its dispositions: a signal arriving
   // in between must not run one of our handlers on the child's side.

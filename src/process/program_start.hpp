@@ -19,11 +19,18 @@ struct StartedProgram {
   int pidfd = -1;  // close-on-exec
 };
 
+// Whether the child starts a session of its own (--pty): setsid() instead
+// of setpgid(), then its stdin (a terminal) becomes its controlling
+// terminal. Its session and process group ids are still its pid, so the
+// ladder's group signals reach it as they reach any child.
+enum class ChildSession { own_group, own_terminal_session };
+
 // Returns once the child has exec'd. On failure (clone, or exec: ENOENT,
 // EACCES, ...) pid is -1, `error` says why, and the failed child has been
 // reaped. Safe to call from several threads at once.
 StartedProgram start_program(const char* path, char* const argv[], char* const envp[], int stdin_fd,
-                             int stdout_fd, int stderr_fd, std::error_code& error);
+                             int stdout_fd, int stderr_fd, std::error_code& error,
+                             ChildSession session = ChildSession::own_group);
 
 // SIGKILL to a child's process group, then a blocking wait for it, so no
 // zombie is left. For a child that dies at once (one that failed to exec,

@@ -29,6 +29,7 @@ class OutputRelay : public OutputSink {
  protected:
   // Starts reading both of the child's output pipes.
   void relay_output(ChildProcess& child, bool binary) {
+    binary_ = binary;
     const auto framing = binary ? OutputPump::Framing::chunks : OutputPump::Framing::lines;
     stdout_pump_.emplace(child.stdout_pipe(), OutputStream::stdout_stream, framing, *this);
     // Stderr is always framed in lines: they are log lines.
@@ -73,7 +74,7 @@ class OutputRelay : public OutputSink {
   boost::asio::awaitable<void> send_output(OutputPump& pump) {
     session().note_activity();
     boost::system::error_code ec;
-    if (session().state_.config.binary) {
+    if (binary_) {
       ec = co_await session().writer_.send_binary(*pump.next_piece());
     } else {
       ec = co_await session().writer_.send_lines(
@@ -109,6 +110,7 @@ class OutputRelay : public OutputSink {
 
   std::optional<OutputPump> stdout_pump_;  // once connected
   std::optional<OutputPump> stderr_pump_;  // once connected
+  bool binary_ = false;                    // --binary, or --pty: stdout in binary messages
 };
 
 }  // namespace wsexec

@@ -27,6 +27,7 @@
 #include "websocket/remote_host.hpp"
 #include "websocket/session_end.hpp"
 #include "websocket/session_timer.hpp"
+#include "websocket/terminal_input.hpp"
 #include "websocket/websocket_setup.hpp"
 
 namespace wsexec {
@@ -162,7 +163,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     log::write(LogLevel::access, "session", context_, "CONNECT");
     start_session_timer();
     read_client();
-    this->relay_output(child_->child(), state_.config.binary);
+    this->relay_output(child_->child(), state_.config.binary || state_.config.pty);
   }
 
   // The child is adopted the moment it arrives, even mid-handshake, as
@@ -174,8 +175,9 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
                                             const std::string* subprotocol) {
     RequestFacts facts = request_facts(request, peer_, target_, id_, remote_host);
     if (subprotocol) facts.websocket_protocol = *subprotocol;
-    return PendingChild::request(*state_.spawner, spawn_request_for(target_, facts, state_),
-                                 ws_.get_executor(),
+    SpawnRequest spawn = spawn_request_for(target_, facts, state_);
+    add_terminal_settings(spawn, state_.config, request.target());
+    return PendingChild::request(*state_.spawner, std::move(spawn), ws_.get_executor(),
                                  [self = this->shared_from_this()](PendingChild& answer) {
                                    self->adopt_child(answer);
                                    // The handshake failed meanwhile: end the child at once.
@@ -235,7 +237,15 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     StdinFeeder& feeder = *stdin_feeder_;
     const bool binary_mode = state_.config.binary;
     const bool wanted = ws_.got_binary() == binary_mode;  // the other type is ignored
-    if (wanted && !feeder.broken()) {
+    if (state_.config.pty) {
+      if (!feeder.broken()) {
+        const auto payload = client_message_.cdata();
+        deliver_to_terminal(
+            ws_.got_binary(),
+            std::string_view(static_cast<const char*>(payload.data()), payload.size()), feeder,
+            child_->child().stdout_pipe().native_handle(), context_);
+      }
+    } else if (wanted && !feeder.broken()) {
       const auto payload = client_message_.cdata();
       feeder.queue(std::string_view(static_cast<const char*>(payload.data()), payload.size()),
                    /*newline=*/!binary_mode);
@@ -284,6 +294,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     }
     client_.open = false;
     client_message_ = beast::flat_buffer();
+    if (state_.config.pty && child_) hang_up_terminal(child_->child());
     // The ladder's first step closes stdin only once what the client sent
     // before it left is in the pipe (see on_close_stdin above).
     begin_termination();
