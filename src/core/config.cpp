@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "core/observability_options.hpp"
 #include "core/option_values.hpp"
 
 namespace wsexec {
@@ -72,6 +73,10 @@ constexpr std::array kOptions = {
                "header on plain HTTP responses only, repeatable"},
     OptionSpec{"loglevel", Kind::value, "LEVEL",
                "debug, trace, access, info, error, fatal or none (default access)"},
+    OptionSpec{"metrics", Kind::value, "[ADDR:]PORT",
+               "serve GET /metrics (Prometheus) and /healthz on ADDR (default 127.0.0.1)"},
+    OptionSpec{"logformat", Kind::value, "FORMAT",
+               "text (websocketd's lines, the default) or json (one object per line)"},
     OptionSpec{"help", Kind::flag, "", "print this help and exit"},
     OptionSpec{"version", Kind::flag, "", "print the version and exit"},
     OptionSpec{"license", Kind::flag, "", "print the license and exit"},
@@ -294,6 +299,7 @@ Config build_config(const po::variables_map& map) {
   read_listeners(options, config);
   read_http(options, config);
   read_children(options, config);
+  read_observability_options(options, config);
   return config;
 }
 

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/json_log.hpp"
 #include "core/log_level.hpp"
 #include "core/origin_policy.hpp"
 
@@ -61,6 +62,10 @@ struct Config {
   bool dev_console = false;  // --devconsole
   std::string command;       // as given (argv[0] of the child); empty with --dir
   std::vector<std::string> command_args;
+  // Metrics, health and JSON logs (--metrics, --logformat).
+  std::string metrics_address;  // an IP literal; empty = no metrics listener
+  unsigned metrics_port = 0;
+  LogFormat log_format = LogFormat::text;
 };
 
 enum class StartupAction { serve, show_help, show_version, show_license };
