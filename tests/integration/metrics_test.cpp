@@ -12,6 +12,7 @@
 
 #include "harness.hpp"
 #include "http_request.hpp"
+#include "test_pki.hpp"
 
 namespace wsexec_test {
 namespace {
@@ -262,6 +263,77 @@ TEST(MetricsErrors, APortInUseEndsStartUpBeforeAnythingListens) {
   EXPECT_TRUE(result.status->exited && result.status->code == 1) << describe(*result.status);
   EXPECT_TRUE(contains(result.err, "--metrics")) << result.err;
   EXPECT_TRUE(contains(result.err, "127.0.0.1:" + std::to_string(busy_port))) << result.err;
+}
+
+}  // namespace
+}  // namespace wsexec_test
+
+namespace wsexec_test {
+namespace {
+
+TEST(MetricsMore, AStaticFileIsASessionOfItsOwnKind) {
+  TempDir dir;
+  dir.write_file("page.txt", "hello\n");
+  MetricsServer metrics({"--staticdir=" + dir.path()});
+  ASSERT_EQ(plain_get(metrics.server->port(), "/page.txt").body, "hello\n");
+  std::map<std::string, double> m;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        m = metrics.scrape();
+        return m["wsexec_sessions_total{kind=\"static\"}"] == 1 &&
+               m["wsexec_sessions_live{kind=\"static\"}"] == 0;
+      },
+      5000ms))
+      << metrics.server->diagnostics();
+  EXPECT_EQ(m["wsexec_session_duration_seconds_count{kind=\"static\"}"], 1);
+  EXPECT_EQ(m["wsexec_http_responses_total{code=\"200\"}"], 1);
+  EXPECT_EQ(m["wsexec_spawns_total"], 0);
+}
+
+TEST(MetricsMore, AFailedTlsHandshakeIsCounted) {
+  TestPki pki;
+  MetricsServer metrics(
+      {"--ssl", "--sslcert=" + pki.server.certificate, "--sslkey=" + pki.server.key, "cat"});
+  RawConnection plain("127.0.0.1", metrics.server->port());
+  ASSERT_TRUE(plain.send_all("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));  // not a ClientHello
+  std::map<std::string, double> m;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        m = metrics.scrape();
+        return m["wsexec_tls_handshake_failures_total"] == 1;
+      },
+      5000ms))
+      << metrics.server->diagnostics();
+}
+
+// The request-head limit is 10 s (limits::kRequestHeadTimeout), so this
+// test takes that long.
+TEST(MetricsMore, AHeadThatNeverEndsIsAHeadTimeoutRefusal) {
+  MetricsServer metrics({"cat"});
+  RawConnection slow("127.0.0.1", metrics.server->port());
+  ASSERT_TRUE(slow.send_all("GET / HTTP/1.1\r\nHost: x\r\n"));  // and no blank line, ever
+  std::map<std::string, double> m;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        m = metrics.scrape();
+        return m["wsexec_refusals_total{reason=\"head_timeout\"}"] == 1;
+      },
+      15000ms, 200ms))
+      << metrics.server->diagnostics();
+}
+
+TEST(MetricsMore, AnIdleKeepAliveConnectionIsNoRefusal) {
+  TempDir dir;
+  dir.write_file("a.txt", "a");
+  MetricsServer metrics({"--staticdir=" + dir.path()});
+  auto connection = PlainHttpConnection::tcp("127.0.0.1", metrics.server->port());
+  PlainHttpRequest request;
+  request.target = "/a.txt";
+  request.keep_alive = true;
+  ASSERT_EQ(connection->request(request).status, 200);
+  // The server drops the idle connection after the head timeout.
+  ASSERT_TRUE(connection->wait_closed(15s));
+  EXPECT_EQ(metrics.scrape()["wsexec_refusals_total{reason=\"head_timeout\"}"], 0);
 }
 
 }  // namespace
