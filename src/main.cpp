@@ -106,6 +106,7 @@ int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);  // a vanished peer is an error code, not a death
   raise_descriptor_limit();
   log::set_level(state->config.log_level);
+  log::set_format(state->config.log_format);
 
   std::unique_ptr<Server> server;
   try {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "core/observability_options.hpp"
 #include "core/option_values.hpp"
 #include "core/subprotocol.hpp"
 
@@ -90,6 +91,10 @@ constexpr std::array kOptions = {
                "subprotocols we speak, preferred first; a client gets the first it offers"},
     OptionSpec{"subprotocol-required", Kind::flag, "",
                "refuse (400) upgrades offering none of --subprotocol (default false)"},
+    OptionSpec{"metrics", Kind::value, "[ADDR:]PORT",
+               "serve GET /metrics (Prometheus) and /healthz on ADDR (default 127.0.0.1)"},
+    OptionSpec{"logformat", Kind::value, "FORMAT",
+               "text (websocketd's lines, the default) or json (one object per line)"},
     OptionSpec{"help", Kind::flag, "", "print this help and exit"},
     OptionSpec{"version", Kind::flag, "", "print the version and exit"},
     OptionSpec{"license", Kind::flag, "", "print the license and exit"},
@@ -363,6 +368,7 @@ Config build_config(const po::variables_map& map) {
   read_session_timeouts(options, config);
   read_websocket_negotiation(options, config);
   read_terminal(options, config);
+  read_observability_options(options, config);
   return config;
 }
 

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/json_log.hpp"
 #include "core/log_level.hpp"
 #include "core/origin_policy.hpp"
 
@@ -73,6 +74,10 @@ struct Config {
   // (--unbuffered), or the program as a terminal session (--pty).
   bool unbuffered = false;
   bool pty = false;
+  // Metrics, health and JSON logs (--metrics, --logformat).
+  std::string metrics_address;  // an IP literal; empty = no metrics listener
+  unsigned metrics_port = 0;
+  LogFormat log_format = LogFormat::text;
 };
 
 enum class StartupAction { serve, show_help, show_version, show_license };

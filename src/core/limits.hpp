@@ -149,3 +149,20 @@ inline constexpr unsigned kDefaultTerminalRows = 24;
 inline constexpr unsigned kMaxTerminalSide = 1000;
 
 }  // namespace wsexec::limits
+
+// ---- The metrics listener (--metrics) ----------------------------------------
+
+namespace wsexec::limits {
+
+// A scrape is one small request and one answer; a scraper that takes longer
+// than this is dropped rather than holding a descriptor. Prometheus's own
+// default scrape timeout is 10 s.
+inline constexpr seconds kMetricsExchangeTimeout{10};
+// Scrapes are GETs without bodies; a request head larger than this is not
+// a scraper's.
+inline constexpr std::uint32_t kMaxMetricsRequestHeadBytes = 8 * 1024;
+// Open scrape connections at once; more are closed at accept. A few
+// Prometheus servers and a health checker need a handful.
+inline constexpr std::size_t kMaxMetricsConnections = 32;
+
+}  // namespace wsexec::limits

@@ -19,6 +19,7 @@
 #include "process/stderr_to_log.hpp"
 #include "server/async_event.hpp"
 #include "server/log.hpp"
+#include "server/metrics.hpp"
 
 namespace wsexec {
 namespace {
@@ -78,6 +79,7 @@ class CgiOutputRelay {
     response.keep_alive(framing.keep_alive);
     log::add_to_context(context_, "status", std::to_string(script_response.status));
     log::write(LogLevel::access, "http", context_, "CGI");
+    metrics::responded(script_response.status);
     co_return co_await send(response, framing, facts.head, gathered);
   }
 
@@ -205,7 +207,9 @@ class CgiExchange {
     if (!slot) co_return co_await refuse(http::status::too_many_requests);
 
     std::error_code spawn_error;
+    const auto spawn_began = std::chrono::steady_clock::now();
     auto child = ChildProcess::spawn(stream_.get_executor(), spawn_request(), spawn_error);
+    metrics::spawned(std::chrono::steady_clock::now() - spawn_began, child != nullptr);
     if (!child) {
       log::write(LogLevel::error, "process", context_,
                  "cannot start " + script_.executable + ": " + spawn_error.message());
@@ -362,6 +366,9 @@ class CgiExchange {
     auto response =
         plain_response(status, request_.version(), false, state_.config, state_.server_software);
     log::write(LogLevel::access, "http", context_, "CGI " + access_label(status));
+    metrics::responded(static_cast<unsigned>(status));
+    if (status == http::status::too_many_requests) metrics::refused(RefusalReason::maxforks);
+    if (status == http::status::payload_too_large) metrics::refused(RefusalReason::size);
     error_code ec;  // a client that left needs no answer
     beast::get_lowest_layer(stream_).expires_after(limits::kCgiWriteTimeout);
     co_await http::async_write(stream_, response, use_ec(ec));
@@ -376,6 +383,7 @@ class CgiExchange {
   const ScriptTarget& script_;
   const PeerInfo& peer_;
   ServerState& state_;
+  const metrics::SessionMeter meter_{SessionKind::cgi};
   std::shared_ptr<ChildSupervisor> supervisor_;
   AsyncEvent body_done_;
   AsyncEvent watch_done_;

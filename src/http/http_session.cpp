@@ -21,6 +21,7 @@
 #include "http/request_facts.hpp"
 #include "http/static_file.hpp"
 #include "server/log.hpp"
+#include "server/metrics.hpp"
 #include "server/tls_context.hpp"
 #include "websocket/negotiation.hpp"
 #include "websocket/ws_session.hpp"
@@ -103,6 +104,7 @@ class HttpConnection : public Stoppable {
       co_await http::async_read_header(stream_, buffer, parser,
                                        asio::redirect_error(asio::use_awaitable, ec));
       if (ec == http::error::header_limit) {
+        metrics::refused(RefusalReason::size);
         co_await respond(http::status::request_header_fields_too_large,
                          limits::kFallbackHttpVersion, false, "");
         break;
@@ -110,6 +112,10 @@ class HttpConnection : public Stoppable {
       if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
           ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
           ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
+        // A head begun, or never sent at all; not a keep-alive connection left idle.
+        if (ec == beast::error::timeout && (parser.got_some() || !served_a_request_)) {
+          metrics::refused(RefusalReason::head_timeout);
+        }
         break;
       }
       if (ec) {
@@ -122,6 +128,7 @@ class HttpConnection : public Stoppable {
         parser.get().set(http::field::host, absolute->first);
         parser.get().target(absolute->second);
       }
+      served_a_request_ = true;
       const RouteDecision decision = route_request(facts_of(parser.get()), router_settings_);
       bool keep_alive = false;
       if (decision.action == Action::upgrade_command || decision.action == Action::upgrade_script) {
@@ -152,6 +159,7 @@ class HttpConnection : public Stoppable {
     }
     auto slot = ForkSlot::try_acquire(state_);
     if (!slot) {
+      metrics::refused(RefusalReason::maxforks);
       co_await respond(http::status::too_many_requests, request.version(), false,
                        url_of(peer_, request));
       co_return false;
@@ -241,6 +249,7 @@ class HttpConnection : public Stoppable {
       case Action::refuse: {
         ExtraHeaders extra;
         if (!decision.allow.empty()) extra.emplace_back(http::field::allow, decision.allow);
+        if (decision.log_detail.starts_with("origin:")) metrics::refused(RefusalReason::origin);
         co_await respond(status, request.version(), keep_alive, url_of(peer_, request),
                          decision.log_detail, extra);
         co_return keep_alive;
@@ -258,6 +267,7 @@ class HttpConnection : public Stoppable {
   asio::awaitable<bool> serve_console(const RequestHead& request, bool keep_alive) {
     auto response = console_response(request, keep_alive, state_);
     log::write(LogLevel::access, "http", context_of(peer_, request), "DEVCONSOLE");
+    metrics::responded(200);
     error_code ec;
     beast::get_lowest_layer(stream_).expires_after(limits::kResponseTimeout);
     if (request.method() == http::verb::head) {
@@ -281,6 +291,7 @@ class HttpConnection : public Stoppable {
     std::string context = log::make_context({{"url", url}, {"remote", peer_.remote_address}});
     if (!extra_context.empty()) context += " " + extra_context;
     log::write(LogLevel::access, "http", context, access_label(status));
+    metrics::responded(static_cast<unsigned>(status));
 
     error_code ec;  // a client that left before its answer needs nothing more
     beast::get_lowest_layer(stream_).expires_after(limits::kResponseTimeout);
@@ -295,6 +306,7 @@ class HttpConnection : public Stoppable {
     co_await stream_.async_handshake(asio::ssl::stream_base::server,
                                      asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
+      metrics::tls_handshake_failed();
       log::write(LogLevel::info, "http", log::make_context({{"remote", peer_.remote_address}}),
                  "TLS handshake failed: " + ec.message());
       co_return false;
@@ -334,6 +346,8 @@ class HttpConnection : public Stoppable {
   WorkerRegistration registration_;
   const RouterSettings router_settings_;
   bool linger_ = false;  // unread request bytes may still be arriving
+  // After the first request, a head timeout is an idle keep-alive, not a refusal.
+  bool served_a_request_ = false;
 };
 
 }  // namespace

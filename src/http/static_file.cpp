@@ -17,6 +17,7 @@
 #include "core/http_date.hpp"
 #include "core/limits.hpp"
 #include "server/log.hpp"
+#include "server/metrics.hpp"
 
 namespace wsexec {
 namespace {
@@ -46,6 +47,7 @@ template <typename Stream>
 asio::awaitable<bool> serve_static_file(Stream& stream, const RequestHead& request,
                                         const std::string& absolute_path,
                                         const std::string& log_context, ServerState& state) {
+  const metrics::SessionMeter meter(SessionKind::static_file);
   FileHandle file(absolute_path);
   struct stat info {};
   http::response<http::empty_body> response;
@@ -104,6 +106,7 @@ asio::awaitable<bool> serve_static_file(Stream& stream, const RequestHead& reque
   log::add_to_context(context, "status", std::to_string(response.result_int()));
   log::write(LogLevel::access, "http", context,
              response.result() == http::status::not_found ? "NOT FOUND" : "STATIC");
+  metrics::responded(response.result_int());
 
   error_code ec;
   http::response_serializer<http::empty_body> serializer{response};

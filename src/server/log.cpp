@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <ctime>
 #include <mutex>
 
@@ -11,6 +12,7 @@ namespace wsexec::log {
 namespace {
 
 std::atomic<LogLevel> g_minimum{LogLevel::access};
+std::atomic<LogFormat> g_format{LogFormat::text};
 std::mutex g_write_mutex;
 
 void append_padded(std::string& line, std::string_view text, std::size_t width) {
@@ -46,6 +48,10 @@ void set_level(LogLevel minimum) {
   g_minimum.store(minimum, std::memory_order_relaxed);
 }
 
+void set_format(LogFormat format) {
+  g_format.store(format, std::memory_order_relaxed);
+}
+
 bool enabled(LogLevel level) {
   return level != LogLevel::none && level >= g_minimum.load(std::memory_order_relaxed);
 }
@@ -53,6 +59,10 @@ bool enabled(LogLevel level) {
 void write(LogLevel level, std::string_view area, std::string_view context,
            std::string_view message) {
   if (!enabled(level)) return;
+  if (g_format.load(std::memory_order_relaxed) == LogFormat::json) {
+    return write_all(
+        format_json_log_line(std::chrono::system_clock::now(), level, area, context, message));
+  }
   std::string line;
   line.reserve(64 + area.size() + context.size() + message.size());
   append_timestamp(line);

@@ -8,12 +8,15 @@
 #include <string_view>
 #include <utility>
 
+#include "core/json_log.hpp"
 #include "core/log_level.hpp"
 
 namespace wsexec::log {
 
 void set_level(LogLevel minimum);
 bool enabled(LogLevel level);
+// --logformat: websocketd's lines (the default) or one JSON object a line.
+void set_format(LogFormat format);
 
 // `area` is a short word (server, http, session, process, stderr);
 // `context` the key:'value' pairs made by make_context(), or empty.

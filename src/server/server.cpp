@@ -19,6 +19,7 @@
 #include "core/limits.hpp"
 #include "core/worker_choice.hpp"
 #include "http/http_session.hpp"
+#include "http/metrics_listener.hpp"
 #include "process/spawner.hpp"
 #include "server/listeners.hpp"
 #include "server/log.hpp"
@@ -81,6 +82,7 @@ struct Server::Impl {
   explicit Impl(ServerState& state_in) : state(state_in), workers(worker_count()) {
     load_tls();
     listeners = bind_listeners(state.config, tls ? &*tls : nullptr, workers[0].context());
+    if (!state.config.metrics_address.empty()) metrics.emplace(control, state);
   }
   // The spawner's completions go to the workers' queues: none may arrive
   // once they are destroyed. A child started meanwhile goes to a stopped
@@ -92,6 +94,8 @@ struct Server::Impl {
   asio::io_context control{1};  // signals and the stop deadline, on the main thread
   std::optional<TlsContextStore> tls;
   Listeners listeners;  // on workers[0]
+  // --metrics, on `control`.
+  std::optional<MetricsListener> metrics;
 
   // The worker for a connection just accepted on workers[0]: see
   // choose_worker().
@@ -207,6 +211,7 @@ struct Server::Impl {
 
   void begin_stop(std::vector<asio::executor_work_guard<asio::io_context::executor_type>>& guards,
                   asio::steady_timer& deadline) {
+    state.draining = true;  // metrics: until the drain (systemd) is merged; keep one
     state.stopping = true;
     log::info("server", "Shutting down: closing sessions and ending children");
     asio::post(workers[0].context(), [this] {
@@ -247,6 +252,7 @@ struct Server::Impl {
       signals.async_wait(on_signal);
     };
     signals.async_wait(on_signal);
+    if (metrics) metrics->start();
 
     std::atomic<std::size_t> running{workers.size()};
     std::vector<std::thread> threads;
@@ -255,10 +261,11 @@ struct Server::Impl {
         worker.context().run();
         if (running.fetch_sub(1) == 1) {
           // The last worker out ends the control loop.
-          asio::post(control, [&signals, &deadline] {
+          asio::post(control, [this, &signals, &deadline] {
             error_code ignored;
             signals.cancel(ignored);
             deadline.cancel();
+            if (metrics) metrics->close();
           });
         }
       });

@@ -21,6 +21,7 @@
 #include "core/limits.hpp"
 #include "core/tagged_output.hpp"
 #include "server/async_event.hpp"
+#include "server/metrics.hpp"
 #include "websocket/corkable_stream.hpp"
 
 namespace wsexec {
@@ -113,6 +114,7 @@ class ClientWriter {
     co_await ws_.async_write(boost::asio::buffer(payload.data(), payload.size()),
                              boost::asio::redirect_error(boost::asio::use_awaitable, ec));
     if (ec) client_.open = false;
+    if (!ec) metrics::message_to_client(payload.size());
     co_return ec;
   }
 

@@ -1,6 +1,9 @@
 #include "websocket/pending_child.hpp"
 
+#include <chrono>
+
 #include "process/spawner.hpp"
+#include "server/metrics.hpp"
 
 namespace wsexec {
 
@@ -10,7 +13,9 @@ std::shared_ptr<PendingChild> PendingChild::request(Spawner& spawner, SpawnReque
   auto pending = std::make_shared<PendingChild>(executor);
   spawner.start(
       std::move(request), executor,
-      [pending, on_answer = std::move(on_answer)](StartedChild started, std::error_code error) {
+      [pending, on_answer = std::move(on_answer), asked = std::chrono::steady_clock::now()](
+          StartedChild started, std::error_code error) {
+        metrics::spawned(std::chrono::steady_clock::now() - asked, static_cast<bool>(started));
         pending->started_ = std::move(started);
         pending->error_ = error;
         pending->answered_.set();

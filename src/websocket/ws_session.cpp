@@ -19,6 +19,7 @@
 #include "process/output_pump.hpp"
 #include "process/stdin_feeder.hpp"
 #include "server/log.hpp"
+#include "server/metrics.hpp"
 #include "websocket/client_writer.hpp"
 #include "websocket/corkable_stream.hpp"
 #include "websocket/negotiation.hpp"
@@ -151,6 +152,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
       begin_termination();  // a child already adopted; one still on its way, once it arrives
       co_return;
     }
+    metrics::responded(101);
     // Not stopping: start_child() was called.
     co_await pending->answered();
     if (!child_) {
@@ -247,6 +249,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
       }
     } else if (wanted && !feeder.broken()) {
       const auto payload = client_message_.cdata();
+      metrics::message_to_program(payload.size());
       feeder.queue(std::string_view(static_cast<const char*>(payload.data()), payload.size()),
                    /*newline=*/!binary_mode);
     }
@@ -377,6 +380,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
   std::optional<ForkSlot> slot_;  // handed to the supervisor once the child runs
   ServerState& state_;
   WorkerRegistration registration_;
+  metrics::SessionMeter meter_{SessionKind::websocket};
   std::string id_;
   std::string context_;
   std::shared_ptr<ChildSupervisor> child_;
