@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/option_values.hpp"
+#include "core/service_options.hpp"
 
 namespace wsexec {
 
@@ -72,6 +73,13 @@ constexpr std::array kOptions = {
                "header on plain HTTP responses only, repeatable"},
     OptionSpec{"loglevel", Kind::value, "LEVEL",
                "debug, trace, access, info, error, fatal or none (default access)"},
+    // Operations under systemd (issue 15): drain and privilege drop.
+    OptionSpec{"drainms", Kind::value, "MS",
+               "on SIGTERM/SIGINT stop accepting, let sessions go on up to MS (default 0)"},
+    OptionSpec{"user", Kind::value, "NAME",
+               "after binding and reading TLS keys, run (and start programs) as this user"},
+    OptionSpec{"group", Kind::value, "NAME",
+               "with --user: run as this group (default the user's primary group)"},
     OptionSpec{"help", Kind::flag, "", "print this help and exit"},
     OptionSpec{"version", Kind::flag, "", "print the version and exit"},
     OptionSpec{"license", Kind::flag, "", "print the license and exit"},
@@ -294,6 +302,7 @@ Config build_config(const po::variables_map& map) {
   read_listeners(options, config);
   read_http(options, config);
   read_children(options, config);
+  read_service_options(options, config);
   return config;
 }
 

@@ -61,6 +61,12 @@ struct Config {
   bool dev_console = false;  // --devconsole
   std::string command;       // as given (argv[0] of the child); empty with --dir
   std::vector<std::string> command_args;
+
+  // Operations under systemd (issue 15: drain, privilege drop; see
+  // core/service_options).
+  unsigned drain_ms = 0;     // --drainms: how long open sessions may go on after SIGTERM
+  std::string run_as_user;   // --user; empty = stay who we are
+  std::string run_as_group;  // --group; empty = the user's primary group
 };
 
 enum class StartupAction { serve, show_help, show_version, show_license };
