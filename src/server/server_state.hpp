@@ -36,6 +36,8 @@ struct ServerState {
 
   std::atomic<unsigned> live_children{0};  // the --maxforks count
   std::atomic<bool> stopping{false};
+  // True from the first SIGTERM/SIGINT on: health says 503, listeners stop accepting.
+  std::atomic<bool> draining{false};
   // Where WebSocket children are started. Never null: it exists before the
   // first connection and outlives the last. Its completions go to the
   // workers' queues, so the server joins it before its workers are
