@@ -55,6 +55,9 @@ void drop_privileges(const RunAs& run_as) {
     throw StartupError("can't switch to --user " + run_as.user +
                        ": root could be regained after setuid; refusing to run");
   }
+  // The kernel now marks the process non-dumpable, and it stays so: the
+  // programs run as the same user, and a dumpable server could be ptraced
+  // by them, TLS private key and all. (/proc/self/fd becomes root's.)
   log::info("server", "Running as user " + run_as.user + " (uid " + std::to_string(run_as.uid) +
                           ", gid " + std::to_string(run_as.gid) + "); programs run as it too");
 }
