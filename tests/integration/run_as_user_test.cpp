@@ -78,6 +78,35 @@ TEST(RunAsUser, AKeyOnlyRootCanReadStillServesTlsAndReloadKeepsIt) {
   EXPECT_TRUE(IsText(after_reload->read(5s), "still"));
 }
 
+TEST(RunAsUser, SighupReloadWorksWhenTheUserCanReadTheFiles) {
+  const passwd* nobody = ::getpwnam("nobody");
+  if (nobody_uid().empty()) GTEST_SKIP() << "needs root and a user named nobody";
+  TempDir dir;
+  ::chmod(dir.path().c_str(), 0755);  // mkdtemp makes it root's alone
+  const std::string certificate = dir.file("fullchain.pem");
+  const std::string key = dir.file("privkey.pem");
+  fs::copy_file(shared_pki().server.certificate, certificate);
+  fs::copy_file(shared_pki().server.key, key);
+  ASSERT_EQ(::chown(key.c_str(), nobody->pw_uid, 0), 0);
+  ::chmod(key.c_str(), 0400);  // the user's alone, as a deployment would have it
+  ::chmod(certificate.c_str(), 0644);
+  ServerOptions options;
+  options.args = {"--ssl", "--sslcert=" + certificate, "--sslkey=" + key, "--user=nobody", "cat"};
+  options.startup_timeout = 20000ms;
+  ServerProcess server(options);
+
+  server.send_signal(SIGHUP);
+  EXPECT_TRUE(
+      server.wait_for_log_line({"SIGHUP: reloaded the TLS certificate, key and CA"}).has_value())
+      << server.diagnostics();
+  ConnectOptions connect = client_options(server);
+  connect.tls.emplace();
+  connect.tls->ca_file = shared_pki().ca_certificate;
+  auto client = WsClient::connect(connect);
+  ASSERT_TRUE(client->send_text("after reload", 5s));
+  EXPECT_TRUE(IsText(client->read(5s), "after reload"));
+}
+
 TEST(RunAsUser, UnknownUserOrGroupIsAStartupErrorNamingIt) {
   for (const auto& [args, named] :
        {std::pair{std::vector<std::string>{"--user=no-such-user-wsexec", "cat"},
