@@ -5,8 +5,8 @@
 #
 # Builds the package (packaging/build-deb.sh), runs lintian on it, installs
 # it with dpkg -i, checks what it installed (wsexec --version, man -w wsexec,
-# systemd-analyze verify on the unit, the examples answering a real WebSocket
-# client), then purges it and checks that nothing is left behind.
+# systemd-analyze verify on the units, the examples answering a real WebSocket
+# client, a socket-activated start), then purges it and checks that nothing is left behind.
 #
 # Runs as root (or with sudo) on Debian 12, and installs what it needs with
 # apt-get: the build dependencies, dpkg-dev, debhelper, lintian, systemd,
@@ -295,6 +295,61 @@ if [ "${#example_words[@]}" -gt 0 ] && start_server "$work/example.log" "${examp
     stop_server "$server_pid" || fail "wsexec ($example_args) did not stop with status 0"
 else
     fail "start wsexec with /etc/wsexec/example.conf's WSEXEC_ARGS ($example_args)"
+fi
+
+# --- socket activation, Type=notify and privilege drop ----------------------
+
+# The socket template next to the service, verified as an instance; then a
+# socket-activated start as systemd would do it, played by
+# systemd-socket-activate (there is no running systemd here): it binds the
+# port, waits for the first client and execs wsexec with the socket
+# (LISTEN_FDS, named "endpoint" as in wsexec@.socket). wsexec starts as root
+# and becomes nobody (--user), as a unit without DynamicUser= would have it.
+socket_unit=/lib/systemd/system/wsexec@.socket
+check "the socket unit is $socket_unit" test -f "$socket_unit"
+verify=$(systemd-analyze verify wsexec@example.socket 2>&1)
+verify_status=$?
+if [ "$verify_status" -eq 0 ] && [ -z "$verify" ]; then
+    pass "systemd-analyze verify wsexec@example.socket: clean"
+else
+    while IFS= read -r line; do echo "  systemd-analyze: $line"; done <<<"$verify"
+    fail "systemd-analyze verify wsexec@example.socket (status $verify_status)"
+fi
+check "wsexec@.service is Type=notify" grep -qx 'Type=notify' "$unit"
+
+activated_port=""
+for _ in 1 2 3 4 5; do
+    candidate=$((18500 + RANDOM % 100))
+    port_in_use "$candidate" || { activated_port=$candidate; break; }
+done
+if [ -n "$activated_port" ]; then
+    (cd / && exec env -i PATH=/usr/bin:/bin systemd-socket-activate \
+        --listen=127.0.0.1:"$activated_port" --fdname=endpoint --setenv=PATH -- \
+        /usr/bin/wsexec --port="$activated_port" --user=nobody --drainms=2000 cat) \
+        >"$work/activated.log" 2>&1 &
+    activated_pid=$!
+    server_pids+=("$activated_pid")
+    for _ in $(seq 50); do port_in_use "$activated_port" && break; sleep 0.1; done
+    if $python "$work/client.py" "ws://127.0.0.1:$activated_port/" woken woken \
+        >"$work/client.txt" 2>&1; then
+        pass "a socket-activated wsexec answers its first client (port $activated_port)"
+    else
+        sed 's/^/  client: /' "$work/client.txt"
+        sed 's/^/  wsexec: /' "$work/activated.log"
+        fail "a socket-activated wsexec answers its first client"
+    fi
+    check "it serves the socket it was passed" \
+        grep -q "Listening on a socket from systemd: tcp 127.0.0.1:$activated_port" \
+        "$work/activated.log"
+    check "it runs as nobody" grep -q "Running as user nobody" "$work/activated.log"
+    if stop_server "$activated_pid"; then
+        pass "the socket-activated wsexec stops with status 0 on SIGTERM"
+    else
+        sed 's/^/  wsexec: /' "$work/activated.log"
+        fail "the socket-activated wsexec did not stop with status 0 within 5 s of SIGTERM"
+    fi
+else
+    fail "no free port in 18500-18599 for the socket-activated start"
 fi
 
 # --- purge -------------------------------------------------------------------

@@ -9,10 +9,12 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "core/config.hpp"
 #include "process/executable_lookup.hpp"
 #include "server/log.hpp"
+#include "server/privileges.hpp"
 #include "server/server.hpp"
 
 extern char** environ;
@@ -76,6 +78,7 @@ int main(int argc, char** argv) {
   keep_capabilities_from_children();
   using namespace wsexec;
   std::unique_ptr<ServerState> state;
+  std::optional<RunAs> run_as;
   try {
     CommandLine command_line = parse_command_line(std::vector<std::string>(argv + 1, argv + argc));
     switch (command_line.action) {
@@ -90,6 +93,12 @@ int main(int argc, char** argv) {
         return 0;
       case StartupAction::serve:
         break;
+    }
+    try {
+      // Before the spawner's threads exist: the lookup is not reentrant.
+      run_as = resolve_run_as(command_line.config);
+    } catch (const StartupError& e) {
+      return fail_startup(e.what(), 1);
     }
     std::string executable;
     if (!command_line.config.command.empty()) {
@@ -111,10 +120,13 @@ int main(int argc, char** argv) {
   std::unique_ptr<Server> server;
   try {
     server = std::make_unique<Server>(*state);
+    // Everything that needs root is done: sockets bound, TLS keys read.
+    if (run_as) drop_privileges(*run_as);
   } catch (const StartupError& e) {
     log::write(LogLevel::fatal, "server", {}, e.what());
     return fail_startup(e.what(), 1);
   }
+  warn_if_programs_run_as_root(run_as);
   announce_what_is_served(*state);
   return server->run();
 }

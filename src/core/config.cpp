@@ -9,6 +9,7 @@
 #include "core/observability_options.hpp"
 #include "core/option_values.hpp"
 #include "core/subprotocol.hpp"
+#include "core/service_options.hpp"
 
 namespace wsexec {
 
@@ -95,6 +96,13 @@ constexpr std::array kOptions = {
                "serve GET /metrics (Prometheus) and /healthz on ADDR (default 127.0.0.1)"},
     OptionSpec{"logformat", Kind::value, "FORMAT",
                "text (websocketd's lines, the default) or json (one object per line)"},
+    // Operations under systemd (issue 15): drain and privilege drop.
+    OptionSpec{"drainms", Kind::value, "MS",
+               "on SIGTERM/SIGINT stop accepting, let sessions go on up to MS (default 0)"},
+    OptionSpec{"user", Kind::value, "NAME",
+               "after binding and reading TLS keys, run (and start programs) as this user"},
+    OptionSpec{"group", Kind::value, "NAME",
+               "with --user: run as this group (default the user's primary group)"},
     OptionSpec{"help", Kind::flag, "", "print this help and exit"},
     OptionSpec{"version", Kind::flag, "", "print the version and exit"},
     OptionSpec{"license", Kind::flag, "", "print the license and exit"},
@@ -369,6 +377,7 @@ Config build_config(const po::variables_map& map) {
   read_websocket_negotiation(options, config);
   read_terminal(options, config);
   read_observability_options(options, config);
+  read_service_options(options, config);
   return config;
 }
 

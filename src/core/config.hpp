@@ -78,6 +78,11 @@ struct Config {
   std::string metrics_address;  // an IP literal; empty = no metrics listener
   unsigned metrics_port = 0;
   LogFormat log_format = LogFormat::text;
+  // Operations under systemd (issue 15: drain, privilege drop; see
+  // core/service_options).
+  unsigned drain_ms = 0;     // --drainms: how long open sessions may go on after SIGTERM
+  std::string run_as_user;   // --user; empty = stay who we are
+  std::string run_as_group;  // --group; empty = the user's primary group
 };
 
 enum class StartupAction { serve, show_help, show_version, show_license };

@@ -110,6 +110,11 @@ inline constexpr milliseconds kStopDeadline{2500};
 // before trying again: short enough to resume promptly when descriptors
 // free up, long enough not to spin a core on a full descriptor table.
 inline constexpr milliseconds kAcceptRetryPause{50};
+// Under systemd (Type=notify), how often STATUS= may report the live
+// connection count, and only when it changed: `systemctl status` is read by
+// people, for whom a second is current, while a message per connection
+// would cost a datagram and a wake-up of PID 1 each.
+inline constexpr milliseconds kNotifyStatusInterval{1000};
 
 // ---- Compression (--compress, permessage-deflate) ----------------------------
 

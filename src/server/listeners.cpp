@@ -121,16 +121,59 @@ local::acceptor bind_unix(const std::string& path, asio::io_context& context) {
   return acceptor;
 }
 
+// Takes over the sockets systemd passed; on failure closes those not yet
+// taken over, so none leaks into a failed start-up.
+void adopt_activated(const std::vector<ActivatedSocket>& activated, TlsContextStore* tls,
+                     asio::io_context& context, Listeners& listeners) {
+  for (std::size_t i = 0; i < activated.size(); ++i) {
+    const ActivatedSocket& socket = activated[i];
+    error_code ec;
+    if (socket.role == PassedRole::unix_socket) {
+      listeners.unix_socket.emplace(context);
+      listeners.unix_socket->assign(local(), socket.fd, ec);
+      listeners.unix_socket_from_systemd = true;
+    } else {
+      const bool endpoint = socket.role == PassedRole::endpoint;
+      tcp::acceptor acceptor(context);
+      acceptor.assign(socket.ipv6 ? tcp::v6() : tcp::v4(), socket.fd, ec);
+      if (!ec) {
+        listeners.tcp.push_back(
+            {std::move(acceptor), endpoint ? ListenerRole{ListenerRole::Kind::endpoint, tls}
+                                           : ListenerRole{ListenerRole::Kind::redirect, nullptr}});
+      }
+    }
+    if (ec) {
+      for (std::size_t rest = i; rest < activated.size(); ++rest) ::close(activated[rest].fd);
+      throw StartupError("can't start server: socket passed by systemd (" + socket.description +
+                         "): " + ec.message());
+    }
+    log::info("server", "Listening on a socket from systemd: " + socket.description);
+  }
+}
+
+bool passed(const std::vector<ActivatedSocket>& activated, PassedRole role) {
+  for (const auto& socket : activated) {
+    if (socket.role == role) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
-Listeners bind_listeners(const Config& config, TlsContextStore* tls, asio::io_context& context) {
+Listeners bind_listeners(const Config& config, TlsContextStore* tls, asio::io_context& context,
+                         const std::vector<ActivatedSocket>& activated) {
   Listeners listeners;
-  if (!config.unix_socket.empty()) listeners.unix_socket = bind_unix(config.unix_socket, context);
+  adopt_activated(activated, tls, context, listeners);
+  if (!config.unix_socket.empty() && !passed(activated, PassedRole::unix_socket)) {
+    listeners.unix_socket = bind_unix(config.unix_socket, context);
+  }
   if (config.unix_socket_only) return listeners;
-  bind_port(config, config.port, ListenerRole{ListenerRole::Kind::endpoint, tls},
-            std::string("Starting WebSocket server   : ") + (tls ? "wss://" : "ws://"), context,
-            listeners);
-  if (config.redirect_port != 0) {
+  if (!passed(activated, PassedRole::endpoint)) {
+    bind_port(config, config.port, ListenerRole{ListenerRole::Kind::endpoint, tls},
+              std::string("Starting WebSocket server   : ") + (tls ? "wss://" : "ws://"), context,
+              listeners);
+  }
+  if (config.redirect_port != 0 && !passed(activated, PassedRole::redirect)) {
     bind_port(config, config.redirect_port, ListenerRole{ListenerRole::Kind::redirect, nullptr},
               "Starting redirect server    : http://", context, listeners);
   }

@@ -21,8 +21,10 @@
 #include "http/http_session.hpp"
 #include "http/metrics_listener.hpp"
 #include "process/spawner.hpp"
+#include "server/activation.hpp"
 #include "server/listeners.hpp"
 #include "server/log.hpp"
+#include "server/systemd_notify.hpp"
 #include "server/tls_context.hpp"
 #include "server/worker.hpp"
 
@@ -81,7 +83,8 @@ class AcceptFailureLog {
 struct Server::Impl {
   explicit Impl(ServerState& state_in) : state(state_in), workers(worker_count()) {
     load_tls();
-    listeners = bind_listeners(state.config, tls ? &*tls : nullptr, workers[0].context());
+    listeners = bind_listeners(state.config, tls ? &*tls : nullptr, workers[0].context(),
+                               take_activated_sockets(state.config));
     if (!state.config.metrics_address.empty()) metrics.emplace(control, state);
   }
   // The spawner's completions go to the workers' queues: none may arrive
@@ -209,26 +212,70 @@ struct Server::Impl {
     }
   }
 
+  // The first SIGINT/SIGTERM: accept nothing more (with socket activation
+  // systemd keeps its copy of the listening socket, so connection attempts
+  // wait there for the next start), then end the sessions at once or, with
+  // --drainms, once the drain time is over; each worker's run() returns as
+  // soon as its last session is gone, whichever comes first.
   void begin_stop(std::vector<asio::executor_work_guard<asio::io_context::executor_type>>& guards,
                   asio::steady_timer& deadline) {
-    state.draining = true;  // metrics: until the drain (systemd) is merged; keep one
-    state.stopping = true;
-    log::info("server", "Shutting down: closing sessions and ending children");
-    asio::post(workers[0].context(), [this] {
+    state.draining = true;
+    const unsigned drain_ms = state.config.drain_ms;
+    asio::post(workers[0].context(), [this, drain_ms] {
       error_code ignored;  // closing cancels the accept loops
       for (auto& listener : listeners.tcp) listener.acceptor.close(ignored);
       if (listeners.unix_socket) listeners.unix_socket->close(ignored);
+      // Said once it is true: the listeners are closed.
+      if (drain_ms != 0) {
+        log::info("server", "Draining: accepting no new connections; open sessions may go on for " +
+                                std::to_string(drain_ms) + " ms");
+      }
     });
+    guards.clear();
+    if (drain_ms == 0) {
+      end_sessions(deadline);
+      return;
+    }
+    deadline.expires_after(std::chrono::milliseconds(drain_ms));
+    deadline.async_wait([this, &deadline](error_code ec) {
+      if (!ec) end_sessions(deadline);  // cancelled: every session ended by itself
+    });
+  }
+
+  void end_sessions(asio::steady_timer& deadline) {
+    state.stopping = true;
+    log::info("server", "Shutting down: closing sessions and ending children");
     for (auto& worker : workers) {
       asio::post(worker.context(), [&worker] { worker.stop_all(); });
     }
-    guards.clear();  // each worker's run() returns once its sessions are gone
     deadline.expires_after(limits::kStopDeadline);
     deadline.async_wait([this](error_code ec) {
       if (ec) return;  // every worker finished in time
       log::error("server", "sessions still open after the stop deadline; ending them by force");
       for (auto& worker : workers) worker.context().stop();
     });
+  }
+
+  std::size_t live_connections() const {
+    std::size_t count = 0;
+    for (const auto& worker : workers) count += worker.load();
+    return count;
+  }
+
+  // For the systemd watchdog: `done` runs once every worker has run a task.
+  // While stopping, workers end one by one as their sessions do, so the
+  // control loop answers for them; the stop deadline bounds that time.
+  void probe_workers(std::function<void()> done) {
+    if (state.draining) {
+      done();
+      return;
+    }
+    auto remaining = std::make_shared<std::atomic<std::size_t>>(workers.size());
+    for (auto& worker : workers) {
+      asio::post(worker.context(), [remaining, done] {
+        if (remaining->fetch_sub(1) == 1) done();
+      });
+    }
   }
 
   int run() {
@@ -238,15 +285,22 @@ struct Server::Impl {
 
     asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
     asio::steady_timer deadline(control);
+    SystemdNotifier notifier(
+        control, [this] { return live_connections(); },
+        [this](std::function<void()> done) { probe_workers(std::move(done)); });
     bool stopping = false;
     std::function<void(error_code, int)> on_signal = [&](error_code ec, int signal_number) {
       if (ec) return;
       if (signal_number == SIGHUP) {
+        notifier.reloading();
         reload();
-      } else if (stopping) {  // a second signal: stop waiting for the ladder
+        notifier.reloaded();
+      } else if (stopping) {  // a second signal: stop waiting for the drain or the ladder
+        log::info("server", "Second signal: ending every session at once");
         for (auto& worker : workers) worker.context().stop();
       } else {
         stopping = true;
+        notifier.stopping();
         begin_stop(guards, deadline);
       }
       signals.async_wait(on_signal);
@@ -257,22 +311,25 @@ struct Server::Impl {
     std::atomic<std::size_t> running{workers.size()};
     std::vector<std::thread> threads;
     for (auto& worker : workers) {
-      threads.emplace_back([this, &worker, &running, &signals, &deadline] {
+      threads.emplace_back([this, &worker, &running, &signals, &deadline, &notifier] {
         worker.context().run();
         if (running.fetch_sub(1) == 1) {
           // The last worker out ends the control loop.
-          asio::post(control, [this, &signals, &deadline] {
+          asio::post(control, [this, &signals, &deadline, &notifier] {
             error_code ignored;
             signals.cancel(ignored);
             deadline.cancel();
+            notifier.cancel_timers();
             if (metrics) metrics->close();
           });
         }
       });
     }
+    notifier.ready();
     control.run();
     for (auto& thread : threads) thread.join();
-    if (listeners.unix_socket) ::unlink(state.config.unix_socket.c_str());
+    if (listeners.unix_socket && !listeners.unix_socket_from_systemd)
+      ::unlink(state.config.unix_socket.c_str());
     return 0;
   }
 };
