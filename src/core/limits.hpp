@@ -111,4 +111,11 @@ inline constexpr milliseconds kStopDeadline{2500};
 // free up, long enough not to spin a core on a full descriptor table.
 inline constexpr milliseconds kAcceptRetryPause{50};
 
+// ---- Start-up ----------------------------------------------------------------
+
+// A --config file larger than this is refused: real ones are a few hundred
+// bytes, and the cap keeps --config=/dev/zero (or a log file named by
+// mistake) from filling memory before anything is checked.
+inline constexpr std::size_t kMaxConfigFileBytes = 1 << 20;
+
 }  // namespace wsexec::limits
