@@ -357,7 +357,9 @@ CommandLine parse_command_line(const std::vector<std::string>& args,
     }
     fail(
         "no command given: name the program to run for each connection, e.g. "
-        "wsexec --port=8080 ./script.sh (or use --dir, --staticdir or --cgidir)");
+        "wsexec --port=8080 ./script.sh (or use --dir, --staticdir or --cgidir)" +
+        (options.given("config") ? "; in " + options.last("config") + ": command = PROGRAM ARGS"
+                                 : ""));
   }
   config.command = command.front();
   config.command_args.assign(command.begin() + 1, command.end());

@@ -308,6 +308,8 @@ TEST(ConfigFileErrors, NoCommandInEitherPlaceIsRefused) {
   ASSERT_TRUE(failure.has_value());
   EXPECT_EQ(failure->exit_status, 1);
   EXPECT_TRUE(failure->message.starts_with("no command given")) << failure->message;
+  EXPECT_NE(failure->message.find("in " + kPath + ": command = PROGRAM ARGS"), std::string::npos)
+      << failure->message;
 }
 
 // ---------------------------------------------------------------- --config itself
