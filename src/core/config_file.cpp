@@ -50,7 +50,10 @@ po::option option_for(const Setting& setting, const std::string& where,
   const po::option_description* known = description.find_nothrow(name, /*approx=*/false);
   if (known == nullptr) {
     const auto undashed = name.substr(std::min(name.find_first_not_of('-'), name.size()));
-    if (undashed != name && description.find_nothrow(undashed, false) != nullptr) {
+    // (An empty name would be ambiguous to program_options, which throws:
+    // it equals every option's empty short name.)
+    if (!undashed.empty() && undashed != name &&
+        description.find_nothrow(undashed, false) != nullptr) {
       refuse(where, "write option names without dashes: " + undashed + " = ...", 2);
     }
     refuse(where, "unknown option \"" + name + "\"", 2);

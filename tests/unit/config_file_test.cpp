@@ -231,6 +231,9 @@ TEST(ConfigFileErrors, AnUnknownOptionIsRefusedWithItsFileAndLineAndExitStatus2)
 TEST(ConfigFileErrors, AnOptionWrittenWithDashesIsRefusedWithTheWayToWriteIt) {
   expect_refused_at("--port = 8080\n", 1, 2, "without dashes: port = ");
   expect_refused_at("-binary\n", 1, 2, "without dashes: binary = ");
+  // Dashes alone name nothing (found by fuzzing: program_options threw).
+  expect_refused_at("command = cat\n-\n", 2, 2, "unknown option \"-\"");
+  expect_refused_at("--\n", 1, 2, "unknown option \"--\"");
 }
 
 TEST(ConfigFileErrors, ABadValueIsRefusedWithItsFileAndLineAndExitStatus1) {
