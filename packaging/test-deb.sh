@@ -6,7 +6,9 @@
 # Builds the package (packaging/build-deb.sh), runs lintian on it, installs
 # it with dpkg -i, checks what it installed (wsexec --version, man -w wsexec,
 # systemd-analyze verify on the units, the examples answering a real WebSocket
-# client, a socket-activated start), then purges it and checks that nothing is left behind.
+# client, configuration files read with --config, an instance file of the
+# old WSEXEC_ARGS form converted by the postinst, a socket-activated start),
+# then purges it and checks that nothing is left behind.
 #
 # Runs as root (or with sudo) on Debian 12, and installs what it needs with
 # apt-get: the build dependencies, dpkg-dev, debhelper, lintian, systemd,
@@ -24,6 +26,10 @@ failures=0
 work=$(mktemp -d "${TMPDIR:-/tmp}/wsexec-test-deb.XXXXXX")
 server_pids=()
 installed_by_us=false
+# Instance files this script writes into /etc/wsexec (removed by cleanup).
+old_conf=/etc/wsexec/test-deb-old.conf
+test_confs=("$old_conf" "$old_conf.dpkg-old" /etc/wsexec/test-deb-old.env
+    /etc/wsexec/test-deb-space.conf)
 
 pass() { checks=$((checks + 1)); echo "PASS: $*"; }
 fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL: $*"; }
@@ -50,9 +56,12 @@ cleanup() {
         kill -KILL "$pid" 2>/dev/null
         wait "$pid" 2>/dev/null
     done
+    as_root rm -f "${test_confs[@]}"
     if $installed_by_us && dpkg-query -W -f='${Status}' wsexec 2>/dev/null | grep -q installed; then
         as_root dpkg --purge wsexec >/dev/null 2>&1
     fi
+    # Made by us before the install when it did not exist; kept if not empty.
+    as_root rmdir /etc/wsexec 2>/dev/null
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -89,6 +98,17 @@ snapshot() {
     find /etc /usr /var/lib /var/log /opt -xdev -name '*wsexec*' 2>/dev/null | LC_ALL=C sort
 }
 snapshot >"$work/before.txt"
+
+# An instance file of the old form (WSEXEC_ARGS, read by systemd), as an
+# earlier package left it: the postinst must convert it. Removed before the
+# purge, like the other files of ours in /etc/wsexec.
+as_root mkdir -p /etc/wsexec
+cat >"$work/old.conf" <<'EOF_CONF'
+# An echo server of the old form.
+LANG=C.UTF-8
+WSEXEC_ARGS="--port=8080 --address=127.0.0.1 --header-ws=X-Old:yes /usr/bin/cat"
+EOF_CONF
+as_root cp "$work/old.conf" "$old_conf"
 
 # --- build -------------------------------------------------------------------
 
@@ -276,26 +296,56 @@ else
     fail "start wsexec with the installed examples/bash/greeter.sh"
 fi
 
-# The example instance's configuration: its WSEXEC_ARGS must start a server
-# (an echo server). Read as systemd reads an EnvironmentFile (the last
-# assignment wins, quotes around the value are removed), then split at
-# whitespace as systemd splits $WSEXEC_ARGS; our port replaces its own.
-example_args=$(sed -n 's/^[[:space:]]*WSEXEC_ARGS=//p' /etc/wsexec/example.conf | tail -n 1 |
-    sed -e 's/^"\(.*\)"[[:space:]]*$/\1/' -e "s/^'\(.*\)'[[:space:]]*\$/\1/")
-read -r -a example_words <<<"$(printf '%s' "$example_args" | sed 's/--port=[0-9]*//')"
-if [ "${#example_words[@]}" -gt 0 ] && start_server "$work/example.log" "${example_words[@]}"; then
-    if $python "$work/client.py" "ws://127.0.0.1:$server_port/" ping ping 'two words' 'two words' \
-        >"$work/client.txt" 2>&1; then
-        pass "/etc/wsexec/example.conf's WSEXEC_ARGS ($example_args) serve an echo server"
+# --- configuration files (--config) -----------------------------------------
+
+unit_exec=$(grep '^ExecStart=' "$unit")
+check "the unit runs $unit_exec" test "$unit_exec" = 'ExecStart=/usr/bin/wsexec --config=/etc/wsexec/%i.conf'
+check "/usr/lib/wsexec/convert-conf is installed and executable" test -x /usr/lib/wsexec/convert-conf
+
+# serve_echo DESCRIPTION CONFIG [SEND EXPECT]...: start a server as the unit
+# would, from CONFIG (our --port in front of it replaces its own), and check
+# that it answers each SEND with EXPECT.
+serve_echo() {
+    local description=$1 config=$2
+    shift 2
+    if start_server "$work/config.log" --config="$config"; then
+        if $python "$work/client.py" "ws://127.0.0.1:$server_port/" "$@" \
+            >"$work/client.txt" 2>&1; then
+            pass "$description"
+        else
+            sed 's/^/  client: /' "$work/client.txt"
+            sed 's/^/  wsexec: /' "$work/config.log"
+            fail "$description"
+        fi
+        stop_server "$server_pid" || fail "wsexec --config=$config did not stop with status 0"
     else
-        sed 's/^/  client: /' "$work/client.txt"
-        sed 's/^/  wsexec: /' "$work/example.log"
-        fail "/etc/wsexec/example.conf's WSEXEC_ARGS serve an echo server"
+        fail "start wsexec --config=$config ($description)"
     fi
-    stop_server "$server_pid" || fail "wsexec ($example_args) did not stop with status 0"
-else
-    fail "start wsexec with /etc/wsexec/example.conf's WSEXEC_ARGS ($example_args)"
-fi
+}
+
+serve_echo "/etc/wsexec/example.conf serves an echo server" /etc/wsexec/example.conf \
+    ping ping 'two words' 'two words'
+
+# A command whose argument holds spaces and quotes, which the old
+# WSEXEC_ARGS form could not express.
+cat >"$work/space.conf" <<'EOF_CONF'
+address = 127.0.0.1
+command = /bin/sh -c 'while read -r line; do echo "$line, said twice"; done'
+EOF_CONF
+as_root cp "$work/space.conf" /etc/wsexec/test-deb-space.conf
+serve_echo "a --config command with an argument holding spaces (sh -c '...')" \
+    /etc/wsexec/test-deb-space.conf hi 'hi, said twice' 'a b' 'a b, said twice'
+
+# The old-form file written before the install, converted by the postinst.
+check "the postinst converted $old_conf: no WSEXEC_ARGS left" \
+    bash -c "! grep -q WSEXEC_ARGS= <(grep -v '^#' '$old_conf')"
+check "the converted $old_conf has the command" grep -qx 'command = /usr/bin/cat' "$old_conf"
+check "the converted $old_conf has the options" \
+    grep -qx 'header-ws = X-Old:yes' "$old_conf"
+check "the old file is kept as $old_conf.dpkg-old" cmp -s "$work/old.conf" "$old_conf.dpkg-old"
+check "its other variable moved to /etc/wsexec/test-deb-old.env" \
+    grep -qx 'LANG=C.UTF-8' /etc/wsexec/test-deb-old.env
+serve_echo "the converted $old_conf serves its echo server" "$old_conf" ping ping
 
 # --- socket activation, Type=notify and privilege drop ----------------------
 
@@ -354,6 +404,7 @@ fi
 
 # --- purge -------------------------------------------------------------------
 
+as_root rm -f "${test_confs[@]}"
 if as_root dpkg --purge wsexec >"$work/purge.log" 2>&1; then
     pass "dpkg --purge wsexec"
 else

@@ -13,6 +13,7 @@
 
 #include "core/config.hpp"
 #include "process/executable_lookup.hpp"
+#include "server/config_file_reader.hpp"
 #include "server/log.hpp"
 #include "server/privileges.hpp"
 #include "server/server.hpp"
@@ -80,7 +81,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<ServerState> state;
   std::optional<RunAs> run_as;
   try {
-    CommandLine command_line = parse_command_line(std::vector<std::string>(argv + 1, argv + argc));
+    CommandLine command_line =
+        parse_command_line(std::vector<std::string>(argv + 1, argv + argc), read_config_file);
     switch (command_line.action) {
       case StartupAction::show_help:
         std::cout << help_text();

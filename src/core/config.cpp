@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/observability_options.hpp"
+#include "core/config_file.hpp"
 #include "core/option_values.hpp"
 #include "core/subprotocol.hpp"
 #include "core/service_options.hpp"
@@ -103,6 +104,10 @@ constexpr std::array kOptions = {
                "after binding and reading TLS keys, run (and start programs) as this user"},
     OptionSpec{"group", Kind::value, "NAME",
                "with --user: run as this group (default the user's primary group)"},
+    // Configuration files (issue #15).
+    OptionSpec{"config", Kind::value, "FILE",
+               "read options and the command from FILE (name = value lines); the command line "
+               "wins"},
     OptionSpec{"help", Kind::flag, "", "print this help and exit"},
     OptionSpec{"version", Kind::flag, "", "print the version and exit"},
     OptionSpec{"license", Kind::flag, "", "print the license and exit"},
@@ -224,8 +229,10 @@ void read_listeners(const StoredOptions& options, Config& config) {
   const auto port = options.given("port") ? options.number("port", 65535) : 0;
   config.port = port != 0 ? static_cast<unsigned>(port) : config.tls ? 443 : 80;
   if (options.given("unixsocket")) {
-    config.unix_socket = options.last("unixsocket");
-    if (config.unix_socket.empty()) fail("--unixsocket needs a path");
+    config.unix_socket = options.last("unixsocket", [](const std::string& path) {
+      if (path.empty()) fail("--unixsocket needs a path");
+      return path;
+    });
     config.unix_socket_only = port == 0 && !options.given("address") && !options.given("redirport");
   }
   if (options.given("redirport")) {
@@ -234,9 +241,7 @@ void read_listeners(const StoredOptions& options, Config& config) {
       fail("--redirport and --port cannot be the same port (" + std::to_string(config.port) + ")");
     }
   }
-  for (const auto& address : options.all("address")) {
-    config.addresses.push_back(parse_address(address));
-  }
+  config.addresses = options.each("address", parse_address);
   if (options.given("sslcert")) config.tls_certificate = options.last("sslcert");
   if (options.given("sslkey")) config.tls_key = options.last("sslkey");
   if (options.given("sslca")) config.tls_client_ca = options.last("sslca");
@@ -261,15 +266,12 @@ void read_http(const StoredOptions& options, Config& config) {
            " (the console answers every plain HTTP request)");
     }
   }
-  for (const auto& header : options.all("header")) {
-    config.headers.push_back(parse_header("header", header));
-  }
-  for (const auto& header : options.all("header-ws")) {
-    config.headers_ws.push_back(parse_header("header-ws", header));
-  }
-  for (const auto& header : options.all("header-http")) {
-    config.headers_http.push_back(parse_header("header-http", header));
-  }
+  const auto header_parser = [](std::string_view option) {
+    return [option](const std::string& text) { return parse_header(option, text); };
+  };
+  config.headers = options.each("header", header_parser("header"));
+  config.headers_ws = options.each("header-ws", header_parser("header-ws"));
+  config.headers_http = options.each("header-http", header_parser("header-http"));
   config.reverse_lookup = options.flag("reverselookup");
   config.origin_policy.same_origin = options.flag("sameorigin");
   if (options.given("origin")) {
@@ -366,9 +368,9 @@ void read_terminal(const StoredOptions& options, Config& config) {
 
 // Every option the map holds, checked and combined. Works on a map, not on
 // the command line, so options read from elsewhere (a configuration file)
-// can be stored into the same map first.
-Config build_config(const po::variables_map& map) {
-  const StoredOptions options(map);
+// can be stored into the same map first; `origins` says which.
+Config build_config(const po::variables_map& map, const OptionOrigins& origins) {
+  const StoredOptions options(map, &origins);
   Config config;
   read_listeners(options, config);
   read_http(options, config);
@@ -383,7 +385,8 @@ Config build_config(const po::variables_map& map) {
 
 }  // namespace
 
-CommandLine parse_command_line(const std::vector<std::string>& args) {
+CommandLine parse_command_line(const std::vector<std::string>& args,
+                               const ConfigFileReader& read_config_file) {
   if (args.empty()) {
     fail("no command given: run wsexec [options] COMMAND [ARGS...], see wsexec --help");
   }
@@ -413,23 +416,37 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     result.action = StartupAction::show_license;
     return result;
   }
-  result.config = build_config(map);
+  OptionOrigins origins;
+  FileCommand file_command;
+  if (options.given("config")) {
+    file_command = store_config_option(read_config_file, description, map, origins);
+  }
+  result.config = build_config(map, origins);
 
   Config& config = result.config;
-  const bool has_command = command_start < args.size();
-  if (has_command && !config.script_dir.empty()) {
-    fail("give either a COMMAND or --dir, not both (--dir serves every executable in it)");
+  // A command on the command line replaces the file's.
+  std::vector<std::string> command(args.begin() + command_start, args.end());
+  std::string command_origin;  // empty: the command line
+  if (command.empty()) {
+    command = std::move(file_command.words);
+    command_origin = file_command.origin;
   }
-  if (!has_command) {
+  if (!command.empty() && !config.script_dir.empty()) {
+    fail("give either a COMMAND or --dir, not both (--dir serves every executable in it)" +
+         (command_origin.empty() ? "" : "; " + command_origin + " sets the command"));
+  }
+  if (command.empty()) {
     if (!config.script_dir.empty() || !config.static_dir.empty() || !config.cgi_dir.empty()) {
       return result;  // endpoints from --dir, or a plain HTTP server
     }
     fail(
         "no command given: name the program to run for each connection, e.g. "
-        "wsexec --port=8080 ./script.sh (or use --dir, --staticdir or --cgidir)");
+        "wsexec --port=8080 ./script.sh (or use --dir, --staticdir or --cgidir)" +
+        (options.given("config") ? "; in " + options.last("config") + ": command = PROGRAM ARGS"
+                                 : ""));
   }
-  config.command = args[command_start];
-  config.command_args.assign(args.begin() + command_start + 1, args.end());
+  config.command = command.front();
+  config.command_args.assign(command.begin() + 1, command.end());
   return result;
 }
 
@@ -445,12 +462,15 @@ std::string help_text() {
       "\n"
       "usage: wsexec [options] COMMAND [ARGS...]\n"
       "       wsexec [options] --dir=DIR\n"
+      "       wsexec --config=FILE [options] [COMMAND [ARGS...]]\n"
       "\n"
       "Every WebSocket connection starts COMMAND (or, with --dir, the executable\n"
       "under DIR that the URL path names). Each message from the client is\n"
       "written to its stdin as a line; each line it prints on stdout is sent back as\n"
       "a message. Options end at the first argument that is not an option; every\n"
       "option may be written --name=value, --name value, -name=value or -name value.\n"
+      "A --config file holds \"name = value\" lines and \"command = PROGRAM ARGS\"; an\n"
+      "option or command on the command line replaces the file's (see wsexec(1)).\n"
       "\n"
       "options:\n";
   const po::options_description description = describe_options();

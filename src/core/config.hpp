@@ -3,6 +3,7 @@
 // arguments, returns values or throws ConfigError; nothing is opened, looked
 // up or bound here (main() resolves the command and binds afterwards).
 #include <cstddef>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -92,10 +93,18 @@ struct CommandLine {
   Config config;
 };
 
+// The text of the file --config names: the caller reads it (main() from the
+// disk, the unit tests from memory), so this layer opens nothing. Throws
+// ConfigError when the file cannot be read.
+using ConfigFileReader = std::function<std::string(const std::string& path)>;
+
 // Parses the arguments after argv[0]. Options end at the first argument that
 // is not an option (or after "--"); the rest is the command and its
-// arguments, untouched.
-CommandLine parse_command_line(const std::vector<std::string>& args);
+// arguments, untouched. With --config=FILE, the options and the command
+// that the command line does not give are read from FILE
+// (core/config_file.hpp); without a reader, --config is refused.
+CommandLine parse_command_line(const std::vector<std::string>& args,
+                               const ConfigFileReader& read_config_file = nullptr);
 
 // The --help text, every option with two dashes and its default.
 std::string help_text();

@@ -170,4 +170,11 @@ inline constexpr std::uint32_t kMaxMetricsRequestHeadBytes = 8 * 1024;
 // Prometheus servers and a health checker need a handful.
 inline constexpr std::size_t kMaxMetricsConnections = 32;
 
+// ---- Start-up ----------------------------------------------------------------
+
+// A --config file larger than this is refused: real ones are a few hundred
+// bytes, and the cap keeps --config=/dev/zero (or a log file named by
+// mistake) from filling memory before anything is checked.
+inline constexpr std::size_t kMaxConfigFileBytes = 1 << 20;
+
 }  // namespace wsexec::limits

@@ -119,6 +119,14 @@ bool StoredOptions::flag(std::string_view name) const {
          last(name, [name](const std::string& text) { return parse_bool(name, text); });
 }
 
+ConfigError StoredOptions::located(std::string_view name, std::size_t index,
+                                   const ConfigError& error) const {
+  if (origins_ == nullptr) return error;
+  const auto found = origins_->find(name);
+  if (found == origins_->end() || index >= found->second.size()) return error;
+  return ConfigError(found->second[index] + ": " + error.what(), error.exit_status());
+}
+
 unsigned long long StoredOptions::number(std::string_view name, unsigned long long max,
                                          unsigned long long min) const {
   return last(name, [&](const std::string& text) { return parse_number(name, text, max, min); });

@@ -6,6 +6,8 @@
 // the command line and a configuration file are refused in the same words.
 #include <boost/program_options/value_semantic.hpp>
 #include <boost/program_options/variables_map.hpp>
+#include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,11 +52,20 @@ class FlagValue final : public boost::program_options::value_semantic {
   void notify(const boost::any&) const override {}
 };
 
+// Where the occurrences of options read from a configuration file came
+// from: option name -> "FILE:LINE" of each occurrence, in order. An option
+// not listed here came from the command line.
+using OptionOrigins = std::map<std::string, std::vector<std::string>, std::less<>>;
+
 // The options program_options stored (each a vector of its occurrences, as
-// text), read the way Config needs them.
+// text), read the way Config needs them. A bad value read from a
+// configuration file is refused with its file and line in front of the
+// sentence ("/etc/wsexec/chat.conf:7: --port needs ...").
 class StoredOptions {
  public:
-  explicit StoredOptions(const boost::program_options::variables_map& map) : map_(map) {}
+  explicit StoredOptions(const boost::program_options::variables_map& map,
+                         const OptionOrigins* origins = nullptr)
+      : map_(map), origins_(origins) {}
 
   bool given(std::string_view name) const { return map_.count(std::string(name)) > 0; }
 
@@ -67,9 +78,19 @@ class StoredOptions {
   template <typename Parse>
   auto last(std::string_view name, Parse parse) const {
     const auto values = all(name);
-    auto result = parse(values.front());
-    for (std::size_t i = 1; i < values.size(); ++i) result = parse(values[i]);
+    auto result = parse_one(name, values, 0, parse);
+    for (std::size_t i = 1; i < values.size(); ++i) result = parse_one(name, values, i, parse);
     return result;
+  }
+  // Every occurrence, each parsed (repeatable options).
+  template <typename Parse>
+  auto each(std::string_view name, Parse parse) const {
+    const auto values = all(name);
+    std::vector<decltype(parse(values.front()))> results;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      results.push_back(parse_one(name, values, i, parse));
+    }
+    return results;
   }
   std::string last(std::string_view name) const { return all(name).back(); }
 
@@ -81,7 +102,21 @@ class StoredOptions {
                             unsigned long long min = 0) const;
 
  private:
+  template <typename Parse>
+  auto parse_one(std::string_view name, const std::vector<std::string>& values, std::size_t index,
+                 Parse& parse) const {
+    try {
+      return parse(values[index]);
+    } catch (const ConfigError& error) {
+      throw located(name, index, error);
+    }
+  }
+  // The error with the file and line of that occurrence in front, when it
+  // came from a configuration file; else the error as it is.
+  ConfigError located(std::string_view name, std::size_t index, const ConfigError& error) const;
+
   const boost::program_options::variables_map& map_;
+  const OptionOrigins* origins_;
 };
 
 }  // namespace wsexec
