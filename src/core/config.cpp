@@ -72,6 +72,12 @@ constexpr std::array kOptions = {
                "header on plain HTTP responses only, repeatable"},
     OptionSpec{"loglevel", Kind::value, "LEVEL",
                "debug, trace, access, info, error, fatal or none (default access)"},
+    OptionSpec{"shared", Kind::flag, "",
+               "one program for every client: --shared[=broadcast] or --shared=addressed"},
+    OptionSpec{"sharedidlems", Kind::value, "MS",
+               "with --shared: end the program after MS without clients (default: keep it)"},
+    OptionSpec{"sendqueue", Kind::value, "BYTES",
+               "with --shared: close (1008) a client this far behind (default 1048576)"},
     OptionSpec{"help", Kind::flag, "", "print this help and exit"},
     OptionSpec{"version", Kind::flag, "", "print the version and exit"},
     OptionSpec{"license", Kind::flag, "", "print the license and exit"},
@@ -285,6 +291,35 @@ void read_children(const StoredOptions& options, Config& config) {
   }
 }
 
+SharedMode parse_shared_mode(const std::string& text) {
+  // A bare --shared is stored as "true", like every flag.
+  if (text == "true" || text == "broadcast") return SharedMode::broadcast;
+  if (text == "addressed") return SharedMode::addressed;
+  fail("--shared must be given alone, as --shared=broadcast or as --shared=addressed; not \"" +
+       text + "\"");
+}
+
+void read_shared(const StoredOptions& options, Config& config) {
+  if (options.given("shared")) config.shared_mode = options.last("shared", parse_shared_mode);
+  const bool shared = config.shared_mode != SharedMode::off;
+  for (const char* name : {"sharedidlems", "sendqueue"}) {
+    if (options.given(name) && !shared) {
+      fail("--" + std::string(name) + " only works together with --shared");
+    }
+  }
+  if (options.given("sharedidlems")) {
+    config.shared_idle_ms = static_cast<unsigned>(options.number("sharedidlems", 86'400'000));
+  }
+  if (options.given("sendqueue")) {
+    // Below one pipe read (64 KiB) a client could be closed for a single
+    // burst of the program's output.
+    config.send_queue_bytes = options.number("sendqueue", 1ull << 32, 64 * 1024);
+  }
+  if (config.shared_mode == SharedMode::addressed && config.pass_stderr) {
+    fail("--passstderr cannot be used with --shared=addressed (stdout carries the protocol)");
+  }
+}
+
 // Every option the map holds, checked and combined. Works on a map, not on
 // the command line, so options read from elsewhere (a configuration file)
 // can be stored into the same map first.
@@ -294,6 +329,7 @@ Config build_config(const po::variables_map& map) {
   read_listeners(options, config);
   read_http(options, config);
   read_children(options, config);
+  read_shared(options, config);
   return config;
 }
 

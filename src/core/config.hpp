@@ -3,6 +3,7 @@
 // arguments, returns values or throws ConfigError; nothing is opened, looked
 // up or bound here (main() resolves the command and binds afterwards).
 #include <cstddef>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -31,6 +32,9 @@ struct HeaderField {
   std::string name;
   std::string value;
 };
+
+// --shared: one program per endpoint for every client (docs/shared.md).
+enum class SharedMode { off, broadcast, addressed };
 
 struct Config {
   unsigned port = 80;                  // 443 with --ssl
@@ -61,6 +65,14 @@ struct Config {
   bool dev_console = false;  // --devconsole
   std::string command;       // as given (argv[0] of the child); empty with --dir
   std::vector<std::string> command_args;
+
+  // Shared programs (--shared, docs/shared.md).
+  SharedMode shared_mode = SharedMode::off;
+  // --sharedidlems: end the program after this long without clients;
+  // nullopt keeps it running.
+  std::optional<unsigned> shared_idle_ms;
+  // --sendqueue: bytes a client may fall behind before it is closed (1008).
+  std::size_t send_queue_bytes = 1 << 20;
 };
 
 enum class StartupAction { serve, show_help, show_version, show_license };

@@ -22,6 +22,7 @@
 #include "http/static_file.hpp"
 #include "server/log.hpp"
 #include "server/tls_context.hpp"
+#include "shared/shared_session.hpp"
 #include "websocket/ws_session.hpp"
 
 namespace wsexec {
@@ -143,18 +144,28 @@ class HttpConnection : public Stoppable {
   // WebSocket session took the stream.
   asio::awaitable<bool> upgrade(HeadParser& parser, const RouteDecision& decision) {
     const RequestHead& request = parser.get();
+    if (state_.config.shared_mode != SharedMode::off) {  // the program holds the slot
+      ScriptTarget target = upgrade_target(decision, request);
+      start_shared_session(std::move(stream_), parser.release(), peer_, std::move(target), state_,
+                           worker_);
+      co_return true;
+    }
     auto slot = ForkSlot::try_acquire(state_);
     if (!slot) {
       co_await respond(http::status::too_many_requests, request.version(), false,
                        url_of(peer_, request));
       co_return false;
     }
-    ScriptTarget target = decision.action == Action::upgrade_script
-                              ? script_target(*state_.script_dir, decision.script, request)
-                              : command_target(state_, request);
+    ScriptTarget target = upgrade_target(decision, request);
     start_ws_session(std::move(stream_), parser.release(), peer_, std::move(target),
                      std::move(*slot), state_, worker_);
     co_return true;
+  }
+
+  ScriptTarget upgrade_target(const RouteDecision& decision, const RequestHead& request) const {
+    return decision.action == Action::upgrade_script
+               ? script_target(*state_.script_dir, decision.script, request)
+               : command_target(state_, request);
   }
 
   // Everything but an upgrade the router allowed. Returns whether the

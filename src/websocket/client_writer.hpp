@@ -83,8 +83,9 @@ class ClientWriter {
     co_return ec;
   }
 
-  // Sends our close frame, once; nothing is written after it.
-  boost::asio::awaitable<void> close(boost::beast::websocket::close_code code) {
+  // Sends our close frame, once; nothing is written after it. A close_code
+  // converts to a close_reason without a reason text.
+  boost::asio::awaitable<void> close(boost::beast::websocket::close_reason code) {
     if (!client_.writable()) co_return;
     co_await gate_.acquire();
     if (client_.writable()) {
