@@ -269,7 +269,30 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
       read_client();
     } else {
       reads_paused_ = true;  // input_written() resumes
+      watch_paused_client();
     }
+  }
+
+  // While reads are paused nothing else holds the session (the program
+  // holds it weakly, from another thread), and a client that resets the
+  // connection would go unseen until the program reads again. So the
+  // socket is watched for an error or a hang-up meanwhile, without reading
+  // what the client already sent; the wait holds the session. One at a
+  // time: a watch left over from an earlier pause serves the next one.
+  void watch_paused_client() {
+    if (watching_socket_) return;
+    watching_socket_ = true;
+    auto& socket = socket_of(beast::get_lowest_layer(ws_));
+    socket.async_wait(asio::socket_base::wait_error,
+                      [self = this->shared_from_this()](error_code ec) {
+                        self->watching_socket_ = false;
+                        if (ec || !self->client_.open) return;
+                        if (!socket_failed(socket_of(beast::get_lowest_layer(self->ws_)))) {
+                          if (self->reads_paused_) self->watch_paused_client();
+                          return;  // urgent data, not an end
+                        }
+                        self->client_read_ended(asio::error::connection_reset);
+                      });
   }
 
   void client_read_ended(error_code ec) {
@@ -313,6 +336,7 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
   std::size_t input_waiting_ = 0;  // our bytes not yet in the program's stdin
   bool sending_ = false;
   bool reads_paused_ = false;
+  bool watching_socket_ = false;  // watch_paused_client() waits
   bool handshake_done_ = false;
   bool connected_ = false;  // the program runs and CONNECT was logged
   bool left_ = false;       // the program forgot us, or we it
