@@ -1,6 +1,7 @@
 // --shared: nobody stalls the others (docs/shared.md, "Back-pressure"): a
 // client that stops reading is closed (1008) while the rest keep receiving;
 // a program that stops reading stops its clients, fairly.
+#include <csignal>
 #include <string>
 #include <vector>
 
@@ -95,6 +96,27 @@ TEST(SharedLimits, WithNoForkSlotLeftANewSharedProgramIsRefusedWith1013) {
   EXPECT_TRUE(IsClose(refused.end, 1013));
   ASSERT_TRUE(a->send_text("still here"));
   EXPECT_TRUE(IsText(a->read(kWait), "still here"));
+}
+
+TEST(SharedLimits, OnSigtermClientsGet1001AndTheProgramEndsWithTheServer) {
+  TempDir dir;
+  ServerProcess server(
+      {"--shared", dir.write_script("pid.sh", R"(echo "$$"; exec cat >/dev/null)")});
+  auto a = connect_to(server);
+  auto b = connect_to(server);
+  WsEvent first = a->read(kWait);
+  ASSERT_TRUE(first.is_message()) << describe(first);
+  const pid_t pid = std::stoi(first.data);
+  PidCleanup cleanup;
+  cleanup.add(pid);
+  server.send_signal(SIGTERM);
+  for (auto* client : {a.get(), b.get()}) {
+    EXPECT_TRUE(IsClose(client->read_until_end(kWait).end, 1001));
+  }
+  std::optional<ExitStatus> status = server.wait_exit(5000ms);
+  ASSERT_TRUE(status.has_value()) << "the server did not exit within 5 s of SIGTERM";
+  EXPECT_TRUE(status->exited && status->code == 0) << describe(*status);
+  EXPECT_FALSE(process_exists(pid)) << "the shared program outlived the server";
 }
 
 }  // namespace
