@@ -44,7 +44,6 @@ class SharedProgram : public std::enable_shared_from_this<SharedProgram>,
                 ForkSlot slot);
   ~SharedProgram();
 
-  const std::string& key() const { return key_; }
   boost::asio::any_io_executor executor() const { return executor_; }
 
   // On the home thread from here on.
