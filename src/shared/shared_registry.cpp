@@ -6,12 +6,15 @@
 
 namespace wsexec {
 
-SharedProgramRef SharedRegistry::find_or_start(const std::string& key, Worker& home,
-                                               const SpawnRequest& request) {
+SharedProgramRef SharedRegistry::join_or_start(const std::string& key, Worker& home,
+                                               const SpawnRequest& request,
+                                               SharedClientHandle client) {
   const std::lock_guard lock(mutex_);
   auto found = programs_.find(key);
   if (found != programs_.end() && !found->second.program.expired()) {
-    return SharedProgramRef(found->second.program, found->second.executor);
+    SharedProgramRef ref(found->second.program, found->second.executor);
+    ref.join(std::move(client));
+    return ref;
   }
   auto slot = ForkSlot::try_acquire(state_);
   if (!slot) return {};
@@ -20,7 +23,10 @@ SharedProgramRef SharedRegistry::find_or_start(const std::string& key, Worker& h
   programs_.insert_or_assign(key, Entry{program, program.get(), executor});
   SharedProgramRef ref(program, executor);
   // From here the only owner is on the home thread.
-  boost::asio::post(executor, [program = std::move(program)] { program->start(); });
+  boost::asio::post(executor, [program = std::move(program), client = std::move(client)]() mutable {
+    program->start();
+    program->join(std::move(client));  // before the spawn's answer can arrive
+  });
   return ref;
 }
 

@@ -21,9 +21,12 @@ class SharedRegistry {
  public:
   explicit SharedRegistry(ServerState& state) : state_(state) {}
 
-  // The program running for `key`; or a new one, started on `home` from
-  // `request`, which takes a --maxforks slot. Empty when none is free.
-  SharedProgramRef find_or_start(const std::string& key, Worker& home, const SpawnRequest& request);
+  // Joins `client` to the program running for `key`, or to a new one
+  // started on `home` from `request`, which takes a --maxforks slot. A new
+  // program's first client joins before it starts, so it sees the
+  // program's first line. Empty (and nobody joined) when no slot is free.
+  SharedProgramRef join_or_start(const std::string& key, Worker& home, const SpawnRequest& request,
+                                 SharedClientHandle client);
 
   // The program ends (or is ending): the next client starts a new one.
   // Does nothing if `key` already names a newer program.

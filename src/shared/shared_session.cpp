@@ -151,7 +151,13 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
     }
     handshake_done_ = true;
     const SharedLaunch launch = shared_launch(target_, peer_, state_);
-    program_ = state_.shared_programs->find_or_start(launch.key, worker_, launch.request);
+    SharedClientHandle handle;
+    handle.id = numeric_id();
+    handle.client = this->weak_from_this();
+    handle.executor = ws_.get_executor();
+    if (addressed()) handle.open_event = open_event({id_, peer_.remote_address, url, origin});
+    program_ = state_.shared_programs->join_or_start(launch.key, worker_, launch.request,
+                                                     std::move(handle));
     if (!program_) {
       log::write(LogLevel::error, "session", context_,
                  "--maxforks programs are running: the shared program cannot start");
@@ -159,12 +165,6 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
                                                      "too many programs running"));
       co_return;
     }
-    SharedClientHandle handle;
-    handle.id = numeric_id();
-    handle.client = this->weak_from_this();
-    handle.executor = ws_.get_executor();
-    if (addressed()) handle.open_event = open_event({id_, peer_.remote_address, url, origin});
-    program_.join(std::move(handle));
     // The pending read holds the session (the program holds it weakly).
     // What the client sends before the program runs waits in its stdin queue.
     read_client();
