@@ -19,6 +19,7 @@
 #include "floor_server.hpp"
 #include "limits.hpp"
 #include "scenarios.hpp"
+#include "shared_scenarios.hpp"
 
 namespace {
 
@@ -39,6 +40,10 @@ limits (no server):
   limit-spawn --seconds 3 --threads 1 --command /bin/cat
   limit-pipe  --size 64k --seconds 3
   limit-pipe-rtt --count 2000 --size 64   (round trips through cat)
+shared programs (a server started with --shared):
+  shared-fanout    --conns 10000 --messages 20 --interval-ms 100 [--seconds 60] --server-pid PID
+                   (on `--shared cat`: delivery p99 to every client, RSS per idle client)
+  shared-broadcast --conns 1000 --seconds 5 (on `--shared yes ...`: messages/s in total)
 other:
   echo-server --port N --seconds S   run the in-process echo server alone
   floor-server --port N --seconds S --command /bin/cat   the floor server alone
@@ -84,6 +89,10 @@ int main(int argc, char** argv) {
       result = run_churn(options, target);
     } else if (scenario == "storm") {
       result = run_storm(options, target);
+    } else if (scenario == "shared-fanout") {
+      result = run_shared_fanout(options, target);
+    } else if (scenario == "shared-broadcast") {
+      result = run_shared_broadcast(options, target);
     } else if (scenario == "hold") {
       result = run_hold(options, target);
     } else if (scenario == "slow") {

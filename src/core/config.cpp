@@ -108,6 +108,12 @@ constexpr std::array kOptions = {
     OptionSpec{"config", Kind::value, "FILE",
                "read options and the command from FILE (name = value lines); the command line "
                "wins"},
+    OptionSpec{"shared", Kind::flag, "",
+               "one program for every client: --shared[=broadcast] or --shared=addressed"},
+    OptionSpec{"sharedidlems", Kind::value, "MS",
+               "with --shared: end the program after MS without clients (default: keep it)"},
+    OptionSpec{"sendqueue", Kind::value, "BYTES",
+               "with --shared: close (1008) a client this far behind (default 1048576)"},
     OptionSpec{"help", Kind::flag, "", "print this help and exit"},
     OptionSpec{"version", Kind::flag, "", "print the version and exit"},
     OptionSpec{"license", Kind::flag, "", "print the license and exit"},
@@ -363,6 +369,32 @@ void read_terminal(const StoredOptions& options, Config& config) {
   // terminal page it should be (issue 14) is not built yet.
   if (config.dev_console) {
     fail("--devconsole cannot be used with --pty yet (its terminal page is not built)");
+SharedMode parse_shared_mode(const std::string& text) {
+  // A bare --shared is stored as "true", like every flag.
+  if (text == "true" || text == "broadcast") return SharedMode::broadcast;
+  if (text == "addressed") return SharedMode::addressed;
+  fail("--shared must be given alone, as --shared=broadcast or as --shared=addressed; not \"" +
+       text + "\"");
+}
+
+void read_shared(const StoredOptions& options, Config& config) {
+  if (options.given("shared")) config.shared_mode = options.last("shared", parse_shared_mode);
+  const bool shared = config.shared_mode != SharedMode::off;
+  for (const char* name : {"sharedidlems", "sendqueue"}) {
+    if (options.given(name) && !shared) {
+      fail("--" + std::string(name) + " only works together with --shared");
+    }
+  }
+  if (options.given("sharedidlems")) {
+    config.shared_idle_ms = static_cast<unsigned>(options.number("sharedidlems", 86'400'000));
+  }
+  if (options.given("sendqueue")) {
+    // Below one pipe read (64 KiB) a client could be closed for a single
+    // burst of the program's output.
+    config.send_queue_bytes = options.number("sendqueue", 1ull << 32, 64 * 1024);
+  }
+  if (config.shared_mode == SharedMode::addressed && config.pass_stderr) {
+    fail("--passstderr cannot be used with --shared=addressed (stdout carries the protocol)");
   }
 }
 
@@ -380,6 +412,7 @@ Config build_config(const po::variables_map& map, const OptionOrigins& origins) 
   read_terminal(options, config);
   read_observability_options(options, config);
   read_service_options(options, config);
+  read_shared(options, config);
   return config;
 }
 

@@ -4,6 +4,7 @@
 // up or bound here (main() resolves the command and binds afterwards).
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -33,6 +34,9 @@ struct HeaderField {
   std::string name;
   std::string value;
 };
+
+// --shared: one program per endpoint for every client (docs/shared.md).
+enum class SharedMode { off, broadcast, addressed };
 
 struct Config {
   unsigned port = 80;                  // 443 with --ssl
@@ -84,6 +88,13 @@ struct Config {
   unsigned drain_ms = 0;     // --drainms: how long open sessions may go on after SIGTERM
   std::string run_as_user;   // --user; empty = stay who we are
   std::string run_as_group;  // --group; empty = the user's primary group
+  // Shared programs (--shared, docs/shared.md).
+  SharedMode shared_mode = SharedMode::off;
+  // --sharedidlems: end the program after this long without clients;
+  // nullopt keeps it running.
+  std::optional<unsigned> shared_idle_ms;
+  // --sendqueue: bytes a client may fall behind before it is closed (1008).
+  std::size_t send_queue_bytes = 1 << 20;
 };
 
 enum class StartupAction { serve, show_help, show_version, show_license };

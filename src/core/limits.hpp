@@ -87,6 +87,22 @@ inline constexpr std::size_t kCorkedBytesLimit = 64 * 1024;
 // client is no longer read (back-pressure). A pipe's capacity.
 inline constexpr std::size_t kStdinQueueHighWater = 64 * 1024;
 
+// ---- Shared programs (--shared) ----------------------------------------------
+
+// A shared program's stdin is written in turns, one whole message per client
+// per round, up to this many bytes per write: a pipe's capacity, so one
+// write rarely blocks, and a round spans many clients when they are busy.
+inline constexpr std::size_t kSharedInputTurnBytes = 64 * 1024;
+// A client of a shared program is not read while this many of its bytes
+// wait for the program's stdin (back-pressure per client, as
+// kStdinQueueHighWater is per connection): the program's memory for its
+// clients' input stays bounded, and a flooding client pauses alone.
+inline constexpr std::size_t kSharedClientInputBytes = 64 * 1024;
+// A client closed for falling behind (--sendqueue) gets this long to take
+// our close frame; then its socket is closed under it, so a client that
+// reads nothing at all cannot hold its connection open.
+inline constexpr milliseconds kSlowClientCloseGrace{1000};
+
 // ---- Ending a program ------------------------------------------------------
 
 // The termination ladder (core/termination_ladder.cpp): each step is taken

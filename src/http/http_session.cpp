@@ -23,6 +23,7 @@
 #include "server/log.hpp"
 #include "server/metrics.hpp"
 #include "server/tls_context.hpp"
+#include "shared/shared_session.hpp"
 #include "websocket/negotiation.hpp"
 #include "websocket/ws_session.hpp"
 
@@ -157,6 +158,12 @@ class HttpConnection : public Stoppable {
                        "reason:'offers none of --subprotocol'");
       co_return false;
     }
+    if (state_.config.shared_mode != SharedMode::off) {  // the program holds the slot
+      ScriptTarget target = upgrade_target(decision, request);
+      start_shared_session(std::move(stream_), parser.release(), peer_, std::move(target), state_,
+                           worker_);
+      co_return true;
+    }
     auto slot = ForkSlot::try_acquire(state_);
     if (!slot) {
       metrics::refused(RefusalReason::maxforks);
@@ -164,12 +171,16 @@ class HttpConnection : public Stoppable {
                        url_of(peer_, request));
       co_return false;
     }
-    ScriptTarget target = decision.action == Action::upgrade_script
-                              ? script_target(*state_.script_dir, decision.script, request)
-                              : command_target(state_, request);
+    ScriptTarget target = upgrade_target(decision, request);
     start_ws_session(std::move(stream_), parser.release(), peer_, std::move(target),
                      std::move(*slot), state_, worker_);
     co_return true;
+  }
+
+  ScriptTarget upgrade_target(const RouteDecision& decision, const RequestHead& request) const {
+    return decision.action == Action::upgrade_script
+               ? script_target(*state_.script_dir, decision.script, request)
+               : command_target(state_, request);
   }
 
   // Everything but an upgrade the router allowed. Returns whether the

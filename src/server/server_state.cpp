@@ -4,6 +4,7 @@
 
 #include "process/spawner.hpp"
 #include "server/worker.hpp"
+#include "shared/shared_registry.hpp"
 
 namespace wsexec {
 namespace {
@@ -25,6 +26,7 @@ ServerState::ServerState(Config config_in, std::string executable_in,
       static_dir(served("staticdir", config.static_dir)),
       cgi_dir(served("cgidir", config.cgi_dir)),
       spawner(std::make_unique<Spawner>(worker_count())),
+      shared_programs(std::make_unique<SharedRegistry>(*this)),
       next_id_(
           static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()) &
           0x7fffffffffff0000ull) {}

@@ -16,6 +16,7 @@
 namespace wsexec {
 
 class Spawner;
+class SharedRegistry;
 
 struct ServerState {
   // Throws ConfigError for a --dir, --staticdir or --cgidir that is not a
@@ -47,6 +48,9 @@ struct ServerState {
   // A per-connection id for UNIQUE_ID and the log: unique within this run
   // and unlikely to repeat across runs (it starts from the start-up time).
   std::string next_connection_id();
+
+  // --shared: the running shared program of each endpoint. Never null.
+  const std::unique_ptr<SharedRegistry> shared_programs;
 
  private:
   std::atomic<std::uint64_t> next_id_;

@@ -85,7 +85,7 @@ class ClientWriter {
   }
 
   // Sends our close frame, once; nothing is written after it. A close_code
-  // converts to a reason-less close_reason.
+  // converts to a close_reason without a reason text.
   boost::asio::awaitable<void> close(boost::beast::websocket::close_reason reason) {
     if (!client_.writable()) co_return;
     co_await gate_.acquire();

@@ -5,8 +5,9 @@
 # or npm is missing, or when the npm install fails (e.g. no network).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-[ $# -eq 1 ] || { echo "usage: $0 /path/to/wsexec" >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: $0 /path/to/wsexec [TEST.mjs]" >&2; exit 2; }
 binary=$1
+script=${2:-staticdir_e2e.mjs}  # the test to run (shared_chat_e2e.mjs: --shared, issue 13)
 skip() { echo "[browser_e2e] SKIP: $*"; exit 77; }
 
 chromium=${CHROMIUM:-/usr/bin/chromium}
@@ -23,4 +24,4 @@ if [ ! -f "$here/node_modules/playwright-core/package.json" ]; then
   fi
 fi
 
-exec node "$here/staticdir_e2e.mjs" "$binary"
+exec node "$here/$script" "$binary"

@@ -1,0 +1,27 @@
+#include "shared/shared_launch.hpp"
+
+#include "core/shared_env.hpp"
+#include "http/connection_info.hpp"
+#include "server/server_state.hpp"
+
+namespace wsexec {
+
+SharedLaunch shared_launch(const ScriptTarget& target, const PeerInfo& peer,
+                           const ServerState& state) {
+  SharedProgramFacts facts;
+  facts.mode = state.config.shared_mode == SharedMode::addressed ? "addressed" : "broadcast";
+  facts.script_name = target.script_name;
+  facts.path_translated = target.path_translated;
+  facts.local_port = peer.local_port;
+  facts.https = peer.tls;
+  const EnvironmentInputs inputs{state.server_software, state.config.passenv,
+                                 state.parent_environment};
+  SharedLaunch launch;
+  launch.key = target.executable;
+  launch.request.executable = target.executable;
+  launch.request.argv = target.argv;
+  launch.request.environment = build_shared_environment(facts, inputs);
+  return launch;
+}
+
+}  // namespace wsexec

@@ -1,0 +1,366 @@
+#include "shared/shared_session.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <deque>
+#include <exception>
+#include <optional>
+#include <utility>
+
+#include "core/limits.hpp"
+#include "core/shared_protocol.hpp"
+#include "server/log.hpp"
+#include "shared/shared_client.hpp"
+#include "shared/shared_launch.hpp"
+#include "shared/shared_registry.hpp"
+#include "websocket/client_writer.hpp"
+#include "websocket/corkable_stream.hpp"
+#include "websocket/websocket_setup.hpp"
+
+namespace wsexec {
+namespace shared_session_detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using boost::system::error_code;
+
+// One client of a shared program. Nothing here waits for the program or
+// for other clients: its output arrives as shared pieces (deliver) into a
+// queue bounded by --sendqueue, and its messages leave for the program's
+// thread at once, the client being paused only while its own bytes wait
+// there (input_written gives room back).
+template <typename Stream>
+class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>,
+                      public Stoppable,
+                      public SharedClient {
+ public:
+  SharedSession(Stream stream, PeerInfo peer, ScriptTarget target, ServerState& state,
+                Worker& worker)
+      : ws_(std::move(stream)),
+        writer_(ws_, client_, /*tag_streams=*/false),  // the program tags once for everyone
+        peer_(std::move(peer)),
+        target_(std::move(target)),
+        state_(state),
+        worker_(worker),
+        registration_(worker, this),
+        id_(state.next_connection_id()) {}
+
+  ~SharedSession() {
+    leave_program();
+    if (connected_) log::write(LogLevel::access, "session", context_, "DISCONNECT");
+  }
+
+  void start(RequestHead request) {
+    spawn_task([request = std::move(request)](SharedSession& self) mutable {
+      return self.run(std::move(request));
+    });
+  }
+
+  void stop() override {
+    if (stopping_) return;
+    stopping_ = true;
+    leave_program();
+    if (handshake_done_) {
+      spawn_task([](SharedSession& self) {
+        return self.writer_.close(websocket::close_code::going_away);
+      });
+    } else {
+      error_code ignored;  // the handshake has not finished; just drop it
+      socket_of(beast::get_lowest_layer(ws_)).close(ignored);
+    }
+  }
+
+  void program_running(pid_t pid) override {
+    if (connected_ || !client_.open || left_) return;
+    connected_ = true;
+    log::add_to_context(context_, "pid", std::to_string(pid));
+    log::write(LogLevel::access, "session", context_, "CONNECT");
+  }
+
+  void deliver(SharedOutputPtr output) override {
+    if (!client_.writable() || left_) return;
+    // A piece is always taken into an empty queue, however large: the
+    // bound is on how far behind a client is, not on one read's size.
+    if (!queue_.empty() && queued_bytes_ + output->bytes > state_.config.send_queue_bytes) {
+      return drop_slow_client();
+    }
+    queued_bytes_ += output->bytes;
+    queue_.push_back(std::move(output));
+    if (sending_) return;
+    sending_ = true;
+    spawn_task([](SharedSession& self) { return self.send_queued(); });
+  }
+
+  void input_written(std::size_t bytes) override {
+    input_waiting_ -= std::min(bytes, input_waiting_);
+    if (reads_paused_ && input_waiting_ < limits::kSharedClientInputBytes && client_.open) {
+      reads_paused_ = false;
+      read_client();
+    }
+  }
+
+  // After what the program printed before it: the close waits for the queue.
+  void closed_by_program(std::uint16_t code, std::string reason) override {
+    left_ = true;  // the program has forgotten us already
+    close_from_program_.emplace(static_cast<websocket::close_code>(code), reason);
+    if (!sending_) send_close_from_program();
+  }
+
+ private:
+  template <typename Body>
+  void spawn_task(Body body) {
+    asio::co_spawn(
+        ws_.get_executor(),
+        [self = this->shared_from_this(), body = std::move(body)]() mutable { return body(*self); },
+        [self = this->shared_from_this()](std::exception_ptr failure) {
+          if (!failure) return;
+          try {
+            std::rethrow_exception(failure);
+          } catch (const std::exception& e) {
+            log::write(LogLevel::error, "session", self->context_,
+                       std::string("internal error: ") + e.what());
+          }
+        });
+  }
+
+  asio::awaitable<void> run(RequestHead request) {
+    const std::string origin(find_header(request, beast::http::field::origin).value_or(""));
+    const std::string url =
+        std::string(peer_.tls ? "https://" : "http://") +
+        std::string(find_header(request, beast::http::field::host).value_or("")) +
+        std::string(request.target());
+    context_ = log::make_context({{"url", url},
+                                  {"id", id_},
+                                  {"remote", peer_.remote_address},
+                                  {"command", target_.executable},
+                                  {"origin", origin}});
+    configure_websocket(ws_, state_);
+    answer_invalid_close_codes_with_1002(ws_, context_);
+    error_code ec;
+    co_await ws_.async_accept(request, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || stopping_) {
+      if (ec) log::write(LogLevel::debug, "session", {}, "handshake failed: " + ec.message());
+      client_.open = false;
+      co_return;
+    }
+    handshake_done_ = true;
+    const SharedLaunch launch = shared_launch(target_, peer_, state_);
+    SharedClientHandle handle;
+    handle.id = numeric_id();
+    handle.client = this->weak_from_this();
+    handle.executor = ws_.get_executor();
+    if (addressed()) handle.open_event = open_event({id_, peer_.remote_address, url, origin});
+    program_ = state_.shared_programs->join_or_start(launch.key, worker_, launch.request,
+                                                     std::move(handle));
+    if (!program_) {
+      log::write(LogLevel::error, "session", context_,
+                 "--maxforks programs are running: the shared program cannot start");
+      co_await writer_.close(websocket::close_reason(websocket::close_code::try_again_later,
+                                                     "too many programs running"));
+      co_return;
+    }
+    // The pending read holds the session (the program holds it weakly).
+    // What the client sends before the program runs waits in its stdin queue.
+    read_client();
+  }
+
+  void send_close_from_program() {
+    if (!close_from_program_) return;
+    spawn_task([reason = *std::exchange(close_from_program_, std::nullopt)](SharedSession& self) {
+      return self.writer_.close(reason);
+    });
+  }
+
+  std::uint64_t numeric_id() const { return std::stoull(id_); }
+  bool addressed() const { return state_.config.shared_mode == SharedMode::addressed; }
+
+  // The program's output, piece after piece, lines corked as in a
+  // per-connection session.
+  asio::awaitable<void> send_queued() {
+    while (!queue_.empty() && client_.writable()) {
+      const SharedOutputPtr output = queue_.front();
+      error_code ec;
+      if (output->binary) {
+        for (const std::string& chunk : output->messages) {
+          ec = co_await writer_.send_binary(chunk);
+          if (ec) break;
+        }
+      } else {
+        std::size_t next = 0;
+        ec = co_await writer_.send_lines(OutputStream::stdout_stream,
+                                         [&output, &next]() -> std::optional<std::string_view> {
+                                           if (next == output->messages.size()) return std::nullopt;
+                                           return output->messages[next++];
+                                         });
+      }
+      // drop_slow_client() may have emptied the queue meanwhile.
+      if (!queue_.empty() && queue_.front() == output) {
+        queued_bytes_ -= output->bytes;
+        queue_.pop_front();
+      }
+      if (ec) break;  // the client is gone: its reader ends the session
+    }
+    sending_ = false;
+    send_close_from_program();
+  }
+
+  // Too far behind: the others and the program must not wait for it. Its
+  // queue is dropped, a close (1008) goes after what it is being sent, and
+  // if it cannot even take that within kSlowClientCloseGrace the socket is
+  // closed under it.
+  void drop_slow_client() {
+    log::write(LogLevel::info, "session", context_,
+               "client fell more than " + std::to_string(state_.config.send_queue_bytes) +
+                   " bytes behind (--sendqueue): closed 1008");
+    leave_program();
+    queue_.clear();
+    queued_bytes_ = 0;
+    spawn_task([](SharedSession& self) {
+      return self.writer_.close(
+          websocket::close_reason(websocket::close_code::policy_error, "too slow to keep up"));
+    });
+    auto timer =
+        std::make_shared<asio::steady_timer>(ws_.get_executor(), limits::kSlowClientCloseGrace);
+    timer->async_wait([self = this->shared_from_this(), timer](error_code) {
+      error_code ignored;  // closing cancels every wait on the socket, as intended
+      socket_of(beast::get_lowest_layer(self->ws_)).close(ignored);
+    });
+  }
+
+  void read_client() {
+    ws_.async_read_some(client_message_, limits::kWaitingReadBytes,
+                        [self = this->shared_from_this()](error_code ec, std::size_t) {
+                          if (!ec && !self->ws_.is_message_done()) {
+                            self->ws_.async_read(self->client_message_,
+                                                 [self](error_code ec2, std::size_t) {
+                                                   self->on_client_message(ec2);
+                                                 });
+                          } else {
+                            self->on_client_message(ec);
+                          }
+                        });
+  }
+
+  void on_client_message(error_code ec) {
+    if (ec) return client_read_ended(ec);
+    const bool binary_mode = state_.config.binary;
+    if (ws_.got_binary() == binary_mode && !left_) {  // the other type is ignored
+      const auto payload = client_message_.cdata();
+      const std::string_view bytes(static_cast<const char*>(payload.data()), payload.size());
+      std::string message;
+      if (addressed()) {
+        message = message_event(id_, bytes, binary_mode);
+      } else {
+        message.assign(bytes);
+        if (!binary_mode) message.push_back('\n');
+      }
+      input_waiting_ += message.size();
+      program_.send(numeric_id(), std::move(message));
+    }
+    client_message_.clear();
+    client_message_.shrink_to_fit();
+    if (input_waiting_ < limits::kSharedClientInputBytes) {
+      read_client();
+    } else {
+      reads_paused_ = true;  // input_written() resumes
+      watch_paused_client();
+    }
+  }
+
+  // While reads are paused nothing else holds the session (the program
+  // holds it weakly, from another thread), and a client that resets the
+  // connection would go unseen until the program reads again. So the
+  // socket is watched for an error or a hang-up meanwhile, without reading
+  // what the client already sent; the wait holds the session. One at a
+  // time: a watch left over from an earlier pause serves the next one.
+  void watch_paused_client() {
+    if (watching_socket_) return;
+    watching_socket_ = true;
+    auto& socket = socket_of(beast::get_lowest_layer(ws_));
+    socket.async_wait(asio::socket_base::wait_error,
+                      [self = this->shared_from_this()](error_code ec) {
+                        self->watching_socket_ = false;
+                        if (ec || !self->client_.open) return;
+                        if (!socket_failed(socket_of(beast::get_lowest_layer(self->ws_)))) {
+                          if (self->reads_paused_) self->watch_paused_client();
+                          return;  // urgent data, not an end
+                        }
+                        self->client_read_ended(asio::error::connection_reset);
+                      });
+  }
+
+  void client_read_ended(error_code ec) {
+    if (ec == websocket::error::message_too_big) {
+      log::write(LogLevel::info, "session", context_,
+                 "client message over --maxframesize, closed 1009");
+    } else if (ec != websocket::error::closed && ec != asio::error::operation_aborted) {
+      log::write(LogLevel::debug, "session", context_, "client read ended: " + ec.message());
+    }
+    client_.open = false;
+    client_message_ = beast::flat_buffer();
+    queue_.clear();
+    queued_bytes_ = 0;
+    leave_program();
+  }
+
+  void leave_program() {
+    if (left_ || !program_) return;
+    left_ = true;
+    // The code the client closed with; 1006 when it sent none (it vanished,
+    // or we closed it).
+    const std::uint16_t code = ws_.reason().code;
+    program_.leave(numeric_id(), code != 0 ? code : std::uint16_t{websocket::close_code::abnormal});
+  }
+
+  websocket::stream<CorkableStream<Stream>> ws_;
+  ClientState client_;
+  ClientWriter<Stream> writer_;
+  PeerInfo peer_;
+  ScriptTarget target_;
+  ServerState& state_;
+  Worker& worker_;
+  WorkerRegistration registration_;
+  std::string id_;
+  std::string context_;
+  SharedProgramRef program_;
+  beast::flat_buffer client_message_;
+  std::deque<SharedOutputPtr> queue_;                          // the program's output not yet sent
+  std::optional<websocket::close_reason> close_from_program_;  // sent once queue_ is
+  std::size_t queued_bytes_ = 0;
+  std::size_t input_waiting_ = 0;  // our bytes not yet in the program's stdin
+  bool sending_ = false;
+  bool reads_paused_ = false;
+  bool watching_socket_ = false;  // watch_paused_client() waits
+  bool handshake_done_ = false;
+  bool connected_ = false;  // the program runs and CONNECT was logged
+  bool left_ = false;       // the program forgot us, or we it
+  bool stopping_ = false;
+};
+
+}  // namespace shared_session_detail
+
+template <typename Stream>
+void start_shared_session(Stream stream, RequestHead request, PeerInfo peer, ScriptTarget target,
+                          ServerState& state, Worker& worker) {
+  boost::beast::get_lowest_layer(stream).expires_never();  // the WebSocket's timeouts take over
+  auto transport = websocket_transport(std::move(stream));
+  using Session = shared_session_detail::SharedSession<decltype(transport)>;
+  auto session = std::make_shared<Session>(std::move(transport), std::move(peer), std::move(target),
+                                           state, worker);
+  session->start(std::move(request));
+}
+
+template void start_shared_session(PlainStream, RequestHead, PeerInfo, ScriptTarget, ServerState&,
+                                   Worker&);
+template void start_shared_session(TlsStream, RequestHead, PeerInfo, ScriptTarget, ServerState&,
+                                   Worker&);
+template void start_shared_session(UnixStream, RequestHead, PeerInfo, ScriptTarget, ServerState&,
+                                   Worker&);
+
+}  // namespace wsexec

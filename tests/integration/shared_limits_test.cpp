@@ -1,0 +1,123 @@
+// --shared: nobody stalls the others (docs/shared.md, "Back-pressure"): a
+// client that stops reading is closed (1008) while the rest keep receiving;
+// a program that stops reading stops its clients, fairly.
+#include <csignal>
+#include <string>
+#include <vector>
+
+#include "harness.hpp"
+
+namespace wsexec_test {
+namespace {
+
+constexpr Millis kWait = 10000ms;
+
+TEST(SharedLimits, AClientThatNeverReadsIsClosed1008WhileTheOthersKeepReceiving) {
+  TempDir dir;
+  // A steady stream: 1,000 lines of 1 KiB a second, in bursts of 20, forever.
+  const std::string ticker = dir.write_script("ticker.sh",
+                                              R"(line=$(head -c 1000 /dev/zero | tr '\0' x); n=0
+         while :; do n=$((n+1)); i=0; while [ $i -lt 20 ]; do echo "$n $line"; i=$((i+1)); done; sleep 0.02; done)");
+  ServerProcess server({"--shared", "--sendqueue=262144", ticker});
+  auto stalled = connect_to(server);  // never calls read(): its socket fills up
+  auto reader = connect_to(server);
+  // The reader reads all along; the stalled client's queue fills.
+  bool dropped = false;
+  for (int i = 0; i < 150 && !dropped; ++i) {
+    Transcript meanwhile = reader->read_for(200ms);
+    ASSERT_EQ(meanwhile.end.kind, EventKind::timeout) << describe(meanwhile.end);
+    dropped = contains(server.log(), "closed 1008");
+  }
+  ASSERT_TRUE(dropped) << server.diagnostics();
+  // The reader was never held back: it keeps receiving after the drop.
+  Transcript after = reader->read_for(1000ms);
+  EXPECT_GT(after.messages.size(), 200u) << "ended with " << describe(after.end);
+  EXPECT_EQ(after.end.kind, EventKind::timeout) << describe(after.end);
+  // Only one of the two was closed: the log line names the stalled one's id.
+  int drops = 0;
+  for (const auto& line : server.log_lines()) drops += contains(line, "closed 1008");
+  EXPECT_EQ(drops, 1);
+}
+
+TEST(SharedLimits, AProgramThatDoesNotReadStopsItsClientsWithoutTheServerBuffering) {
+  TempDir dir;
+  // Reads nothing, prints its pid, sleeps.
+  ServerProcess server({"--shared", dir.write_script("deaf.sh", "echo ready; exec sleep 60")});
+  auto client = connect_to(server);
+  ASSERT_TRUE(IsText(client->read(kWait), "ready"));
+  const long rss_before = resident_kib(server.pid());
+  const std::string message(256 * 1024, 'm');
+  for (int i = 0; i < 256; ++i) client->queue_text(message);  // 64 MiB
+  EXPECT_FALSE(client->flush(2000ms)) << "every byte was taken by a program that reads nothing";
+  // The kernel's socket buffers take some (loopback's may hold about 10 MiB).
+  EXPECT_GT(client->queued_bytes(), 32u << 20) << server.diagnostics();
+  // The server holds no more than a pipe's worth and its bound per client
+  // (plus what the kernel's socket buffers keep).
+  EXPECT_LT(resident_kib(server.pid()) - rss_before, 4 * 1024);
+}
+
+TEST(SharedLimits, AQuietClientIsNotHeldBehindABusyOnesFlood) {
+  TempDir dir;
+  ServerProcess server({"--shared", "cat"});
+  auto busy = connect_to(server);
+  auto quiet = connect_to(server);
+  ASSERT_TRUE(quiet->send_text("joined"));
+  ASSERT_TRUE(IsText(quiet->read(kWait), "joined"));
+  ASSERT_TRUE(IsText(busy->read(kWait), "joined"));
+  constexpr int kFlood = 20000;
+  const std::string padding(200, 'b');
+  for (int i = 0; i < kFlood; ++i) busy->queue_text(std::to_string(i) + padding);
+  busy->flush(200ms);  // partly written: the flood is under way
+  ASSERT_TRUE(quiet->send_text("quiet"));
+  // Where "quiet" lands among the flood's lines, as the quiet client sees it.
+  int flood_lines_before = 0;
+  for (;;) {
+    WsEvent event = quiet->read(kWait);
+    ASSERT_TRUE(event.is_message()) << describe(event);
+    if (event.data == "quiet") break;
+    ++flood_lines_before;
+  }
+  // Behind at most what was already written (the busy client's bounded
+  // share, a pipe's worth in cat, the socket buffers): far from the end.
+  EXPECT_LT(flood_lines_before, kFlood / 2);
+}
+
+TEST(SharedLimits, WithNoForkSlotLeftANewSharedProgramIsRefusedWith1013) {
+  TempDir dir;
+  const std::string script = "exec cat";
+  dir.write_script("a.sh", script);
+  dir.write_script("b.sh", script);
+  ServerProcess server({"--shared", "--maxforks=1", "--dir=" + dir.path()});
+  auto a = connect_to(server, "/a.sh");
+  ASSERT_TRUE(a->send_text("a"));
+  ASSERT_TRUE(IsText(a->read(kWait), "a"));
+  auto b = connect_to(server, "/b.sh");
+  Transcript refused = b->read_until_end(kWait);
+  EXPECT_TRUE(IsClose(refused.end, 1013));
+  ASSERT_TRUE(a->send_text("still here"));
+  EXPECT_TRUE(IsText(a->read(kWait), "still here"));
+}
+
+TEST(SharedLimits, OnSigtermClientsGet1001AndTheProgramEndsWithTheServer) {
+  TempDir dir;
+  ServerProcess server(
+      {"--shared", dir.write_script("pid.sh", R"(echo "$$"; exec cat >/dev/null)")});
+  auto a = connect_to(server);
+  auto b = connect_to(server);
+  WsEvent first = a->read(kWait);
+  ASSERT_TRUE(first.is_message()) << describe(first);
+  const pid_t pid = std::stoi(first.data);
+  PidCleanup cleanup;
+  cleanup.add(pid);
+  server.send_signal(SIGTERM);
+  for (auto* client : {a.get(), b.get()}) {
+    EXPECT_TRUE(IsClose(client->read_until_end(kWait).end, 1001));
+  }
+  std::optional<ExitStatus> status = server.wait_exit(5000ms);
+  ASSERT_TRUE(status.has_value()) << "the server did not exit within 5 s of SIGTERM";
+  EXPECT_TRUE(status->exited && status->code == 0) << describe(*status);
+  EXPECT_FALSE(process_exists(pid)) << "the shared program outlived the server";
+}
+
+}  // namespace
+}  // namespace wsexec_test
