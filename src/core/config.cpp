@@ -369,6 +369,9 @@ void read_terminal(const StoredOptions& options, Config& config) {
   // terminal page it should be (issue 14) is not built yet.
   if (config.dev_console) {
     fail("--devconsole cannot be used with --pty yet (its terminal page is not built)");
+  }
+}
+
 SharedMode parse_shared_mode(const std::string& text) {
   // A bare --shared is stored as "true", like every flag.
   if (text == "true" || text == "broadcast") return SharedMode::broadcast;

@@ -20,6 +20,7 @@
 #include "shared/shared_registry.hpp"
 #include "websocket/client_writer.hpp"
 #include "websocket/corkable_stream.hpp"
+#include "websocket/negotiation.hpp"
 #include "websocket/websocket_setup.hpp"
 
 namespace wsexec {
@@ -140,7 +141,11 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
                                   {"remote", peer_.remote_address},
                                   {"command", target_.executable},
                                   {"origin", origin}});
-    configure_websocket(ws_, state_);
+    // Compression and the subprotocol apply to a shared program's clients as
+    // to any other (the subprotocol is chosen per client, not passed on to
+    // the program, which is one for all of them).
+    configure_websocket(ws_, state_, chosen_subprotocol(request, state_.config));
+    ws_.set_option(deflate_settings(request, state_.config));
     answer_invalid_close_codes_with_1002(ws_, context_);
     error_code ec;
     co_await ws_.async_accept(request, asio::redirect_error(asio::use_awaitable, ec));
