@@ -10,7 +10,8 @@
 //   - the page is served whole, with nothing loaded from elsewhere;
 //   - the program starts at the size the page asked for (`stty size`);
 //   - typing `echo $((6*7))` + Enter prints 42;
-//   - resizing the window resizes the terminal (`stty size` again).
+//   - resizing the window resizes the terminal (`stty size` again);
+//   - `exit` closes the connection and the page says so.
 //
 // Exit status: 0 pass, 1 fail, 77 skipped (no chromium or playwright-core).
 // Environment: CHROMIUM (default /usr/bin/chromium), WSEXEC_TERMINAL_PORTS
@@ -151,6 +152,8 @@ async function checkPage(port, browser) {
     const page = await context.newPage();
     const pageErrors = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    // A Content-Security-Policy refusal (an inline style or script blocked) shows here.
+    page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`); });
     await page.goto(url, { timeout: WAIT_MS });
     await page.waitForFunction(() => /^connected/.test(document.getElementById('status').textContent),
       null, { timeout: WAIT_MS }).catch(() => fail(`the page did not connect; page errors: ${pageErrors}`));
@@ -173,6 +176,12 @@ async function checkPage(port, browser) {
     }
     await typeLine(page, 'stty size');
     await waitForLine(page, `${second.rows} ${second.cols}`, 'the program follows a resized window');
+
+    // The shell ending ends the connection, and the page says so.
+    await typeLine(page, 'exit');
+    await page.waitForFunction(() => /^closed \(/.test(document.getElementById('status').textContent),
+      null, { timeout: WAIT_MS }).catch(() => fail('the page did not show that the shell ended'));
+    log(`ok: exit: the page shows "${await page.textContent('#status')}"`);
     if (pageErrors.length) fail(`page errors: ${pageErrors.join('; ')}`);
   } finally { await context.close(); }
 }
