@@ -365,11 +365,6 @@ void read_terminal(const StoredOptions& options, Config& config) {
     fail(
         "--passstderr cannot be used with --pty (stderr is the terminal, not a stream of its own)");
   }
-  // The line console would type without Enter and print raw escapes; the
-  // terminal page it should be (issue 14) is not built yet.
-  if (config.dev_console) {
-    fail("--devconsole cannot be used with --pty yet (its terminal page is not built)");
-  }
 }
 
 SharedMode parse_shared_mode(const std::string& text) {

@@ -20,6 +20,7 @@
 #include "http/plain_response.hpp"
 #include "http/request_facts.hpp"
 #include "http/static_file.hpp"
+#include "http/terminal_page.hpp"
 #include "server/log.hpp"
 #include "server/metrics.hpp"
 #include "server/tls_context.hpp"
@@ -51,7 +52,8 @@ http::response<http::string_body> console_response(const RequestHead& request, b
   response.set("Content-Security-Policy",
                "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
                "connect-src ws: wss:; img-src data:");
-  response.body() = std::string(devconsole_page());
+  // With --pty the program is a terminal session: the page is a terminal.
+  response.body() = std::string(state.config.pty ? terminal_page() : devconsole_page());
   response.prepare_payload();
   if (request.method() == http::verb::head) response.body().clear();
   response.keep_alive(keep_alive);

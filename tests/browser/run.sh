@@ -1,13 +1,14 @@
 #!/bin/sh
-# Runs the browser end-to-end test: sh tests/browser/run.sh /path/to/wsexec
+# Runs a browser end-to-end test: sh tests/browser/run.sh /path/to/wsexec [TEST.mjs]
+# (TEST.mjs in this folder, default staticdir_e2e.mjs).
 # Installs playwright-core (pinned by package-lock.json, no browser download)
 # on first use, then runs the test. Exit 77 (ctest SKIP) when Chromium, node
 # or npm is missing, or when the npm install fails (e.g. no network).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-[ $# -ge 1 ] || { echo "usage: $0 /path/to/wsexec [TEST.mjs]" >&2; exit 2; }
+[ $# -eq 1 ] || [ $# -eq 2 ] || { echo "usage: $0 /path/to/wsexec [TEST.mjs]" >&2; exit 2; }
 binary=$1
-script=${2:-staticdir_e2e.mjs}  # the test to run (shared_chat_e2e.mjs: --shared, issue 13)
+script=${2:-staticdir_e2e.mjs}  # the test to run (shared_chat_e2e.mjs, terminal_e2e.mjs)
 skip() { echo "[browser_e2e] SKIP: $*"; exit 77; }
 
 chromium=${CHROMIUM:-/usr/bin/chromium}

@@ -37,11 +37,22 @@ TEST(ConfigTerminal, FlagsAreRead) {
 }
 
 TEST(ConfigTerminal, PtyRefusesWhatCannotApplyNamingBothOptions) {
-  for (const std::string other : {"unbuffered", "binary", "passstderr", "devconsole"}) {
+  for (const std::string other : {"unbuffered", "binary", "passstderr"}) {
     const std::string message = refusal({"--pty", "--" + other, "bash"});
     EXPECT_NE(message.find("--pty"), std::string::npos) << message;
     EXPECT_NE(message.find("--" + other), std::string::npos) << message;
     EXPECT_EQ(refusal({"--" + other, "--pty", "bash"}), message);
+  }
+}
+
+// The dev console under --pty is the terminal page (src/http/terminal.html).
+TEST(ConfigTerminal, PtyAcceptsTheDevConsole) {
+  for (const Args& args :
+       {Args{"--pty", "--devconsole", "bash"}, Args{"--devconsole", "--pty", "bash"}}) {
+    EXPECT_EQ(refusal(args), "");
+    const Config config = parse_command_line(args).config;
+    EXPECT_TRUE(config.pty);
+    EXPECT_TRUE(config.dev_console);
   }
 }
 
