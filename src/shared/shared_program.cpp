@@ -7,6 +7,7 @@
 #include <charconv>
 #include <chrono>
 
+#include "core/exit_status.hpp"
 #include "core/limits.hpp"
 #include "core/shared_protocol.hpp"
 #include "core/tagged_output.hpp"
@@ -31,17 +32,6 @@ std::optional<std::uint64_t> client_id_of(std::string_view text) {
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
   if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
   return id;
-}
-
-std::string exit_description(pid_t pid) {
-  siginfo_t info{};
-  if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT | WNOHANG) != 0 ||
-      info.si_pid == 0) {
-    return "ended";
-  }
-  const int status =
-      info.si_code == CLD_EXITED ? W_EXITCODE(info.si_status, 0) : W_EXITCODE(0, info.si_status);
-  return describe_wait_status(status);
 }
 
 }  // namespace
@@ -182,12 +172,22 @@ void SharedProgram::on_exited() {
 void SharedProgram::finish_if_done() {
   if (!exited_ || !stdout_ended_ || finished_) return;
   finished_ = true;
-  const std::string how = exit_description(pid_);
-  log::write(LogLevel::info, "shared", context_, "shared program " + how);
+  // The close reason in the words every session uses ("exit 0", "signal 9",
+  // core/exit_status), so a client reads a shared program's end as it reads
+  // its own program's.
+  const std::optional<ProgramExit> exit = supervisor_->child().peek_exit();
+  const std::string how = exit ? exit_close_reason(*exit) : std::string("ended");
+  log::write(LogLevel::info, "shared", context_, "shared program ended: " + how);
   forget();
   idle_timer_.cancel();
   input_->drop_all();
-  close_every_client(1000, how);
+  // At shutdown the program ends because the server does: its clients are
+  // going away (1001, sent by each session), whichever of the two comes first.
+  if (state_.stopping.load()) {
+    close_every_client(1001, "");
+  } else {
+    close_every_client(1000, how);
+  }
   ChildProcess& child = supervisor_->child();
   boost::system::error_code ignored;  // cancels the stderr pump's wait, as intended
   child.stderr_pipe().close(ignored);

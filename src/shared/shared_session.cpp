@@ -21,6 +21,7 @@
 #include "websocket/client_writer.hpp"
 #include "websocket/corkable_stream.hpp"
 #include "websocket/negotiation.hpp"
+#include "websocket/session_task.hpp"
 #include "websocket/websocket_setup.hpp"
 
 namespace wsexec {
@@ -116,18 +117,7 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
  private:
   template <typename Body>
   void spawn_task(Body body) {
-    asio::co_spawn(
-        ws_.get_executor(),
-        [self = this->shared_from_this(), body = std::move(body)]() mutable { return body(*self); },
-        [self = this->shared_from_this()](std::exception_ptr failure) {
-          if (!failure) return;
-          try {
-            std::rethrow_exception(failure);
-          } catch (const std::exception& e) {
-            log::write(LogLevel::error, "session", self->context_,
-                       std::string("internal error: ") + e.what());
-          }
-        });
+    spawn_session_task(ws_.get_executor(), this->shared_from_this(), context_, std::move(body));
   }
 
   asio::awaitable<void> run(RequestHead request) {

@@ -27,6 +27,7 @@
 #include "websocket/pending_child.hpp"
 #include "websocket/remote_host.hpp"
 #include "websocket/session_end.hpp"
+#include "websocket/session_task.hpp"
 #include "websocket/session_timer.hpp"
 #include "websocket/terminal_input.hpp"
 #include "websocket/websocket_setup.hpp"
@@ -101,18 +102,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
   // least as long as any of its tasks.
   template <typename Body>
   void spawn_task(Body body) {
-    asio::co_spawn(
-        ws_.get_executor(),
-        [self = this->shared_from_this(), body = std::move(body)]() mutable { return body(*self); },
-        [self = this->shared_from_this()](std::exception_ptr failure) {
-          if (!failure) return;
-          try {
-            std::rethrow_exception(failure);
-          } catch (const std::exception& e) {
-            log::write(LogLevel::error, "session", self->context_,
-                       std::string("internal error: ") + e.what());
-          }
-        });
+    spawn_session_task(ws_.get_executor(), this->shared_from_this(), context_, std::move(body));
   }
 
   asio::awaitable<void> run(UpgradeRequest request) {

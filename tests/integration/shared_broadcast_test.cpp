@@ -119,7 +119,7 @@ TEST(SharedBroadcast, ExitClosesEveryClientWith1000AndTheStatusThenTheNextClient
   for (auto* client : {first.get(), second.get()}) {
     Transcript rest = client->read_until_end(kWait);
     EXPECT_TRUE(IsClose(rest.end, 1000));
-    EXPECT_EQ(rest.end.reason, "exited with status 3");
+    EXPECT_EQ(rest.end.reason, "exit 3");
   }
   auto third = connect_to(server);
   ASSERT_TRUE(third->send_text("again"));
@@ -134,7 +134,7 @@ TEST(SharedBroadcast, ExitClosesEveryClientWith1000AndTheStatusThenTheNextClient
       },
       kWait))
       << server.log();
-  EXPECT_NE(server.log().find("shared program exited with status 3"), std::string::npos);
+  EXPECT_NE(server.log().find("shared program ended: exit 3"), std::string::npos);
 }
 
 TEST(SharedBroadcast, TheProgramOutlivesItsLastClientAndCountsOnceTowardMaxforks) {
