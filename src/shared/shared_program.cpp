@@ -183,7 +183,11 @@ void SharedProgram::finish_if_done() {
   input_->drop_all();
   // At shutdown the program ends because the server does: its clients are
   // going away (1001, sent by each session), whichever of the two comes first.
-  if (state_.stopping.load()) {
+  // Without a drain time the shutdown begins with `draining`, before
+  // `stopping`, and the program can be on its way out in between.
+  const bool server_ending =
+      state_.stopping.load() || (state_.draining.load() && state_.config.drain_ms == 0);
+  if (server_ending) {
     close_every_client(1001, "");
   } else {
     close_every_client(1000, how);
