@@ -58,7 +58,13 @@ TEST(SharedLimits, AProgramThatDoesNotReadStopsItsClientsWithoutTheServerBufferi
 
 TEST(SharedLimits, AQuietClientIsNotHeldBehindABusyOnesFlood) {
   TempDir dir;
-  ServerProcess server({"--shared", "cat"});
+  // A program slower than the flood (about 1,000 lines a second), so the
+  // flood piles up in front of it and the turns decide where "quiet" lands;
+  // with cat, a fast machine drains most of the flood before "quiet" is even
+  // sent, and the count below measured speed, not fairness.
+  const std::string slow_echo = dir.write_script(
+      "slow_echo.sh", R"(while IFS= read -r line; do printf '%s\n' "$line"; sleep 0.001; done)");
+  ServerProcess server({"--shared", slow_echo});
   auto busy = connect_to(server);
   auto quiet = connect_to(server);
   ASSERT_TRUE(quiet->send_text("joined"));
