@@ -20,24 +20,6 @@ using std::chrono::milliseconds;
 
 namespace {
 
-// Runs `body` on a fresh single-threaded io_context until everything it
-// started has ended; an escaping exception marks the result as failed.
-Result run_on_loop(const std::string& name,
-                   const std::function<asio::awaitable<void>(Result&)>& body) {
-  Result result(name);
-  asio::io_context io(1);
-  asio::co_spawn(io, body(result), [&result](std::exception_ptr failure) {
-    if (!failure) return;
-    try {
-      std::rethrow_exception(failure);
-    } catch (const std::exception& e) {
-      result.fail(e.what());
-    }
-  });
-  io.run();
-  return result;
-}
-
 // Printable text of `size` bytes (no newline), starting with `prefix`.
 std::string text_payload(std::size_t size, const std::string& prefix = {}) {
   std::string payload = prefix.substr(0, size);
@@ -78,6 +60,22 @@ asio::awaitable<void> close_politely(WsClient& ws, milliseconds wait) {
 }
 
 }  // namespace
+
+Result run_on_loop(const std::string& name,
+                   const std::function<asio::awaitable<void>(Result&)>& body) {
+  Result result(name);
+  asio::io_context io(1);
+  asio::co_spawn(io, body(result), [&result](std::exception_ptr failure) {
+    if (!failure) return;
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+      result.fail(e.what());
+    }
+  });
+  io.run();
+  return result;
+}
 
 // ---------------------------------------------------------------- latency
 

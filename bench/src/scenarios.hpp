@@ -4,10 +4,20 @@
 // the scenario samples the server's memory and descriptors).
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
+#include <functional>
+#include <string>
+
 #include "common.hpp"
 #include "ws_client.hpp"
 
 namespace bench {
+
+// Runs `body` on a fresh single-threaded io_context until everything it
+// started has ended; an escaping exception marks the result as failed. The
+// frame of every scenario (shared_scenarios.cpp's too).
+Result run_on_loop(const std::string& name,
+                   const std::function<boost::asio::awaitable<void>(Result&)>& body);
 
 // 1 connection, --count sequential round trips of --size bytes (after
 // --warmup more); p50, p90, p99, max in microseconds.

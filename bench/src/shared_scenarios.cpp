@@ -1,5 +1,7 @@
 #include "shared_scenarios.hpp"
 
+#include "scenarios.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -10,22 +12,6 @@ namespace bench {
 namespace {
 
 using std::chrono::milliseconds;
-
-Result run_loop(const std::string& name,
-                const std::function<asio::awaitable<void>(Result&)>& body) {
-  Result result(name);
-  asio::io_context io(1);
-  asio::co_spawn(io, body(result), [&result](std::exception_ptr failure) {
-    if (!failure) return;
-    try {
-      std::rethrow_exception(failure);
-    } catch (const std::exception& e) {
-      result.fail(e.what());
-    }
-  });
-  io.run();
-  return result;
-}
 
 long long now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
@@ -96,7 +82,7 @@ asio::awaitable<void> count_messages(WsClient& ws, const bool& counting, long lo
 }  // namespace
 
 Result run_shared_fanout(const Options& options, const Target& target) {
-  return run_loop("shared-fanout", [&](Result& result) -> asio::awaitable<void> {
+  return run_on_loop("shared-fanout", [&](Result& result) -> asio::awaitable<void> {
     const auto executor = co_await asio::this_coro::executor;
     const std::size_t conns = static_cast<std::size_t>(options.get_int("conns", 1000));
     const long interval_ms = static_cast<long>(options.get_int("interval-ms", 100));
@@ -169,7 +155,7 @@ Result run_shared_fanout(const Options& options, const Target& target) {
 }
 
 Result run_shared_broadcast(const Options& options, const Target& target) {
-  return run_loop("shared-broadcast", [&](Result& result) -> asio::awaitable<void> {
+  return run_on_loop("shared-broadcast", [&](Result& result) -> asio::awaitable<void> {
     const auto executor = co_await asio::this_coro::executor;
     const std::size_t conns = static_cast<std::size_t>(options.get_int("conns", 1000));
     const double seconds = options.get_double("seconds", 5);

@@ -291,12 +291,7 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
   }
 
   void client_read_ended(error_code ec) {
-    if (ec == websocket::error::message_too_big) {
-      log::write(LogLevel::info, "session", context_,
-                 "client message over --maxframesize, closed 1009");
-    } else if (ec != websocket::error::closed && ec != asio::error::operation_aborted) {
-      log::write(LogLevel::debug, "session", context_, "client read ended: " + ec.message());
-    }
+    log_client_read_end(ec, context_);
     client_.open = false;
     client_message_ = beast::flat_buffer();
     queue_.clear();

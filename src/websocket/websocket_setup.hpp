@@ -53,6 +53,19 @@ bool socket_failed(Socket& socket) {
   return (state.revents & (POLLERR | POLLHUP)) != 0;
 }
 
+// Says in the log why a client's reads ended, unless it was the ordinary
+// end (a close frame, or our own cancellation): the same words for every
+// kind of session.
+inline void log_client_read_end(boost::system::error_code ec, const std::string& context) {
+  if (ec == boost::beast::websocket::error::message_too_big) {
+    log::write(LogLevel::info, "session", context,
+               "client message over --maxframesize, closed 1009");
+  } else if (ec != boost::beast::websocket::error::closed &&
+             ec != boost::asio::error::operation_aborted) {
+    log::write(LogLevel::debug, "session", context, "client read ended: " + ec.message());
+  }
+}
+
 // `subprotocol`: the one chosen for this client (negotiation.hpp), or
 // nullptr; it must outlive the handshake.
 template <typename NextLayer>
