@@ -23,6 +23,10 @@ struct SharedOutput {
   std::vector<std::string> messages;
   std::size_t bytes = 0;  // of all messages: what it adds to a client's send queue
   bool binary = false;
+  // The messages as WebSocket frames, encoded once for every client
+  // (shared/shared_frames); empty when each client's Beast must write them
+  // itself (--compress: each client compresses with its own context).
+  std::string frames;
 };
 using SharedOutputPtr = std::shared_ptr<const SharedOutput>;
 

@@ -16,6 +16,7 @@
 #include "process/spawner.hpp"
 #include "server/log.hpp"
 #include "server/server_state.hpp"
+#include "shared/shared_frames.hpp"
 #include "shared/shared_registry.hpp"
 
 namespace wsexec {
@@ -124,10 +125,12 @@ void SharedProgram::join(SharedClientHandle client) {
   if (!client.open_event.empty()) input_->push(client.id, std::move(client.open_event));
   const std::uint64_t id = client.id;
   clients_.emplace(id, std::move(client));
+  fanout_.clients_changed();
 }
 
 void SharedProgram::leave(std::uint64_t client_id, std::uint16_t close_code) {
   if (clients_.erase(client_id) == 0) return;
+  fanout_.clients_changed();
   if (addressed_) input_->push(client_id, close_event(std::to_string(client_id), close_code));
   if (clients_.empty()) arm_idle_timer();
 }
@@ -209,6 +212,7 @@ void SharedProgram::close_every_client(std::uint16_t code, const std::string& re
     });
   }
   clients_.clear();
+  fanout_.clients_changed();
 }
 
 void SharedProgram::credit(const FairInput::Taken& taken) {
@@ -262,11 +266,17 @@ void SharedProgram::fan_out(const OutputPump& pump, NextPiece next_piece) {
     output->bytes += message.size();
     output->messages.push_back(std::move(message));
   }
-  if (!output->messages.empty() && !clients_.empty()) post_to_each(std::move(output));
+  if (output->messages.empty() || clients_.empty()) return;
+  encode_once(*output);
+  post_to_each(std::move(output));
+}
+
+void SharedProgram::encode_once(SharedOutput& output) const {
+  if (!state_.config.compress) output.frames = encode_frames(output.messages, output.binary);
 }
 
 void SharedProgram::post_to_each(const std::shared_ptr<const SharedOutput>& output) {
-  for (const auto& [id, client] : clients_) post_to(client, output);
+  fanout_.post_to_all(clients_, output);
 }
 
 void SharedProgram::post_to(const SharedClientHandle& client,
@@ -284,6 +294,7 @@ void SharedProgram::route_commands(NextPiece next_piece) {
   auto everyone = std::make_shared<SharedOutput>();
   const auto flush_everyone = [&] {
     if (everyone->messages.empty()) return;
+    encode_once(*everyone);
     post_to_each(everyone);
     everyone = std::make_shared<SharedOutput>();
   };
@@ -312,6 +323,7 @@ void SharedProgram::route_commands(NextPiece next_piece) {
     output->binary = binary;
     output->bytes = send.data.size();
     output->messages.push_back(std::move(send.data));
+    encode_once(*output);
     for (const std::string& to : send.to) {
       const auto id = client_id_of(to);
       const auto found = id ? clients_.find(*id) : clients_.end();
@@ -328,6 +340,7 @@ void SharedProgram::kick(std::uint64_t client_id, std::uint16_t code, const std:
     if (auto c = weak.lock()) c->closed_by_program(code, reason);
   });
   clients_.erase(found);
+  fanout_.clients_changed();
   // Every open has its close, a kick's too: the program's bookkeeping has one path.
   input_->push(client_id, close_event(std::to_string(client_id), code));
   if (clients_.empty()) arm_idle_timer();

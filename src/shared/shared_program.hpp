@@ -27,6 +27,7 @@
 #include "server/fork_slot.hpp"
 #include "server/worker.hpp"
 #include "shared/shared_client.hpp"
+#include "shared/shared_fanout.hpp"
 #include "shared/shared_input.hpp"
 
 namespace wsexec {
@@ -68,6 +69,7 @@ class SharedProgram : public std::enable_shared_from_this<SharedProgram>,
   std::shared_ptr<void> keep_alive() override { return shared_from_this(); }
   template <typename NextPiece>
   void fan_out(const OutputPump& pump, NextPiece next_piece);
+  void encode_once(SharedOutput& output) const;  // its frames, for every client
   void post_to_each(const std::shared_ptr<const SharedOutput>& output);
   // --shared=addressed: each line of stdout is a command (core/shared_protocol).
   template <typename NextPiece>
@@ -89,6 +91,7 @@ class SharedProgram : public std::enable_shared_from_this<SharedProgram>,
   std::optional<OutputPump> stderr_pump_;
   std::optional<SharedInput> input_;
   std::unordered_map<std::uint64_t, SharedClientHandle> clients_;
+  SharedFanout fanout_;  // clients_ by worker: one post per worker per piece
   boost::asio::steady_timer idle_timer_;
   pid_t pid_ = -1;
   bool running_ = false;

@@ -11,10 +11,12 @@
 #include <exception>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "core/limits.hpp"
 #include "core/shared_protocol.hpp"
 #include "server/log.hpp"
+#include "server/metrics.hpp"
 #include "shared/shared_client.hpp"
 #include "shared/shared_launch.hpp"
 #include "shared/shared_registry.hpp"
@@ -176,9 +178,14 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
   bool addressed() const { return state_.config.shared_mode == SharedMode::addressed; }
 
   // The program's output, piece after piece, lines corked as in a
-  // per-connection session.
+  // per-connection session. Pieces already encoded (shared/shared_frames)
+  // go out together: all that is queued, in one write when it fits.
   asio::awaitable<void> send_queued() {
     while (!queue_.empty() && client_.writable()) {
+      if (!queue_.front()->frames.empty()) {
+        if (co_await send_encoded_run()) break;  // the client is gone: its reader ends the session
+        continue;
+      }
       const SharedOutputPtr output = queue_.front();
       error_code ec;
       if (output->binary) {
@@ -203,6 +210,32 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
     }
     sending_ = false;
     send_close_from_program();
+  }
+
+  // The encoded pieces at the front of the queue, sent together; each is
+  // dequeued once sent (unless drop_slow_client() emptied the queue meanwhile).
+  asio::awaitable<error_code> send_encoded_run() {
+    std::vector<SharedOutputPtr> run;
+    for (const SharedOutputPtr& output : queue_) {
+      if (output->frames.empty()) break;
+      run.push_back(output);
+    }
+    std::size_t next = 0;
+    const error_code ec =
+        co_await writer_.send_encoded([&run, &next]() -> std::optional<std::string_view> {
+          if (next == run.size()) return std::nullopt;
+          return std::string_view(run[next++]->frames);
+        });
+    for (const SharedOutputPtr& output : run) {
+      if (queue_.empty() || queue_.front() != output) break;
+      queued_bytes_ -= output->bytes;
+      queue_.pop_front();
+      if (!ec) {
+        for (const std::string& message : output->messages)
+          metrics::message_to_client(message.size());
+      }
+    }
+    co_return ec;
   }
 
   // Too far behind: the others and the program must not wait for it. Its

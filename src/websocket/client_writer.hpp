@@ -13,6 +13,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <optional>
 #include <string>
@@ -82,6 +83,42 @@ class ClientWriter {
     const error_code ec = co_await send_locked(payload, /*text=*/false);
     gate_.release();
     co_return ec;
+  }
+
+  // Sends frames another part of the server encoded (a shared program's
+  // output, encoded once for all its clients: shared/shared_frames), each
+  // string `next_frames()` yields until nullopt, as the same bytes Beast
+  // would have written. They go through the corked layer and out in as few
+  // writes as their size allows; while the gate is held no message of ours
+  // is being written, and the cork makes any pong or close reply Beast
+  // writes meanwhile wait for, or land between, whole frames. Every string
+  // is taken, sent or not. A failed write marks the client gone and is
+  // returned.
+  template <typename NextFrames>
+  boost::asio::awaitable<error_code> send_encoded(NextFrames next_frames) {
+    std::optional<std::string_view> frames = next_frames();
+    if (!frames) co_return error_code();
+    if (!client_.writable()) {
+      while (next_frames()) {
+      }
+      co_return error_code();
+    }
+    co_await gate_.acquire();
+    error_code ec;
+    for (; frames; frames = next_frames()) {
+      if (ec || !client_.writable()) continue;  // drained and dropped
+      ws_.next_layer().cork();
+      co_await boost::asio::async_write(
+          ws_.next_layer(), boost::asio::buffer(frames->data(), frames->size()),
+          boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+      if (!ec && ws_.next_layer().held_bytes() >= limits::kCorkedBytesLimit) {
+        ec = co_await flush_locked();
+      }
+    }
+    const error_code flushed = co_await flush_locked();  // uncorks, whatever happened
+    gate_.release();
+    if (ec) client_.open = false;
+    co_return ec ? ec : flushed;
   }
 
   // Sends our close frame, once; nothing is written after it. A close_code

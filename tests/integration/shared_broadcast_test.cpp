@@ -212,6 +212,33 @@ TEST(SharedBroadcast, BinaryModeSendsEveryChunkToEveryClient) {
   }
 }
 
+// A shared program's output is framed once for all its clients
+// (shared/shared_frames): every header length form (7-bit, 16-bit, 64-bit)
+// and its edges arrive whole, as the same messages, at every client.
+TEST(SharedBroadcast, LinesOfEveryFrameLengthReachEveryClientWhole) {
+  TempDir dir;
+  const std::vector<std::size_t> lengths = {0, 1, 125, 126, 127, 65535, 65536, 70000};
+  std::string print_lengths;
+  for (const std::size_t n : lengths) {
+    print_lengths += "head -c " + std::to_string(n) + " /dev/zero | tr '\\0' x; echo; ";
+  }
+  // Echoes lines, and on "go" prints "start" then one line of each length.
+  ServerProcess server({"--shared", dir.write_script("lengths.sh",
+                                                     R"(while IFS= read -r line; do
+           if [ "$line" = go ]; then echo start; )" + print_lengths +
+                                                         R"(else echo "$line"; fi; done)")});
+  auto clients = joined_clients(server, 2);
+  ASSERT_TRUE(clients[0]->send_text("go"));
+  for (auto& client : clients) {
+    ASSERT_TRUE(read_until_text(*client, "start"));
+    for (const std::size_t n : lengths) {
+      WsEvent event = client->read(kWait);
+      ASSERT_EQ(event.kind, EventKind::text) << describe(event);
+      EXPECT_EQ(event.data, std::string(n, 'x'));
+    }
+  }
+}
+
 TEST(SharedBroadcast, PassstderrBroadcastsTaggedStderrLines) {
   TempDir dir;
   ServerProcess server({"--shared", "--passstderr",
