@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "harness.hpp"
@@ -67,6 +68,46 @@ TEST(SpawnHelpers, AKilledHelperIsReapedReplacedAndSaidSoAndTheNextClientIsServe
   const std::vector<pid_t> now = spawn_helpers_of(server.pid());
   EXPECT_EQ(now.size(), killed.size());
   for (pid_t helper : now) EXPECT_TRUE(process_running(helper));
+}
+
+TEST(SpawnHelpers, AStoppedHelperIsGivenUpAfterItsAnswerTimeoutKilledAndReplaced) {
+  TempDir dir;
+  ServerProcess server({write_parent_script(dir)});
+  std::vector<pid_t> stopped;
+  ASSERT_TRUE(wait_until([&] { return !(stopped = spawn_helpers_of(server.pid())).empty(); }, 5s));
+  // Should the test fail half-way, no stopped helper outlives it.
+  PidCleanup stopped_cleanup;
+  for (pid_t helper : stopped) stopped_cleanup.add(helper);
+  for (pid_t helper : stopped) ::kill(helper, SIGSTOP);
+  // This client's spawn goes to a helper that cannot answer: the spawner
+  // thread must not wait for it forever (limits::kSpawnHelperAnswerTimeout,
+  // 10 s). What the client itself sees meanwhile is not the point here.
+  std::thread first_client([&server] {
+    ConnectOptions options = client_options(server);
+    options.timeout = 20s;
+    (void)WsClient::handshake(options);
+  });
+  const auto given_up =
+      server.wait_for_log_line({"spawn helper", "did not answer", "starting a new one"}, 20s);
+  first_client.join();
+  ASSERT_TRUE(given_up.has_value()) << server.diagnostics();
+  // The one given up is killed and reaped; the others are let go on.
+  EXPECT_TRUE(wait_until(
+      [&] {
+        int gone = 0;
+        for (pid_t helper : stopped) gone += !process_exists(helper);
+        return gone == 1;
+      },
+      5s));
+  for (pid_t helper : stopped) ::kill(helper, SIGCONT);
+  for (int connection = 0; connection < 2 * static_cast<int>(stopped.size()); ++connection) {
+    auto client = connect_to(server);
+    const WsEvent event = client->read(5s);
+    ASSERT_EQ(event.kind, EventKind::text) << describe(event) << server.diagnostics();
+    PidCleanup cleanup;
+    cleanup.add(parse_pid(split_words(event.data).at(0)));
+    EXPECT_TRUE(client->close());
+  }
 }
 
 }  // namespace
