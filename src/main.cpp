@@ -141,6 +141,11 @@ int main(int argc, char** argv) {
   log::set_level(state->config.log_level);
   log::set_format(state->config.log_format);
 
+  // Without --user the helpers start before anything listens: a SIGTERM
+  // sent as soon as the port or socket exists then finds run()'s handler
+  // about as soon as before the helpers existed. With --user they must wait
+  // for the drop (they start every child with their own credentials).
+  if (!run_as) start_spawn_helpers();
   std::unique_ptr<Server> server;
   try {
     server = std::make_unique<Server>(*state);
@@ -151,7 +156,7 @@ int main(int argc, char** argv) {
     return fail_startup(e.what(), 1);
   }
   warn_if_programs_run_as_root(run_as);
-  start_spawn_helpers();
+  if (run_as) start_spawn_helpers();
   announce_what_is_served(*state);
   const int status = server->run();
   spawn_helpers().stop();
