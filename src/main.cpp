@@ -10,13 +10,17 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include "core/config.hpp"
 #include "process/executable_lookup.hpp"
+#include "process/spawn_helper_loop.hpp"
+#include "process/spawn_helpers.hpp"
 #include "server/config_file_reader.hpp"
 #include "server/log.hpp"
 #include "server/privileges.hpp"
 #include "server/server.hpp"
+#include "server/worker.hpp"
 
 extern char** environ;
 
@@ -66,6 +70,19 @@ void announce_what_is_served(const wsexec::ServerState& state) {
   if (state.cgi_dir) info("server", "Serving CGI scripts from    : " + state.cgi_dir->root());
 }
 
+// One spawn helper per spawner thread (src/process/spawn_helpers.hpp), once
+// the privileges are final: the helpers start every child, with their own
+// credentials. Without them the server still serves, spawning directly.
+void start_spawn_helpers() {
+  std::error_code error;
+  const auto report = [](const std::string& message) { wsexec::log::error("server", message); };
+  if (!wsexec::spawn_helpers().start(wsexec::worker_count(), "/proc/self/exe", report, error)) {
+    wsexec::log::error("server", "cannot start the spawn helpers (" + error.message() +
+                                     "): starting programs directly, which slows down as "
+                                     "connections grow");
+  }
+}
+
 int fail_startup(const std::string& message, int status, bool show_usage = false) {
   std::cerr << "wsexec: " << message << "\n";
   if (show_usage) std::cerr << wsexec::usage_text();
@@ -75,6 +92,11 @@ int fail_startup(const std::string& message, int status, bool show_usage = false
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A copy of us started as a spawn helper does only that, from its first
+  // instruction (spawn_helpers.hpp).
+  if (argc == 2 && std::string_view(argv[1]) == wsexec::kSpawnHelperFlag) {
+    return wsexec::run_spawn_helper(STDIN_FILENO);
+  }
   ensure_standard_descriptors();
   keep_capabilities_from_children();
   using namespace wsexec;
@@ -119,6 +141,11 @@ int main(int argc, char** argv) {
   log::set_level(state->config.log_level);
   log::set_format(state->config.log_format);
 
+  // Without --user the helpers start before anything listens: a SIGTERM
+  // sent as soon as the port or socket exists then finds run()'s handler
+  // about as soon as before the helpers existed. With --user they must wait
+  // for the drop (they start every child with their own credentials).
+  if (!run_as) start_spawn_helpers();
   std::unique_ptr<Server> server;
   try {
     server = std::make_unique<Server>(*state);
@@ -129,6 +156,9 @@ int main(int argc, char** argv) {
     return fail_startup(e.what(), 1);
   }
   warn_if_programs_run_as_root(run_as);
+  if (run_as) start_spawn_helpers();
   announce_what_is_served(*state);
-  return server->run();
+  const int status = server->run();
+  spawn_helpers().stop();
+  return status;
 }

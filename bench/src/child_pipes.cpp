@@ -8,11 +8,45 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "boost_process_spawn.hpp"
 #include "process/program_start.hpp"
+#include "process/spawn_helpers.hpp"
 
 namespace bench {
 
-Child spawn_child(const std::string& command) {
+Launcher parse_launcher(const std::string& name) {
+  if (name == "direct") return Launcher::direct;
+  if (name == "helper") return Launcher::helper;
+  if (name == "boost") return Launcher::boost_process;
+  throw std::invalid_argument("--launcher: direct, helper or boost, not " + name);
+}
+
+namespace {
+
+wsexec::StartedProgram launch(Launcher launcher, const std::string& command, char* const argv[],
+                              char* const envp[], int in, int out, int err,
+                              std::error_code& error) {
+  switch (launcher) {
+    case Launcher::helper: {
+      wsexec::SpawnRequest request;
+      request.executable = command;
+      for (char* const* arg = argv; *arg != nullptr; ++arg) request.argv.emplace_back(*arg);
+      for (char* const* var = envp; *var != nullptr; ++var) request.environment.emplace_back(*var);
+      auto started = wsexec::spawn_helpers().try_start(request, in, out, err, error);
+      if (!started) throw std::runtime_error("--launcher helper: no spawn helper runs");
+      return *started;
+    }
+    case Launcher::boost_process:
+      return start_with_boost_process(command.c_str(), argv, envp, in, out, err, error);
+    case Launcher::direct:
+      break;
+  }
+  return wsexec::start_program(command.c_str(), argv, envp, in, out, err, error);
+}
+
+}  // namespace
+
+Child spawn_child(const std::string& command, Launcher launcher) {
   int in[2], out[2], err[2];
   if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
     throw std::runtime_error(std::string("pipe2: ") + std::strerror(errno));
@@ -22,7 +56,7 @@ Child spawn_child(const std::string& command) {
   char* envp[] = {const_cast<char*>(path.c_str()), nullptr};
   std::error_code error;
   const wsexec::StartedProgram program =
-      wsexec::start_program(command.c_str(), argv, envp, in[0], out[1], err[1], error);
+      launch(launcher, command, argv, envp, in[0], out[1], err[1], error);
   ::close(in[0]);
   ::close(out[1]);
   ::close(err[1]);

@@ -16,11 +16,18 @@ struct Child {
   int err = -1;  // its stderr, our read end
 };
 
+// How the child is started (issue 16): wsexec's start_program in this
+// process; a spawn helper (src/process/spawn_helpers.hpp: start them
+// first); or the same spawn written with Boost.Process.
+enum class Launcher { direct, helper, boost_process };
+// "direct", "helper", "boost"; throws std::invalid_argument otherwise.
+Launcher parse_launcher(const std::string& name);
+
 // As wsexec does it: three O_CLOEXEC pipes, then wsexec's own
 // start_program (src/program_start.cpp: clone with CLONE_VFORK, a process
-// group of its own, default signals, nothing but 0-2 open). Throws
-// std::runtime_error on failure.
-Child spawn_child(const std::string& command);
+// group of its own, default signals, nothing but 0-2 open), or the same
+// through `launcher`. Throws std::runtime_error on failure.
+Child spawn_child(const std::string& command, Launcher launcher = Launcher::direct);
 
 // Writes all of data to fd (blocking); throws on error.
 void write_all(int fd, const char* data, std::size_t size);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "child_pipes.hpp"
+#include "process/spawn_helpers.hpp"
 
 namespace bench {
 namespace {
@@ -64,8 +65,8 @@ class Reaper {
 
 // One cycle: spawn, echo one line, then close stdin and reap (here, or by
 // the reaper thread when there is one).
-void spawn_echo_reap(const std::string& command, Reaper* reaper = nullptr) {
-  Child child = spawn_child(command);
+void spawn_echo_reap(const std::string& command, Launcher launcher, Reaper* reaper = nullptr) {
+  Child child = spawn_child(command, launcher);
   write_all(child.in, "x\n", 2);
   char reply[8];
   std::size_t got = 0;
@@ -95,6 +96,17 @@ Result run_limit_spawn(const Options& options) {
   const double seconds = options.get_double("seconds", 3.0);
   const int threads = static_cast<int>(options.get_int("threads", 1));
   const bool reap_later = options.flag("reap-later");
+  const std::string launcher_name = options.get("launcher", "direct");
+  const Launcher launcher = parse_launcher(launcher_name);
+  // The helpers start as the server starts them: before the descriptors
+  // below exist, one per spawning thread.
+  if (launcher == Launcher::helper) {
+    std::error_code error;
+    if (!wsexec::spawn_helpers().start(static_cast<std::size_t>(threads), "/proc/self/exe", {},
+                                       error)) {
+      throw std::runtime_error("cannot start the spawn helpers: " + error.message());
+    }
+  }
   std::unique_ptr<Reaper> reaper;
   if (reap_later) reaper = std::make_unique<Reaper>();
   // A server with many connections spawns with many descriptors open: the
@@ -116,14 +128,14 @@ Result run_limit_spawn(const Options& options) {
   std::atomic<bool> stop{false};
   std::string error;
   std::mutex error_mutex;
-  spawn_echo_reap(command);  // warm the page cache
+  spawn_echo_reap(command, launcher);  // warm the page cache
   const auto start = Clock::now();
   std::vector<std::thread> loops;
   for (int t = 0; t < threads; ++t) {
     loops.emplace_back([&] {
       try {
         while (!stop.load(std::memory_order_relaxed)) {
-          spawn_echo_reap(command, reaper.get());
+          spawn_echo_reap(command, launcher, reaper.get());
           cycles.fetch_add(1, std::memory_order_relaxed);
         }
       } catch (const std::exception& e) {
@@ -144,6 +156,8 @@ Result run_limit_spawn(const Options& options) {
   result.set("threads", threads);
   result.set("reap_later", reap_later ? 1 : 0);
   result.set("open_fds", open_fds);
+  result.set("launcher", launcher_name);
+  wsexec::spawn_helpers().stop();
   for (int fd : ballast) ::close(fd);
   result.set("cycles", cycles.load());
   result.set("seconds", elapsed);

@@ -12,12 +12,14 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 
 #include "common.hpp"
 #include "echo_server.hpp"
 #include "floor_server.hpp"
 #include "limits.hpp"
+#include "process/spawn_helper_loop.hpp"
 #include "scenarios.hpp"
 #include "shared_scenarios.hpp"
 
@@ -37,7 +39,9 @@ spawns a child per connection must do, one connection at a time: churn):
   hold        --conns 1000 --seconds 5 --parallel 64 --server-pid PID
   slow        --messages 8192 --size 1024 --server-pid PID
 limits (no server):
-  limit-spawn --seconds 3 --threads 1 --command /bin/cat
+  limit-spawn --seconds 3 --threads 1 --command /bin/cat [--open-fds N] [--reap-later]
+              [--launcher direct|helper|boost]   (issue 16: in this process, through
+              spawn helpers started first, or with Boost.Process)
   limit-pipe  --size 64k --seconds 3
   limit-pipe-rtt --count 2000 --size 64   (round trips through cat)
 shared programs (a server started with --shared):
@@ -59,6 +63,10 @@ int usage() {
 
 int main(int argc, char** argv) {
   using namespace bench;
+  // limit-spawn --launcher helper starts copies of wsbench as its helpers.
+  if (argc == 2 && std::string_view(argv[1]) == wsexec::kSpawnHelperFlag) {
+    return wsexec::run_spawn_helper(STDIN_FILENO);
+  }
   if (argc < 2) return usage();
   const std::string scenario = argv[1];
   if (scenario == "--help" || scenario == "-h") {

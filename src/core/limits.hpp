@@ -186,6 +186,20 @@ inline constexpr std::uint32_t kMaxMetricsRequestHeadBytes = 8 * 1024;
 // Prometheus servers and a health checker need a handful.
 inline constexpr std::size_t kMaxMetricsConnections = 32;
 
+// ---- The spawn helpers (spawn_helpers.hpp) ------------------------------------
+
+// The most a spawn request (executable, argv, environment) may carry to a
+// helper. Linux refuses more than 32 pages per string and, by default, a
+// quarter of the stack limit (2 MiB) for all of them at exec: 4 MiB is
+// beyond anything exec would take, so only a request exec would refuse
+// anyway (with the same E2BIG) is refused here.
+inline constexpr std::size_t kMaxSpawnRequestBytes = 4 << 20;
+// A helper answers within the time its child takes to exec (under a
+// millisecond; a large program on a slow disk, a few). One silent for this
+// long is taken for stuck, killed and replaced, so a spawner thread (and
+// the sessions behind it) never waits for it forever.
+inline constexpr seconds kSpawnHelperAnswerTimeout{10};
+
 // ---- Start-up ----------------------------------------------------------------
 
 // A --config file larger than this is refused: real ones are a few hundred

@@ -12,6 +12,7 @@
 #include "process/child_reaper.hpp"
 #include "process/program_start.hpp"
 #include "process/pseudo_terminal.hpp"
+#include "process/spawn_helpers.hpp"
 
 namespace wsexec {
 namespace {
@@ -142,17 +143,23 @@ StartedChild ChildProcess::start(const SpawnRequest& request, std::error_code& e
   const int child_stdout = session ? child_stdin : ends.child_stdout.get();
   const int child_stderr = session ? child_stdin : ends.child_stderr.get();
 
-  auto argv = as_c_strings(request.argv);
-  auto envp = as_c_strings(request.environment);
-  const StartedProgram program = start_program(
-      request.executable.c_str(), argv.data(), envp.data(), child_stdin, child_stdout, child_stderr,
-      error, session ? ChildSession::own_terminal_session : ChildSession::own_group);
-  if (program.pid < 0) return {};
+  // Through a spawn helper when the server runs them (spawn_helpers.hpp),
+  // so the cost does not grow with the server's descriptors.
+  std::optional<StartedProgram> program =
+      spawn_helpers().try_start(request, child_stdin, child_stdout, child_stderr, error);
+  if (!program) {
+    auto argv = as_c_strings(request.argv);
+    auto envp = as_c_strings(request.environment);
+    program = start_program(request.executable.c_str(), argv.data(), envp.data(), child_stdin,
+                            child_stdout, child_stderr, error,
+                            session ? ChildSession::own_terminal_session : ChildSession::own_group);
+  }
+  if (program->pid < 0) return {};
   // The child's ends now live in the child; ours would hide its EOFs.
   ends.child_stdin.reset();
   ends.child_stdout.reset();
   ends.child_stderr.reset();
-  return StartedChild(program.pid, OwnedFd(program.pidfd), std::move(ends.our_stdin),
+  return StartedChild(program->pid, OwnedFd(program->pidfd), std::move(ends.our_stdin),
                       std::move(ends.our_stdout), std::move(ends.our_stderr));
 }
 
@@ -237,15 +244,6 @@ std::optional<ProgramExit> ChildProcess::peek_exit() const {
     return ProgramExit::signaled(info.si_status);
   }
   return std::nullopt;
-}
-
-std::string describe_wait_status(int status) {
-  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) {
-    const char* name = sigabbrev_np(WTERMSIG(status));
-    return std::string("killed by SIG") + (name ? name : std::to_string(WTERMSIG(status)));
-  }
-  return "ended (status " + std::to_string(status) + ")";
 }
 
 }  // namespace wsexec

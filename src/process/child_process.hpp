@@ -15,6 +15,7 @@
 #include "core/exit_status.hpp"
 #include "process/owned_fd.hpp"
 #include "process/spawn_request.hpp"
+#include "process/wait_status.hpp"
 
 namespace wsexec {
 
@@ -141,8 +142,5 @@ class ChildProcess {
   Pipe stdout_;
   Pipe stderr_;
 };
-
-// "exited with status 3", "killed by SIGKILL".
-std::string describe_wait_status(int status);
 
 }  // namespace wsexec

@@ -176,12 +176,10 @@ char* child_stack_top() {
   return stack.get() + kStackBytes;  // stacks grow down; new[] is 16-byte aligned
 }
 
-}  // namespace
-
-StartedProgram start_program(const char* path, char* const argv[], char* const envp[], int stdin_fd,
-                             int stdout_fd, int stderr_fd, std::error_code& error,
-                             ChildSession session) {
-  ExecPlan plan{path, argv, envp, stdin_fd, stdout_fd, stderr_fd, SIGRTMIN, session};
+// The clone and its bookkeeping, for both callers below. On failure the
+// result's pid is -1, or, when exec failed, the pid of a child that has
+// already exited and still needs reaping; `error` says why either way.
+StartedProgram launch(ExecPlan& plan, int extra_flags, std::error_code& error) {
   char* const stack_top = child_stack_top();  // may throw: before the signals are blocked
   // Blocked until the child has reset its dispositions: a signal arriving
   // in between must not run one of our handlers on the child's side.
@@ -192,8 +190,9 @@ StartedProgram start_program(const char* path, char* const argv[], char* const e
     return {};
   }
   int pidfd = -1;
-  const pid_t pid = ::clone(exec_in_child, stack_top,
-                            CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &plan, &pidfd);
+  const pid_t pid =
+      ::clone(exec_in_child, stack_top,
+              CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD | extra_flags, &plan, &pidfd);
   const int clone_errno = errno;
   const int restore_failed = ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   if (pid < 0) {
@@ -205,25 +204,45 @@ StartedProgram start_program(const char* path, char* const argv[], char* const e
     // serve like that.
     error.assign(restore_failed, std::system_category());
     if (pidfd >= 0) ::close(pidfd);
-    kill_group_and_reap(pid);
-    return {};
+    ::kill(-pid, SIGKILL);
+    return {pid, -1};
   }
   // Kernels before 5.2 ignore CLONE_PIDFD; pidfd_open came with 5.3.
   if (pidfd < 0 && plan.exec_errno == 0) {
     pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
     if (pidfd < 0) {
       error.assign(errno, std::system_category());
-      kill_group_and_reap(pid);
-      return {};
+      ::kill(-pid, SIGKILL);
+      return {pid, -1};
     }
   }
   if (plan.exec_errno != 0) {
     error.assign(plan.exec_errno, std::system_category());
     if (pidfd >= 0) ::close(pidfd);
-    kill_group_and_reap(pid);  // it has exited already: this reaps it
-    return {};
+    return {pid, -1};  // it has exited already
   }
   return {pid, pidfd};
+}
+
+}  // namespace
+
+StartedProgram start_program(const char* path, char* const argv[], char* const envp[], int stdin_fd,
+                             int stdout_fd, int stderr_fd, std::error_code& error,
+                             ChildSession session) {
+  ExecPlan plan{path, argv, envp, stdin_fd, stdout_fd, stderr_fd, SIGRTMIN, session};
+  const StartedProgram started = launch(plan, 0, error);
+  if (error) {
+    if (started.pid > 0) kill_group_and_reap(started.pid);
+    return {};
+  }
+  return started;
+}
+
+StartedProgram start_program_for_parent(const char* path, char* const argv[], char* const envp[],
+                                        int stdin_fd, int stdout_fd, int stderr_fd,
+                                        std::error_code& error, ChildSession session) {
+  ExecPlan plan{path, argv, envp, stdin_fd, stdout_fd, stderr_fd, SIGRTMIN, session};
+  return launch(plan, CLONE_PARENT, error);
 }
 
 void kill_group_and_reap(pid_t pid) {

@@ -32,6 +32,16 @@ StartedProgram start_program(const char* path, char* const argv[], char* const e
                              int stdout_fd, int stderr_fd, std::error_code& error,
                              ChildSession session = ChildSession::own_group);
 
+// For the spawn helper (spawn_helpers.hpp): the same start, but the child
+// becomes a child of the caller's parent (CLONE_PARENT), so the server that
+// asked the helper owns, signals and reaps it as if it had started it. On
+// failure `error` is set and pid is -1, or, when exec failed, the pid of a
+// child that has already exited: not the caller's to reap, its parent must.
+StartedProgram start_program_for_parent(const char* path, char* const argv[], char* const envp[],
+                                        int stdin_fd, int stdout_fd, int stderr_fd,
+                                        std::error_code& error,
+                                        ChildSession session = ChildSession::own_group);
+
 // SIGKILL to a child's process group, then a blocking wait for it, so no
 // zombie is left. For a child that dies at once (one that failed to exec,
 // one just started) and for the bench; a child that may be slow to die goes

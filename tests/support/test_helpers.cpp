@@ -152,7 +152,16 @@ bool process_exists(pid_t pid) {
   return ::kill(pid, 0) == 0 || errno == EPERM;
 }
 
-std::vector<ChildProcess> children_of(pid_t parent) {
+namespace {
+
+// A live spawn helper's command line, as spawn_helpers.cpp starts it.
+bool is_spawn_helper(pid_t pid) {
+  static const std::string kHelperCommandLine("wsexec-spawner\0--internal-spawn-helper\0", 39);
+  return read_file("/proc/" + std::to_string(pid) + "/cmdline") == kHelperCommandLine;
+}
+
+// Every direct child of `parent`, helpers included.
+std::vector<ChildProcess> all_children_of(pid_t parent) {
   std::vector<ChildProcess> children;
   DIR* proc = ::opendir("/proc");
   if (!proc) return children;
@@ -170,6 +179,22 @@ std::vector<ChildProcess> children_of(pid_t parent) {
   }
   ::closedir(proc);
   return children;
+}
+
+}  // namespace
+
+std::vector<ChildProcess> children_of(pid_t parent) {
+  std::vector<ChildProcess> children = all_children_of(parent);
+  std::erase_if(children, [](const ChildProcess& child) { return is_spawn_helper(child.pid); });
+  return children;
+}
+
+std::vector<pid_t> spawn_helpers_of(pid_t server) {
+  std::vector<pid_t> helpers;
+  for (const ChildProcess& child : all_children_of(server)) {
+    if (is_spawn_helper(child.pid)) helpers.push_back(child.pid);
+  }
+  return helpers;
 }
 
 std::vector<int> open_descriptors(pid_t pid) {

@@ -44,12 +44,17 @@ bool send_all_on(int fd, std::string_view data, Millis timeout);
 bool process_running(pid_t pid);
 // A process with this PID exists at all, zombie or not.
 bool process_exists(pid_t pid);
-// The direct children of a process (from /proc), zombies included.
+// The direct children of a process (from /proc), zombies included, but not
+// wsexec's spawn helpers: they live as long as the server
+// (src/process/spawn_helpers.hpp), where the tests count what connections
+// leave behind.
 struct ChildProcess {
   pid_t pid = 0;
   char state = 0;  // as in /proc/PID/stat: 'R', 'S', 'Z'...
 };
 std::vector<ChildProcess> children_of(pid_t parent);
+// The spawn helpers among a server's children, found by their command line.
+std::vector<pid_t> spawn_helpers_of(pid_t server);
 // How many descriptors a process has open (from /proc/PID/fd), -1 if unknown.
 int open_descriptor_count(pid_t pid);
 // The descriptor numbers a process has open, sorted.
