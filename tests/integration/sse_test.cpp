@@ -169,6 +169,23 @@ TEST(Sse, WithoutTheOptionAnEventStreamRequestIsAPlainRequest) {
   EXPECT_EQ(stream.status(), 404) << stream.head();
 }
 
+TEST(Sse, BinaryOutputIsBase64AndBinaryPostsReachTheProgramAsTheyAre) {
+  // head -c 4 answers the first four bytes posted, then exits.
+  ServerProcess server({"--sse", "--binary", "head", "-c", "4"});
+  SseTestStream stream(server.port(), "/");
+  const Session session = session_of(stream);
+  EXPECT_EQ(post(server.port(), session.post_url, "text", {{"Content-Type", "text/plain"}}).status,
+            415);
+  EXPECT_EQ(post(server.port(), session.post_url, std::string("\x00\x01\x02\xff", 4),
+                 {{"Content-Type", "application/octet-stream"}})
+                .status,
+            204);
+  const auto event = stream.next();
+  ASSERT_TRUE(event) << server.diagnostics();
+  EXPECT_EQ(event->name, "binary");
+  EXPECT_EQ(event->data, "AAEC/w==");
+}
+
 TEST(Sse, IdleStreamsGetKeepAliveComments) {
   ServerProcess server({"--sse", "--pingms=100", "sleep", "30"});
   SseTestStream stream(server.port(), "/");
