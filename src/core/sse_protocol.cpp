@@ -87,7 +87,12 @@ std::string sse_post_url(std::string_view target, std::string_view token) {
 std::string sse_session_event(std::string_view token, std::string_view post_url,
                               unsigned resume_ms) {
   const nlohmann::json data = {{"token", token}, {"post", post_url}, {"resume_ms", resume_ms}};
-  return "event: session\nid: 0\ndata: " + data.dump() + "\n\n";
+  // Replacement, not an exception, for bytes that are not UTF-8 (found by
+  // fuzz/sse_protocol_fuzz.cpp): the router lets only ASCII targets through,
+  // but this function must not be the one that ends the server if that
+  // changes.
+  return "event: session\nid: 0\ndata: " +
+         data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n\n";
 }
 
 std::string sse_message_event(std::uint64_t id, std::string_view payload, bool binary) {

@@ -83,6 +83,10 @@ TEST(SseEvents, TheSessionEventCarriesTokenPostUrlAndResumeWindowAsJson) {
   EXPECT_EQ(data["resume_ms"], 5000);
 }
 
+TEST(SseEvents, ASessionEventWithBytesThatAreNotUtf8IsStillMade) {
+  EXPECT_NO_THROW(sse_session_event("f00d", "/\x92?wsexec_session=f00d", 0));
+}
+
 TEST(SseEvents, ATextMessageIsOneDataLinePerLine) {
   EXPECT_EQ(sse_message_event(7, "hello", false), "id: 7\ndata: hello\n\n");
   EXPECT_EQ(sse_message_event(8, "", false), "id: 8\ndata: \n\n");
