@@ -1,0 +1,309 @@
+// The browser client library (/.wsexec/client.js, docs/fallback.md) in
+// headless Chromium, in one of four settings (FALLBACK_SCENARIO):
+//
+//   websocket  page and endpoint on wsexec itself: client.js opens a
+//              WebSocket and echoes 100 messages (works without --sse).
+//   hostile    an nginx in front that drops Upgrade and buffers responses:
+//              the WebSocket fails, client.js falls back to SSE + POST and
+//              still echoes 100 messages in order.
+//   h2         an nginx with TLS and HTTP/2 toward the browser: the stream
+//              and the POSTs are h2 (Performance API) and share one
+//              connection (nginx's $connection in its access log).
+//   resume     the hostile nginx is killed mid-stream and started again:
+//              the page re-attaches (--resumems) and gets every message of
+//              a counting program exactly once, in order.
+//
+//   FALLBACK_SCENARIO=hostile node fallback_e2e.mjs /path/to/wsexec
+//
+// Every process is started here, on 127.0.0.1 and free ports, and ended by
+// its PID. Exit status: 0 pass, 1 fail, 77 skipped (no playwright-core, or
+// no nginx/openssl for the scenarios that need them). A wsexec without
+// --sse FAILS the fallback scenarios, saying so: the feature is missing.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const PASS = 0, FAIL = 1, SKIP = 77;
+const scenario = process.env.FALLBACK_SCENARIO || 'websocket';
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+const nginxPath = process.env.NGINX || '/usr/sbin/nginx';
+const WAIT_MS = 20000;
+const MESSAGES = 100;
+const COUNT_TO = 200; // the resume scenario's program prints 1..200
+const log = (...a) => console.log(`[fallback_e2e ${scenario}]`, ...a);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+class Failure extends Error {}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = net.createServer();
+    s.once('error', rej);
+    s.listen({ port: 0, host: '127.0.0.1' }, () => { const { port } = s.address(); s.close(() => res(port)); });
+  });
+}
+function connects(port) {
+  return new Promise((res) => {
+    const s = net.connect({ port, host: '127.0.0.1' });
+    s.once('connect', () => { s.destroy(); res(true); });
+    s.once('error', () => res(false));
+  });
+}
+
+// A child whose output is kept for the failure message; stop() ends it by
+// its PID (SIGTERM, SIGKILL after 3 s) and waits for it.
+function start(name, command, args) {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = { name, child, output: '', exited: null };
+  child.stdout.on('data', (d) => { proc.output += d; });
+  child.stderr.on('data', (d) => { proc.output += d; });
+  proc.done = new Promise((r) => child.once('exit', (code, signal) => { proc.exited = { code, signal }; r(); }));
+  proc.stop = async (signal = 'SIGTERM') => {
+    if (proc.exited) return;
+    child.kill(signal);
+    const killer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    await proc.done;
+    clearTimeout(killer);
+  };
+  return proc;
+}
+
+async function waitListening(proc, port) {
+  const deadline = Date.now() + WAIT_MS;
+  while (!(await connects(port))) {
+    if (proc.exited) {
+      if (/unrecognised option|unknown option|unrecognized option/i.test(proc.output) && /--sse|--resume/.test(proc.output)) {
+        throw new Failure('this wsexec has no --sse/--resumems: the server side of the fallback (issue 17, branch h-sse) ' +
+                          `is not in this build, so the fallback cannot work.\n${proc.output}`);
+      }
+      throw new Failure(`${proc.name} exited (${JSON.stringify(proc.exited)}) before listening:\n${proc.output}`);
+    }
+    if (Date.now() > deadline) throw new Failure(`${proc.name} did not listen on ${port}:\n${proc.output}`);
+    await sleep(50);
+  }
+}
+
+// The page: client.js from the server, and two functions the test calls.
+const PAGE = `<!doctype html>
+<meta charset="utf-8">
+<title>client.js test page</title>
+<script src="/.wsexec/client.js"></script>
+<script>
+  const endpoint = location.origin.replace(/^http/, 'ws') + '/endpoint';
+  // Sends n messages at once (client.js must keep their order) and resolves
+  // with what came back and how the session ended.
+  window.echo = (n) => new Promise((resolve) => {
+    const sock = new WsexecSocket(endpoint);
+    const received = [];
+    sock.onopen = () => { for (let i = 1; i <= n; i++) sock.send('message ' + i); };
+    sock.onmessage = (e) => received.push(e.data);
+    sock.onclose = (e) => resolve({ transport: sock.transport, received, code: e.code, reason: e.reason });
+  });
+  // Collects a program's output into window.counted until it ends.
+  window.count = () => new Promise((resolve) => {
+    const sock = new WsexecSocket(endpoint);
+    window.counted = [];
+    sock.onmessage = (e) => window.counted.push(e.data);
+    sock.onclose = (e) => resolve({ transport: sock.transport, received: window.counted, code: e.code, reason: e.reason });
+  });
+</script>
+`;
+
+// Reads n lines, echoes each, then ends (exit 0): the session closes on
+// its own, so the stream's request completes and reaches resource timing.
+const ECHO_PROGRAM = ['sh', '-c', `i=0; while [ $i -lt ${MESSAGES} ] && IFS= read -r line; do echo "$line"; i=$((i+1)); done`];
+const COUNT_PROGRAM = ['sh', '-c', `i=1; while [ $i -le ${COUNT_TO} ]; do echo $i; i=$((i+1)); sleep 0.02; done`];
+
+// nginx as a hostile proxy: HTTP/1.1 upstream without the Upgrade and
+// Connection headers (nginx never forwards hop-by-hop headers unless told),
+// and response buffering left on (wsexec's X-Accel-Buffering: no must turn it
+// off for the stream). With h2: TLS and HTTP/2 toward the browser.
+// docs/fallback.md shows the same configuration.
+function nginxConfig(dir, port, upstreamPort, h2) {
+  const root = process.getuid && process.getuid() === 0 ? 'user root;\n' : '';
+  const listen = h2
+    ? `listen 127.0.0.1:${port} ssl http2;\n    ssl_certificate ${dir}/cert.pem;\n    ssl_certificate_key ${dir}/key.pem;`
+    : `listen 127.0.0.1:${port};`;
+  return `${root}daemon off;
+master_process off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log info;
+events { worker_connections 256; }
+http {
+  log_format conn '$connection $server_protocol $request_method $status $request_uri';
+  access_log ${dir}/access.log conn;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  server {
+    ${listen}
+    location / {
+      proxy_pass http://127.0.0.1:${upstreamPort};
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_read_timeout 1h;
+    }
+  }
+}
+`;
+}
+
+function startNginx(dir, port, upstreamPort, h2) {
+  writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, port, upstreamPort, h2));
+  return start('nginx', nginxPath, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')]);
+}
+
+function makeCertificate(dir) {
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
+    '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { encoding: 'utf8' });
+  if (made.status !== 0) throw new Failure(`openssl could not make the test certificate:\n${made.stderr}`);
+}
+
+function expectEcho(result) {
+  const expected = Array.from({ length: MESSAGES }, (_, i) => 'message ' + (i + 1));
+  if (JSON.stringify(result.received) !== JSON.stringify(expected)) {
+    throw new Failure(`the echoes are not messages 1..${MESSAGES} in order, once each: got ${result.received.length}: ` +
+                      JSON.stringify(result.received.slice(0, 5)) + '...');
+  }
+  if (result.code !== 1000 || result.reason !== 'exit 0') {
+    throw new Failure(`the session should close 1000 "exit 0", closed ${result.code} "${result.reason}"`);
+  }
+}
+
+async function main() {
+  const binary = process.argv[2];
+  let chromium;
+  try {
+    ({ chromium } = await import('playwright-core'));
+  } catch (e) {
+    log(`SKIP: playwright-core is not installed: ${e.message}`);
+    return SKIP;
+  }
+  const needsNginx = scenario !== 'websocket';
+  if (needsNginx && !existsSync(nginxPath)) { log(`SKIP: no nginx at ${nginxPath} (apt-get install nginx)`); return SKIP; }
+  if (scenario === 'h2' && spawnSync('openssl', ['version']).status !== 0) { log('SKIP: no openssl'); return SKIP; }
+  if (!['websocket', 'hostile', 'h2', 'resume'].includes(scenario)) { log(`unknown FALLBACK_SCENARIO ${scenario}`); return FAIL; }
+
+  const dir = mkdtempSync(join(tmpdir(), 'wsexec-fallback-'));
+  writeFileSync(join(dir, 'index.html'), PAGE);
+  const procs = [];
+  let browser;
+  try {
+    const wsexecPort = await freePort();
+    const options = [`--port=${wsexecPort}`, '--address=127.0.0.1', `--staticdir=${dir}`];
+    if (needsNginx) options.push('--sse');
+    if (scenario === 'resume') options.push('--resumems=10000');
+    const wsexec = start('wsexec', binary, [...options, ...(scenario === 'resume' ? COUNT_PROGRAM : ECHO_PROGRAM)]);
+    procs.push(wsexec);
+    await waitListening(wsexec, wsexecPort);
+
+    let pagePort = wsexecPort;
+    let nginx;
+    if (needsNginx) {
+      if (scenario === 'h2') makeCertificate(dir);
+      pagePort = await freePort();
+      nginx = startNginx(dir, pagePort, wsexecPort, scenario === 'h2');
+      procs.push(nginx);
+      await waitListening(nginx, pagePort);
+    }
+    const origin = `${scenario === 'h2' ? 'https' : 'http'}://127.0.0.1:${pagePort}`;
+
+    browser = await chromium.launch({ executablePath: chromiumPath, timeout: 30000,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--ignore-certificate-errors'] });
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    const consoleErrors = [];
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    await page.goto(origin + '/');
+
+    if (scenario === 'resume') {
+      const finished = page.evaluate(() => window.count());
+      await page.waitForFunction(() => window.counted && window.counted.length >= 40, null, { timeout: WAIT_MS });
+      // Kill the proxy (no master process: SIGKILL ends every connection at
+      // once, as a crash or a network cut would), then bring it back.
+      await nginx.stop('SIGKILL');
+      const cutAt = await page.evaluate(() => window.counted.length);
+      log(`connection cut after ${cutAt} messages`);
+      await sleep(500);
+      const again = startNginx(dir, pagePort, wsexecPort, false);
+      procs.push(again);
+      await waitListening(again, pagePort);
+      const result = await Promise.race([finished, sleep(WAIT_MS).then(() => null)]);
+      if (!result) throw new Failure(`the count did not finish: ${await page.evaluate(() => window.counted.length)} messages`);
+      if (result.transport !== 'sse') throw new Failure(`the transport was ${result.transport}, not sse`);
+      const expected = Array.from({ length: COUNT_TO }, (_, i) => String(i + 1));
+      if (JSON.stringify(result.received) !== JSON.stringify(expected)) {
+        const seen = new Map();
+        for (const m of result.received) seen.set(m, (seen.get(m) || 0) + 1);
+        const missing = expected.filter((m) => !seen.has(m));
+        const repeated = [...seen].filter(([, n]) => n > 1).map(([m]) => m);
+        throw new Failure(`not 1..${COUNT_TO} exactly once in order: ${result.received.length} messages, ` +
+                          `missing ${JSON.stringify(missing.slice(0, 10))}, repeated ${JSON.stringify(repeated.slice(0, 10))}`);
+      }
+      if (result.code !== 1000 || result.reason !== 'exit 0') {
+        throw new Failure(`the session should close 1000 "exit 0" after the resume, closed ${result.code} "${result.reason}"`);
+      }
+      const access = readFileSync(join(dir, 'access.log'), 'utf8');
+      if (!/GET \S+ \/endpoint\?wsexec_session=[0-9a-f]+&wsexec_last_event_id=\d+/.test(access)) {
+        throw new Failure(`the proxy saw no resume request:\n${access}`);
+      }
+      if (cutAt >= COUNT_TO) throw new Failure('the cut came after the last message: nothing was resumed');
+      log(`ok: cut after ${cutAt}, resumed, all ${COUNT_TO} messages once and in order, then 1000 "exit 0"`);
+    } else {
+      const result = await Promise.race([page.evaluate((n) => window.echo(n), MESSAGES),
+                                         sleep(WAIT_MS).then(() => null)]);
+      if (!result) throw new Failure('the echo did not finish in time');
+      const wanted = scenario === 'websocket' ? 'websocket' : 'sse';
+      if (result.transport !== wanted) throw new Failure(`the transport was ${result.transport}, not ${wanted}`);
+      expectEcho(result);
+      log(`ok: ${MESSAGES} messages echoed in order over ${result.transport}, then 1000 "exit 0"`);
+      if (scenario === 'hostile') {
+        const access = readFileSync(join(dir, 'access.log'), 'utf8');
+        if (!/ GET 404 \/endpoint$/m.test(access)) throw new Failure(`no refused WebSocket attempt in the proxy's log:\n${access}`);
+        log('ok: the WebSocket upgrade was refused behind the proxy (404 in its log) and the fallback took over');
+      }
+      if (scenario === 'h2') {
+        const hops = await page.evaluate(() => performance.getEntriesByType('resource')
+          .filter((e) => e.name.includes('/endpoint'))
+          .map((e) => ({ name: e.name, type: e.initiatorType, protocol: e.nextHopProtocol })));
+        const stream = hops.filter((h) => !h.name.includes('wsexec_session'));
+        const posts = hops.filter((h) => h.name.includes('wsexec_session'));
+        if (stream.length < 1 || posts.length < MESSAGES) {
+          throw new Failure(`resource timing lacks the stream or the POSTs: ${JSON.stringify(hops.slice(0, 5))} (${hops.length})`);
+        }
+        const notH2 = hops.filter((h) => h.protocol !== 'h2');
+        if (notH2.length) throw new Failure(`not over h2: ${JSON.stringify(notH2.slice(0, 5))}`);
+        log(`ok: the stream and ${posts.length} POSTs report nextHopProtocol h2`);
+        // One connection: nginx numbers its connections ($connection).
+        const lines = readFileSync(join(dir, 'access.log'), 'utf8').trim().split('\n')
+          .map((l) => l.split(' ')).filter(([, , , , uri]) => uri && uri.startsWith('/endpoint'));
+        const sse = lines.filter(([, proto, method]) => proto === 'HTTP/2.0' && (method === 'GET' || method === 'POST'));
+        const connections = new Set(sse.map(([c]) => c));
+        if (sse.length < MESSAGES + 1 || connections.size !== 1) {
+          throw new Failure(`the stream and the POSTs should share one HTTP/2 connection: ${sse.length} requests ` +
+                            `on connections ${JSON.stringify([...connections])}`);
+        }
+        log(`ok: the stream and the POSTs (${sse.length} requests) shared HTTP/2 connection ${[...connections][0]}`);
+      }
+    }
+    if (consoleErrors.length) throw new Failure(`errors in the page: ${consoleErrors.join('; ')}`);
+    return PASS;
+  } catch (e) {
+    const outputs = procs.map((p) => `--- ${p.name} output ---\n${p.output}`).join('\n');
+    const nginxErrors = existsSync(join(dir, 'error.log')) ? `--- nginx error.log (tail) ---\n${readFileSync(join(dir, 'error.log'), 'utf8').split('\n').slice(-20).join('\n')}` : '';
+    log(`FAIL: ${e instanceof Failure ? e.message : e.stack}\n${outputs}\n${nginxErrors}`);
+    return FAIL;
+  } finally {
+    if (browser) await browser.close();
+    for (const p of procs.reverse()) await p.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+process.exitCode = await main();
