@@ -12,6 +12,8 @@
 //   resume     the hostile nginx is killed mid-stream and started again:
 //              the page re-attaches (--resumems) and gets every message of
 //              a counting program exactly once, in order.
+//   examples   examples/html/greeter.html, opened from disk, loads client.js
+//              from the wsexec its URL names and greets through it.
 //
 //   FALLBACK_SCENARIO=hostile node fallback_e2e.mjs /path/to/wsexec
 //
@@ -23,10 +25,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const PASS = 0, FAIL = 1, SKIP = 77;
 const scenario = process.env.FALLBACK_SCENARIO || 'websocket';
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 const nginxPath = process.env.NGINX || '/usr/sbin/nginx';
 const WAIT_MS = 20000;
@@ -185,10 +189,10 @@ async function main() {
     log(`SKIP: playwright-core is not installed: ${e.message}`);
     return SKIP;
   }
-  const needsNginx = scenario !== 'websocket';
+  const needsNginx = !['websocket', 'examples'].includes(scenario);
   if (needsNginx && !existsSync(nginxPath)) { log(`SKIP: no nginx at ${nginxPath} (apt-get install nginx)`); return SKIP; }
   if (scenario === 'h2' && spawnSync('openssl', ['version']).status !== 0) { log('SKIP: no openssl'); return SKIP; }
-  if (!['websocket', 'hostile', 'h2', 'resume'].includes(scenario)) { log(`unknown FALLBACK_SCENARIO ${scenario}`); return FAIL; }
+  if (!['websocket', 'hostile', 'h2', 'resume', 'examples'].includes(scenario)) { log(`unknown FALLBACK_SCENARIO ${scenario}`); return FAIL; }
 
   const dir = mkdtempSync(join(tmpdir(), 'wsexec-fallback-'));
   writeFileSync(join(dir, 'index.html'), PAGE);
@@ -199,7 +203,8 @@ async function main() {
     const options = [`--port=${wsexecPort}`, '--address=127.0.0.1', `--staticdir=${dir}`];
     if (needsNginx) options.push('--sse');
     if (scenario === 'resume') options.push('--resumems=10000');
-    const wsexec = start('wsexec', binary, [...options, ...(scenario === 'resume' ? COUNT_PROGRAM : ECHO_PROGRAM)]);
+    const program = { resume: COUNT_PROGRAM, examples: [join(repo, 'examples', 'bash', 'greeter.sh')] }[scenario] || ECHO_PROGRAM;
+    const wsexec = start('wsexec', binary, [...options, ...program]);
     procs.push(wsexec);
     await waitListening(wsexec, wsexecPort);
 
@@ -220,6 +225,17 @@ async function main() {
     const page = await context.newPage();
     const consoleErrors = [];
     page.on('pageerror', (e) => consoleErrors.push(e.message));
+    if (scenario === 'examples') {
+      await page.goto(pathToFileURL(join(repo, 'examples', 'html', 'greeter.html')).href + `?ws=ws://127.0.0.1:${wsexecPort}/`);
+      await page.waitForFunction(() => document.getElementById('state').textContent === 'open', null, { timeout: WAIT_MS });
+      const socketClass = await page.evaluate(() => (typeof WsexecSocket === 'function' && ws instanceof WsexecSocket) ? 'WsexecSocket' : ws.constructor.name);
+      if (socketClass !== 'WsexecSocket') throw new Failure(`the example page connected with ${socketClass}, not the client library`);
+      await page.fill('#name', 'Ada');
+      await page.click('#send');
+      await page.waitForFunction(() => document.getElementById('chat').textContent.includes('Hello, Ada!'), null, { timeout: WAIT_MS });
+      log('ok: greeter.html from disk loaded /.wsexec/client.js from wsexec and was greeted through it');
+      return PASS;
+    }
     await page.goto(origin + '/');
 
     if (scenario === 'resume') {
