@@ -12,6 +12,9 @@
 //   resume     the hostile nginx is killed mid-stream and started again:
 //              the page re-attaches (--resumems) and gets every message of
 //              a counting program exactly once, in order.
+//   stall      a proxy (here, in the test) that holds every WebSocket
+//              upgrade without answering: after openTimeoutMs client.js
+//              gives up on it and echoes the 100 messages over SSE.
 //   examples   examples/html/greeter.html, opened from disk, loads client.js
 //              from the wsexec its URL names and greets through it.
 //
@@ -157,6 +160,32 @@ http {
 `;
 }
 
+// A TCP proxy that forwards every connection except those whose request
+// asks for a WebSocket: those it holds open, silent, as some middleboxes do.
+function startStallingProxy(port, upstreamPort) {
+  const sockets = new Set();
+  const server = net.createServer((client) => {
+    sockets.add(client);
+    client.once('data', (first) => {
+      if (/^upgrade:\s*websocket/im.test(first.toString('latin1'))) return; // held: never answered
+      const upstream = net.connect(upstreamPort, '127.0.0.1');
+      sockets.add(upstream);
+      upstream.write(first);
+      client.pipe(upstream);
+      upstream.pipe(client);
+      const end = () => { client.destroy(); upstream.destroy(); };
+      upstream.on('error', end).on('close', end);
+      client.on('error', end).on('close', end);
+    });
+    client.on('error', () => client.destroy());
+  });
+  server.listen(port, '127.0.0.1');
+  return { name: 'stalling proxy', output: '', stop: async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => server.close(r));
+  } };
+}
+
 function startNginx(dir, port, upstreamPort, h2) {
   writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, port, upstreamPort, h2));
   return start('nginx', nginxPath, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')]);
@@ -189,10 +218,10 @@ async function main() {
     log(`SKIP: playwright-core is not installed: ${e.message}`);
     return SKIP;
   }
-  const needsNginx = !['websocket', 'examples'].includes(scenario);
+  const needsNginx = ['hostile', 'h2', 'resume'].includes(scenario);
   if (needsNginx && !existsSync(nginxPath)) { log(`SKIP: no nginx at ${nginxPath} (apt-get install nginx)`); return SKIP; }
   if (scenario === 'h2' && spawnSync('openssl', ['version']).status !== 0) { log('SKIP: no openssl'); return SKIP; }
-  if (!['websocket', 'hostile', 'h2', 'resume', 'examples'].includes(scenario)) { log(`unknown FALLBACK_SCENARIO ${scenario}`); return FAIL; }
+  if (!['websocket', 'hostile', 'h2', 'resume', 'stall', 'examples'].includes(scenario)) { log(`unknown FALLBACK_SCENARIO ${scenario}`); return FAIL; }
 
   const dir = mkdtempSync(join(tmpdir(), 'wsexec-fallback-'));
   writeFileSync(join(dir, 'index.html'), PAGE);
@@ -201,7 +230,7 @@ async function main() {
   try {
     const wsexecPort = await freePort();
     const options = [`--port=${wsexecPort}`, '--address=127.0.0.1', `--staticdir=${dir}`];
-    if (needsNginx) options.push('--sse');
+    if (needsNginx || scenario === 'stall') options.push('--sse');
     if (scenario === 'resume') options.push('--resumems=10000');
     const program = { resume: COUNT_PROGRAM, examples: [join(repo, 'examples', 'bash', 'greeter.sh')] }[scenario] || ECHO_PROGRAM;
     const wsexec = start('wsexec', binary, [...options, ...program]);
@@ -216,6 +245,10 @@ async function main() {
       nginx = startNginx(dir, pagePort, wsexecPort, scenario === 'h2');
       procs.push(nginx);
       await waitListening(nginx, pagePort);
+    }
+    if (scenario === 'stall') {
+      pagePort = await freePort();
+      procs.push(startStallingProxy(pagePort, wsexecPort));
     }
     const origin = `${scenario === 'h2' ? 'https' : 'http'}://127.0.0.1:${pagePort}`;
 
@@ -272,6 +305,7 @@ async function main() {
       if (cutAt >= COUNT_TO) throw new Failure('the cut came after the last message: nothing was resumed');
       log(`ok: cut after ${cutAt}, resumed, all ${COUNT_TO} messages once and in order, then 1000 "exit 0"`);
     } else {
+      const started = Date.now();
       const result = await Promise.race([page.evaluate((n) => window.echo(n), MESSAGES),
                                          sleep(WAIT_MS).then(() => null)]);
       if (!result) throw new Failure('the echo did not finish in time');
@@ -279,6 +313,11 @@ async function main() {
       if (result.transport !== wanted) throw new Failure(`the transport was ${result.transport}, not ${wanted}`);
       expectEcho(result);
       log(`ok: ${MESSAGES} messages echoed in order over ${result.transport}, then 1000 "exit 0"`);
+      if (scenario === 'stall') {
+        // client.js's default openTimeoutMs: the fallback came after it, not before.
+        if (Date.now() - started < 5000) throw new Failure('the fallback came before the WebSocket had stalled for 5 s');
+        log('ok: the held upgrade was abandoned after 5 s and the fallback took over');
+      }
       if (scenario === 'hostile') {
         const access = readFileSync(join(dir, 'access.log'), 'utf8');
         if (!/ GET 404 \/endpoint$/m.test(access)) throw new Failure(`no refused WebSocket attempt in the proxy's log:\n${access}`);
