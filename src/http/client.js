@@ -133,8 +133,11 @@
     }
 
     close(code, reason) {
-      if (this.readyState === CLOSING || this.readyState === CLOSED) return;
+      // Between two sessions of `reconnect` the socket is CLOSED with the
+      // next one due: close() cancels it.
       this._closedByUser = true;
+      clearTimeout(this._retryTimer);
+      if (this.readyState === CLOSING || this.readyState === CLOSED) return;
       if (this._ws && this.readyState === OPEN) {
         this.readyState = CLOSING;
         this._ws.close(code, reason); // its close event finishes the job

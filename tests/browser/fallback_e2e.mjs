@@ -15,6 +15,9 @@
 //   stall      a proxy (here, in the test) that holds every WebSocket
 //              upgrade without answering: after openTimeoutMs client.js
 //              gives up on it and echoes the 100 messages over SSE.
+//   reconnect  a program that greets and exits, with reconnect: true: the
+//              page gets a fresh session each time, after growing waits,
+//              until close() stops it (no --sse needed).
 //   examples   examples/html/greeter.html, opened from disk, loads client.js
 //              from the wsexec its URL names and greets through it.
 //
@@ -107,6 +110,20 @@ const PAGE = `<!doctype html>
     sock.onopen = () => { for (let i = 1; i <= n; i++) sock.send('message ' + i); };
     sock.onmessage = (e) => received.push(e.data);
     sock.onclose = (e) => resolve({ transport: sock.transport, received, code: e.code, reason: e.reason });
+  });
+  // With reconnect: true, records each open and close (with the time) until
+  // n sessions have opened, then calls close().
+  window.reconnects = (n) => new Promise((resolve) => {
+    const sock = new WsexecSocket(endpoint, { reconnect: true, backoffMs: 200 });
+    const events = [];
+    sock.onopen = () => { events.push({ type: 'open', at: Date.now() }); };
+    sock.onclose = (e) => {
+      events.push({ type: 'close', at: Date.now(), code: e.code, reason: e.reason });
+      if (events.filter((x) => x.type === 'open').length === n) {
+        sock.close();
+        setTimeout(() => resolve(events), 2000); // the next session was due within 1.6 s
+      }
+    };
   });
   // Collects a program's output into window.counted until it ends.
   window.count = () => new Promise((resolve) => {
@@ -221,7 +238,7 @@ async function main() {
   const needsNginx = ['hostile', 'h2', 'resume'].includes(scenario);
   if (needsNginx && !existsSync(nginxPath)) { log(`SKIP: no nginx at ${nginxPath} (apt-get install nginx)`); return SKIP; }
   if (scenario === 'h2' && spawnSync('openssl', ['version']).status !== 0) { log('SKIP: no openssl'); return SKIP; }
-  if (!['websocket', 'hostile', 'h2', 'resume', 'stall', 'examples'].includes(scenario)) { log(`unknown FALLBACK_SCENARIO ${scenario}`); return FAIL; }
+  if (!['websocket', 'hostile', 'h2', 'resume', 'stall', 'reconnect', 'examples'].includes(scenario)) { log(`unknown FALLBACK_SCENARIO ${scenario}`); return FAIL; }
 
   const dir = mkdtempSync(join(tmpdir(), 'wsexec-fallback-'));
   writeFileSync(join(dir, 'index.html'), PAGE);
@@ -232,7 +249,8 @@ async function main() {
     const options = [`--port=${wsexecPort}`, '--address=127.0.0.1', `--staticdir=${dir}`];
     if (needsNginx || scenario === 'stall') options.push('--sse');
     if (scenario === 'resume') options.push('--resumems=10000');
-    const program = { resume: COUNT_PROGRAM, examples: [join(repo, 'examples', 'bash', 'greeter.sh')] }[scenario] || ECHO_PROGRAM;
+    const program = { resume: COUNT_PROGRAM, examples: [join(repo, 'examples', 'bash', 'greeter.sh')],
+                      reconnect: ['sh', '-c', 'echo hello'] }[scenario] || ECHO_PROGRAM;
     const wsexec = start('wsexec', binary, [...options, ...program]);
     procs.push(wsexec);
     await waitListening(wsexec, wsexecPort);
@@ -271,7 +289,20 @@ async function main() {
     }
     await page.goto(origin + '/');
 
-    if (scenario === 'resume') {
+    if (scenario === 'reconnect') {
+      const events = await Promise.race([page.evaluate(() => window.reconnects(4)), sleep(WAIT_MS).then(() => null)]);
+      if (!events) throw new Failure('four sessions did not open in time');
+      const kinds = events.map((e) => e.type).join(',');
+      if (kinds !== 'open,close,open,close,open,close,open,close') throw new Failure(`sessions: ${kinds}`);
+      const closes = events.filter((e) => e.type === 'close');
+      if (!closes.slice(0, 3).every((e) => e.code === 1000 && e.reason === 'exit 0')) {
+        throw new Failure(`each session should end 1000 "exit 0": ${JSON.stringify(closes)}`);
+      }
+      // backoffMs 200, doubled each time, at least half of it: >= 100, 200, 400 ms.
+      const waits = [1, 3, 5].map((i) => events[i + 1].at - events[i].at);
+      if (!(waits[0] >= 100 && waits[1] >= 200 && waits[2] >= 400)) throw new Failure(`the waits did not grow: ${waits}`);
+      log(`ok: four sessions, each after a growing wait (${waits.join(', ')} ms), none after close()`);
+    } else if (scenario === 'resume') {
       const finished = page.evaluate(() => window.count());
       await page.waitForFunction(() => window.counted && window.counted.length >= 40, null, { timeout: WAIT_MS });
       // Kill the proxy (no master process: SIGKILL ends every connection at
