@@ -108,7 +108,7 @@
       this._options = Object.assign({}, DEFAULTS, options || {});
       this.url = this._urls.ws;
       this.readyState = CONNECTING;
-      this.binaryType = 'blob';
+      this._binaryType = 'blob';
       this.protocol = '';
       this.extensions = '';
       this.transport = null; // 'websocket' or 'sse' once open
@@ -116,6 +116,14 @@
       this._attempt = 0;     // failures in a row, for the backoff
       this._closedByUser = false;
       this._startSession();
+    }
+
+    // Pages set it right after construction, while the WebSocket already
+    // exists: it must reach that WebSocket too.
+    get binaryType() { return this._binaryType; }
+    set binaryType(type) {
+      this._binaryType = type;
+      if (this._ws) this._ws.binaryType = type;
     }
 
     get bufferedAmount() {
@@ -186,7 +194,7 @@
         fallBack();
       };
       this._ws = ws;
-      ws.binaryType = this.binaryType === 'arraybuffer' ? 'arraybuffer' : 'blob';
+      ws.binaryType = this._binaryType;
       const stall = setTimeout(giveUp, this._options.openTimeoutMs);
       ws.onopen = () => {
         clearTimeout(stall);
@@ -196,6 +204,7 @@
         this._opened('websocket');
       };
       ws.onmessage = (e) => this._deliver(e.data, e.lastEventId);
+      ws.onerror = () => { if (opened) this._emit(makeEvent('error', {})); };
       ws.onclose = (e) => {
         clearTimeout(stall);
         if (!opened) { giveUp(); return; } // the upgrade failed: next transport
@@ -226,7 +235,7 @@
       es.onmessage = (e) => this._deliverEvent(e, e.data);
       es.addEventListener('binary', (e) => {
         const bytes = base64ToBytes(e.data);
-        this._deliverEvent(e, this.binaryType === 'arraybuffer' ? bytes.buffer : new Blob([bytes]));
+        this._deliverEvent(e, this._binaryType === 'arraybuffer' ? bytes.buffer : new Blob([bytes]));
       });
       es.addEventListener('close', (e) => {
         const end = JSON.parse(e.data);

@@ -220,6 +220,19 @@ Object.assign(tests, {
     assert.equal(browser.sources.length, 1);
     assert.match(seen[1], /^close 1006 connection lost/);
   },
+  async 'binaryType set after construction reaches the WebSocket and the SSE binary events'() {
+    const { sock, browser } = newSocket();
+    sock.binaryType = 'arraybuffer';
+    assert.equal(browser.sockets[0].binaryType, 'arraybuffer');
+    browser.sockets[0].refuse();
+    const es = browser.sources[0];
+    es.emit('session', { token: 'abc', post: '/echo?wsexec_session=abc', resume_ms: 0 }, 0);
+    const received = [];
+    sock.onmessage = (e) => received.push(e.data);
+    es.emit('binary', 'AAEC/w==', 1);
+    assert.equal(Object.prototype.toString.call(received[0]), '[object ArrayBuffer]');
+    assert.deepEqual([...new Uint8Array(received[0])], [0, 1, 2, 255]);
+  },
   async 'the stream\'s close event gives the program\'s code and reason'() {
     const { es, seen, sock } = openOverSse();
     es.emit('close', { code: 1011, reason: 'could not start' }, 1);
