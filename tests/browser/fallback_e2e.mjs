@@ -18,6 +18,9 @@
 //   reconnect  a program that greets and exits, with reconnect: true: the
 //              page gets a fresh session each time, after growing waits,
 //              until close() stops it (no --sse needed).
+//   haproxy    HAProxy with TLS and HTTP/2 (docs/fallback.md's configuration):
+//              a WebSocket gets through; with transports: ['sse'] the same
+//              100 messages go over h2 streams.
 //   examples   examples/html/greeter.html, opened from disk, loads client.js
 //              from the wsexec its URL names and greets through it.
 //
@@ -39,6 +42,7 @@ const scenario = process.env.FALLBACK_SCENARIO || 'websocket';
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 const nginxPath = process.env.NGINX || '/usr/sbin/nginx';
+const haproxyPath = process.env.HAPROXY || '/usr/sbin/haproxy';
 const WAIT_MS = 20000;
 const MESSAGES = 100;
 const COUNT_TO = 200; // the resume scenario's program prints 1..200
@@ -104,8 +108,8 @@ const PAGE = `<!doctype html>
   const endpoint = location.origin.replace(/^http/, 'ws') + '/endpoint';
   // Sends n messages at once (client.js must keep their order) and resolves
   // with what came back and how the session ended.
-  window.echo = (n) => new Promise((resolve) => {
-    const sock = new WsexecSocket(endpoint);
+  window.echo = (n, options) => new Promise((resolve) => {
+    const sock = new WsexecSocket(endpoint, options);
     const received = [];
     sock.onopen = () => { for (let i = 1; i <= n; i++) sock.send('message ' + i); };
     sock.onmessage = (e) => received.push(e.data);
@@ -203,6 +207,27 @@ function startStallingProxy(port, upstreamPort) {
   } };
 }
 
+// docs/fallback.md's HAProxy configuration, on loopback and the test's
+// certificate; -db keeps it in the foreground, to be ended by its PID.
+function startHaproxy(dir, port, upstreamPort) {
+  writeFileSync(join(dir, 'site.pem'), readFileSync(join(dir, 'cert.pem'), 'utf8') + readFileSync(join(dir, 'key.pem'), 'utf8'));
+  writeFileSync(join(dir, 'haproxy.cfg'), `defaults
+  mode http
+  timeout connect 5s
+  timeout client 1m
+  timeout server 1m
+  timeout tunnel 1h
+
+frontend web
+  bind 127.0.0.1:${port} ssl crt ${dir}/site.pem alpn h2,http/1.1
+  default_backend wsexec
+
+backend wsexec
+  server app 127.0.0.1:${upstreamPort}
+`);
+  return start('haproxy', haproxyPath, ['-db', '-f', join(dir, 'haproxy.cfg')]);
+}
+
 function startNginx(dir, port, upstreamPort, h2) {
   writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, port, upstreamPort, h2));
   return start('nginx', nginxPath, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')]);
@@ -237,8 +262,9 @@ async function main() {
   }
   const needsNginx = ['hostile', 'h2', 'resume'].includes(scenario);
   if (needsNginx && !existsSync(nginxPath)) { log(`SKIP: no nginx at ${nginxPath} (apt-get install nginx)`); return SKIP; }
-  if (scenario === 'h2' && spawnSync('openssl', ['version']).status !== 0) { log('SKIP: no openssl'); return SKIP; }
-  if (!['websocket', 'hostile', 'h2', 'resume', 'stall', 'reconnect', 'examples'].includes(scenario)) { log(`unknown FALLBACK_SCENARIO ${scenario}`); return FAIL; }
+  if (scenario === 'haproxy' && !existsSync(haproxyPath)) { log(`SKIP: no haproxy at ${haproxyPath}`); return SKIP; }
+  if ((scenario === 'h2' || scenario === 'haproxy') && spawnSync('openssl', ['version']).status !== 0) { log('SKIP: no openssl'); return SKIP; }
+  if (!['websocket', 'hostile', 'h2', 'resume', 'stall', 'reconnect', 'haproxy', 'examples'].includes(scenario)) { log(`unknown FALLBACK_SCENARIO ${scenario}`); return FAIL; }
 
   const dir = mkdtempSync(join(tmpdir(), 'wsexec-fallback-'));
   writeFileSync(join(dir, 'index.html'), PAGE);
@@ -247,7 +273,7 @@ async function main() {
   try {
     const wsexecPort = await freePort();
     const options = [`--port=${wsexecPort}`, '--address=127.0.0.1', `--staticdir=${dir}`];
-    if (needsNginx || scenario === 'stall') options.push('--sse');
+    if (needsNginx || scenario === 'stall' || scenario === 'haproxy') options.push('--sse');
     if (scenario === 'resume') options.push('--resumems=10000');
     const program = { resume: COUNT_PROGRAM, examples: [join(repo, 'examples', 'bash', 'greeter.sh')],
                       reconnect: ['sh', '-c', 'echo hello'] }[scenario] || ECHO_PROGRAM;
@@ -264,11 +290,18 @@ async function main() {
       procs.push(nginx);
       await waitListening(nginx, pagePort);
     }
+    if (scenario === 'haproxy') {
+      makeCertificate(dir);
+      pagePort = await freePort();
+      const haproxy = startHaproxy(dir, pagePort, wsexecPort);
+      procs.push(haproxy);
+      await waitListening(haproxy, pagePort);
+    }
     if (scenario === 'stall') {
       pagePort = await freePort();
       procs.push(startStallingProxy(pagePort, wsexecPort));
     }
-    const origin = `${scenario === 'h2' ? 'https' : 'http'}://127.0.0.1:${pagePort}`;
+    const origin = `${['h2', 'haproxy'].includes(scenario) ? 'https' : 'http'}://127.0.0.1:${pagePort}`;
 
     browser = await chromium.launch({ executablePath: chromiumPath, timeout: 30000,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--ignore-certificate-errors'] });
@@ -289,7 +322,21 @@ async function main() {
     }
     await page.goto(origin + '/');
 
-    if (scenario === 'reconnect') {
+    if (scenario === 'haproxy') {
+      for (const transports of [['websocket'], ['sse']]) {
+        const result = await Promise.race([page.evaluate(([n, t]) => window.echo(n, { transports: t }), [MESSAGES, transports]),
+                                           sleep(WAIT_MS).then(() => null)]);
+        if (!result) throw new Failure(`the echo over ${transports} did not finish in time`);
+        if (result.transport !== transports[0]) throw new Failure(`the transport was ${result.transport}, not ${transports[0]}`);
+        expectEcho(result);
+        log(`ok: ${MESSAGES} messages through HAProxy over ${result.transport}`);
+      }
+      const notH2 = await page.evaluate(() => performance.getEntriesByType('resource')
+        .filter((e) => e.name.includes('wsexec_session') && e.nextHopProtocol !== 'h2').length);
+      const posts = await page.evaluate(() => performance.getEntriesByType('resource').filter((e) => e.name.includes('wsexec_session')).length);
+      if (posts < MESSAGES || notH2) throw new Failure(`${posts} POSTs in resource timing, ${notH2} of them not over h2`);
+      log(`ok: the ${posts} POSTs went over h2`);
+    } else if (scenario === 'reconnect') {
       const events = await Promise.race([page.evaluate(() => window.reconnects(4)), sleep(WAIT_MS).then(() => null)]);
       if (!events) throw new Failure('four sessions did not open in time');
       const kinds = events.map((e) => e.type).join(',');
