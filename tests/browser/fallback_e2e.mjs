@@ -62,9 +62,11 @@ const PAGE = `<!doctype html>
   window.echo = (n, options) => new Promise((resolve) => {
     const sock = new WsexecSocket(endpoint, options);
     const received = [];
+    let errors = 0; // a refused POST (any answer but 204, 404 or 429) is one
     sock.onopen = () => { for (let i = 1; i <= n; i++) sock.send('message ' + i); };
     sock.onmessage = (e) => received.push(e.data);
-    sock.onclose = (e) => resolve({ transport: sock.transport, received, code: e.code, reason: e.reason });
+    sock.onerror = () => { errors++; };
+    sock.onclose = (e) => resolve({ transport: sock.transport, received, errors, code: e.code, reason: e.reason });
   });
   // With reconnect: true, records each open and close (with the time) until
   // n sessions have opened, then calls close().
@@ -102,6 +104,7 @@ function expectEcho(result) {
     throw new Failure(`the echoes are not messages 1..${MESSAGES} in order, once each: got ${result.received.length}: ` +
                       JSON.stringify(result.received.slice(0, 5)) + '...');
   }
+  if (result.errors) throw new Failure(`${result.errors} error events: the server refused POSTs (see its log)`);
   if (result.code !== 1000 || result.reason !== 'exit 0') {
     throw new Failure(`the session should close 1000 "exit 0", closed ${result.code} "${result.reason}"`);
   }
