@@ -11,6 +11,7 @@
 #include "core/option_values.hpp"
 #include "core/service_options.hpp"
 #include "core/session_options.hpp"
+#include "core/sse_options.hpp"
 
 namespace wsexec {
 
@@ -114,6 +115,14 @@ constexpr std::array kOptions = {
                "with --shared: end the program after MS without clients (default: keep it)"},
     OptionSpec{"sendqueue", Kind::value, "BYTES",
                "with --shared: close (1008) a client this far behind (default 1048576)"},
+    // The HTTP fallback transport (issue #17, docs/sse-protocol.md).
+    OptionSpec{"sse", Kind::flag, "",
+               "also serve every endpoint as Server-Sent Events + POST (for clients without "
+               "WebSocket)"},
+    OptionSpec{"resumems", Kind::value, "MS",
+               "with --sse: keep a session whose client vanished for MS, for a resume (default 0)"},
+    OptionSpec{"resumebuffer", Kind::value, "BYTES",
+               "with --sse: output kept for a resume; past it the session ends (default 1048576)"},
     OptionSpec{"help", Kind::flag, "", "print this help and exit"},
     OptionSpec{"version", Kind::flag, "", "print the version and exit"},
     OptionSpec{"license", Kind::flag, "", "print the license and exit"},
@@ -339,6 +348,7 @@ Config build_config(const po::variables_map& map, const OptionOrigins& origins) 
   read_observability_options(options, config);
   read_service_options(options, config);
   read_shared(options, config);
+  read_sse_options(options, config);
   return config;
 }
 

@@ -95,6 +95,11 @@ struct Config {
   std::optional<unsigned> shared_idle_ms;
   // --sendqueue: bytes a client may fall behind before it is closed (1008).
   std::size_t send_queue_bytes = 1 << 20;
+  // The HTTP fallback transport (--sse, --resumems, --resumebuffer;
+  // docs/sse-protocol.md).
+  bool sse = false;
+  unsigned sse_resume_ms = 0;                     // keep a vanished client's session this long
+  std::size_t sse_resume_buffer_bytes = 1 << 20;  // output kept for a resume
 };
 
 enum class StartupAction { serve, show_help, show_version, show_license };

@@ -193,4 +193,17 @@ inline constexpr std::size_t kMaxMetricsConnections = 32;
 // mistake) from filling memory before anything is checked.
 inline constexpr std::size_t kMaxConfigFileBytes = 1 << 20;
 
+// ---- The HTTP fallback transport (--sse) -------------------------------------
+
+// With --pingms=0 an idle event stream still gets a comment this often:
+// proxies close a response that says nothing for a minute or so (nginx's
+// proxy_read_timeout default is 60 s), and EventSource would reconnect.
+inline constexpr seconds kSseDefaultKeepAlive{15};
+// While a client is attached, the program is not read once this many bytes
+// of events wait to be written to it: the same back-pressure a WebSocket
+// client's slow reading applies (a few pipe reads' worth).
+inline constexpr std::size_t kSseUnsentHighWater = 256 * 1024;
+// The client has this long to take each write of its event stream.
+inline constexpr seconds kSseWriteTimeout{30};
+
 }  // namespace wsexec::limits

@@ -181,7 +181,7 @@ bool head_is_well_formed(const RequestHeadFacts& request) {
 RouteDecision route_request(const RequestHeadFacts& request, const RouterSettings& settings) {
   if (!head_is_well_formed(request)) return refuse(400);
   if (request.on_redirect_listener) return to_canonical_url(request, settings);
-  if (request.websocket_upgrade) return upgrade(request, settings);
+  if (request.websocket_upgrade || request.event_stream) return upgrade(request, settings);
   return plain(request, settings);
 }
 

@@ -28,6 +28,9 @@ struct RequestHeadFacts {
   std::optional<std::string_view> websocket_key;  // Sec-WebSocket-Key
   std::size_t websocket_key_count = 0;
   bool on_redirect_listener = false;  // accepted on --redirport
+  // --sse: a Server-Sent Events open or POST (core/sse_protocol), routed
+  // as an upgrade is (origin policy, --dir), without the key checks.
+  bool event_stream = false;
 };
 
 // The configuration the rules read. A directory option that is not given is

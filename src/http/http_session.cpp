@@ -26,6 +26,7 @@
 #include "server/metrics.hpp"
 #include "server/tls_context.hpp"
 #include "shared/shared_session.hpp"
+#include "sse/sse_exchange.hpp"
 #include "websocket/negotiation.hpp"
 #include "websocket/ws_session.hpp"
 
@@ -133,9 +134,18 @@ class HttpConnection : public Stoppable {
         parser.get().target(absolute->second);
       }
       served_a_request_ = true;
-      const RouteDecision decision = route_request(facts_of(parser.get()), router_settings_);
+      // --sse: an event stream or a POST is routed as an upgrade would be.
+      const SseRequestKind sse = sse_request_kind(parser.get(), state_.config);
+      RequestHeadFacts facts = facts_of(parser.get());
+      facts.event_stream = sse != SseRequestKind::none;
+      const RouteDecision decision = route_request(facts, router_settings_);
       bool keep_alive = false;
-      if (decision.action == Action::upgrade_command || decision.action == Action::upgrade_script) {
+      const bool allowed =
+          decision.action == Action::upgrade_command || decision.action == Action::upgrade_script;
+      if (allowed && sse != SseRequestKind::none) {
+        keep_alive = co_await serve_sse(parser, buffer, sse, decision);
+        linger_ = !keep_alive && sse == SseRequestKind::post;  // a body we may not have read
+      } else if (allowed) {
         if (co_await upgrade(parser, decision)) co_return;  // the WebSocket session owns the stream
       } else {
         keep_alive = co_await answer(parser, buffer, decision);
@@ -178,6 +188,15 @@ class HttpConnection : public Stoppable {
     start_ws_session(std::move(stream_), parser.release(), peer_, std::move(target),
                      std::move(*slot), state_, worker_);
     co_return true;
+  }
+
+  asio::awaitable<bool> serve_sse(HeadParser& parser, beast::flat_buffer& buffer,
+                                  SseRequestKind kind, const RouteDecision& decision) {
+    if (kind == SseRequestKind::post) {
+      co_return co_await serve_sse_post(stream_, buffer, parser, peer_, state_);
+    }
+    co_return co_await serve_sse_open(stream_, parser.get(), upgrade_target(decision, parser.get()),
+                                      peer_, state_, worker_);
   }
 
   ScriptTarget upgrade_target(const RouteDecision& decision, const RequestHead& request) const {

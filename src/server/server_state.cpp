@@ -5,6 +5,7 @@
 #include "process/spawner.hpp"
 #include "server/worker.hpp"
 #include "shared/shared_registry.hpp"
+#include "sse/sse_registry.hpp"
 
 namespace wsexec {
 namespace {
@@ -27,6 +28,7 @@ ServerState::ServerState(Config config_in, std::string executable_in,
       cgi_dir(served("cgidir", config.cgi_dir)),
       spawner(std::make_unique<Spawner>(worker_count())),
       shared_programs(std::make_unique<SharedRegistry>(*this)),
+      sse_sessions(std::make_unique<SseRegistry>()),
       next_id_(
           static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()) &
           0x7fffffffffff0000ull) {}

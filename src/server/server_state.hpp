@@ -17,6 +17,7 @@ namespace wsexec {
 
 class Spawner;
 class SharedRegistry;
+class SseRegistry;
 
 struct ServerState {
   // Throws ConfigError for a --dir, --staticdir or --cgidir that is not a
@@ -51,6 +52,9 @@ struct ServerState {
 
   // --shared: the running shared program of each endpoint. Never null.
   const std::unique_ptr<SharedRegistry> shared_programs;
+
+  // --sse: the live sessions by token (src/sse). Never null.
+  const std::unique_ptr<SseRegistry> sse_sessions;
 
  private:
   std::atomic<std::uint64_t> next_id_;

@@ -1,0 +1,107 @@
+#pragma once
+// The program side of one SSE session: the child (started through the
+// spawner, ended by the termination ladder), its output turned into events
+// in the outbox, and the client's POSTed messages queued to its stdin. It
+// outlives any one event stream: streams attach to it (the first GET, a
+// resume) and detach; with --resumems it waits that long for a new one.
+//
+// Lives on the worker that opened it; every member but outbox(),
+// executor() and token() runs there. Other threads reach it through
+// SseSessionRef and post to executor().
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "process/output_pump.hpp"
+#include "process/spawn_request.hpp"
+#include "process/stdin_feeder.hpp"
+#include "server/fork_slot.hpp"
+#include "server/metrics.hpp"
+#include "server/server_state.hpp"
+#include "server/worker.hpp"
+#include "sse/sse_outbox.hpp"
+
+namespace wsexec {
+
+class ChildSupervisor;
+class PendingChild;
+
+struct SseSessionStart {
+  SpawnRequest spawn;
+  std::string log_context;             // url, id, remote, command, origin
+  std::string post_url_without_token;  // the request's target: the POST URL is made from it
+};
+
+class SseSession : public std::enable_shared_from_this<SseSession>,
+                   public Stoppable,
+                   private OutputSink {
+ public:
+  // On the worker's thread; `executor` is that worker's. The session
+  // registers itself once its program runs.
+  static std::shared_ptr<SseSession> start(SseSessionStart start, ForkSlot slot, ServerState& state,
+                                           Worker& worker,
+                                           const boost::asio::any_io_executor& executor);
+
+  SseSession(SseSessionStart start, ForkSlot slot, ServerState& state, Worker& worker,
+             const boost::asio::any_io_executor& executor);
+  ~SseSession();
+
+  // Any thread.
+  SseOutbox& outbox() { return outbox_; }
+  const boost::asio::any_io_executor& executor() const { return executor_; }
+  const std::string& token() const { return token_; }
+  const std::string& log_context() const { return context_; }
+
+  // One client message; returns the HTTP status for its POST (204, 404,
+  // 415, 429).
+  unsigned deliver(const std::string& message, bool binary);
+  // The attached stream went away.
+  void stream_lost();
+  // Server shutdown: close 1001, then end the child.
+  void stop() override;
+
+ private:
+  void spawn_child(SpawnRequest spawn);
+  void adopt_child(PendingChild& answer);
+  void on_output(OutputPump& pump) override;
+  void on_output_end(OutputPump& pump) override;
+  std::shared_ptr<void> keep_alive() override { return shared_from_this(); }
+  bool publish_pieces(OutputPump& pump, bool at_end);
+  void resume_pump_when_room(OutputPump& pump);
+  void end_if_buffer_overflows();
+  void client_gone(const char* why);
+  void release_pipes_if_done();
+  void begin_termination();
+  void on_child_exited();
+  void close_once_exited();
+  void finish(unsigned code, const std::string& reason);
+
+  ServerState& state_;
+  boost::asio::any_io_executor executor_;
+  WorkerRegistration registration_;
+  metrics::SessionMeter meter_{SessionKind::websocket};
+  const std::string token_;
+  std::string context_;
+  std::string post_url_;
+  std::optional<ForkSlot> slot_;  // handed to the supervisor once the child runs
+  std::shared_ptr<ChildSupervisor> child_;
+  std::optional<StdinFeeder> stdin_feeder_;
+  std::optional<OutputPump> stdout_pump_;
+  std::optional<OutputPump> stderr_pump_;
+  OutputPump* paused_pump_ = nullptr;  // waiting for the stream to take what it has
+  SseOutbox outbox_;
+  boost::asio::steady_timer resume_timer_;
+  std::uint64_t streams_lost_ = 0;  // tells a stale resume timer from the current one
+
+  bool binary_ = false;      // --binary or --pty: stdout as binary events
+  bool connected_ = false;   // the program runs: CONNECT was logged
+  bool client_open_ = true;  // a stream is attached, or may still come back
+  bool finished_ = false;    // the close event is published
+  bool pipes_released_ = false;
+  bool close_after_exit_ = false;
+  bool stopping_ = false;
+};
+
+}  // namespace wsexec
