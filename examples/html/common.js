@@ -17,6 +17,27 @@ const CLOSE_MEANING = {
   1011: 'server error (could the program be started?)',
 };
 let ws = null;
+let attempt = 0; // the latest connect(): an older one that finishes late stands down
+
+// The socket class for a URL: wsexec's client library from the server the
+// URL names (/.wsexec/client.js, docs/fallback.md), which behaves like a
+// WebSocket and falls back to SSE + POST when a proxy blocks WebSockets
+// (wsexec --sse); the browser's WebSocket when that server has no such
+// script (websocketd, or nothing listening yet: then asked again next time).
+const socketClasses = new Map();
+function socketClassFor(url) {
+  const origin = new URL(url).origin.replace(/^ws/, 'http');
+  if (!socketClasses.has(origin)) {
+    socketClasses.set(origin, new Promise((resolve) => {
+      const script = document.createElement('script');
+      script.src = origin + '/.wsexec/client.js';
+      script.onload = () => resolve(window.WsexecSocket || WebSocket);
+      script.onerror = () => { socketClasses.delete(origin); resolve(WebSocket); };
+      document.head.appendChild(script);
+    }));
+  }
+  return socketClasses.get(origin);
+}
 
 function setState(state, detail) {
   $('state').textContent = state;
@@ -27,20 +48,28 @@ function setState(state, detail) {
   onState(state);
 }
 
-function connect() {
+async function connect() {
   if (ws) ws.close();
+  ws = null;
+  const mine = ++attempt;
+  const url = $('url').value.trim();
+  onReset();
+  setState('connecting', 'connecting to ' + url);
   let sock;
   try {
-    sock = new WebSocket($('url').value.trim());
+    const Socket = await socketClassFor(url);
+    if (mine !== attempt) return;
+    sock = new Socket(url);
   } catch (e) { // a malformed URL throws at once
     setState('closed', e.message);
     return;
   }
   ws = sock;
-  onReset();
-  setState('connecting', 'connecting to ' + sock.url);
   // Events of a socket that has since been replaced must not touch the page.
-  sock.onopen = () => { if (sock === ws) setState('open', 'connected to ' + sock.url); };
+  sock.onopen = () => {
+    const over = sock.transport === 'sse' ? ' (over SSE + POST: WebSockets are blocked on the way)' : '';
+    if (sock === ws) setState('open', 'connected to ' + sock.url + over);
+  };
   sock.onmessage = (ev) => { if (sock === ws) onMessage(ev.data); };
   sock.onclose = (ev) => {
     if (sock !== ws) return;

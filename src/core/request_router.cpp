@@ -117,6 +117,12 @@ RouteDecision static_file(const RequestHeadFacts& request, const RouterSettings&
 }
 
 RouteDecision plain(const RequestHeadFacts& request, const RouterSettings& settings) {
+  if (split_target(request.target).first == kClientScriptPath) {
+    if (!is_get_or_head(request.method)) return get_or_head_only();
+    RouteDecision decision;
+    decision.action = Action::client_script;
+    return decision;
+  }
   if (settings.dev_console) {
     if (!is_get_or_head(request.method)) return get_or_head_only();
     RouteDecision decision;

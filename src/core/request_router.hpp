@@ -49,11 +49,16 @@ struct RouterSettings {
   bool tls = false;                             // --ssl
 };
 
+// Where every wsexec serves its browser client (src/http/client.js). Under
+// /.wsexec/, a name no site is likely to use, so it shadows nothing real.
+inline constexpr std::string_view kClientScriptPath = "/.wsexec/client.js";
+
 struct RouteDecision {
   enum class Action {
     upgrade_command,  // WebSocket: the configured command
     upgrade_script,   // WebSocket: `script` under --dir
     dev_console,      // the --devconsole page
+    client_script,    // /.wsexec/client.js, the browser client library
     cgi,              // `script` under --cgidir
     static_file,      // `file` under --staticdir
     redirect,         // 301 to `location`
@@ -79,6 +84,8 @@ struct RouteDecision {
 //   segments stay inside -> 301 to the normalised path, one that escapes
 //   -> 403, else the script (404/403 as dir_router says); with a command
 //   -> the command; with neither (a plain HTTP server) -> 404.
+// - a plain request for kClientScriptPath (any query): the client library
+//   for GET/HEAD, else 405, whatever the other options (docs/fallback.md).
 // - a plain request with --devconsole: the page for GET/HEAD, else 405.
 // - a plain request with --staticdir or --cgidir: ".." inside -> 301,
 //   escaping -> 403; then an executable under --cgidir -> CGI; then, with

@@ -16,6 +16,7 @@
 #include "core/request_router.hpp"
 #include "core/url_path.hpp"
 #include "http/cgi_exchange.hpp"
+#include "http/client_script.hpp"
 #include "http/devconsole_page.hpp"
 #include "http/plain_response.hpp"
 #include "http/request_facts.hpp"
@@ -266,7 +267,16 @@ class HttpConnection : public Stoppable {
     const auto status = static_cast<http::status>(decision.status);
     switch (decision.action) {
       case Action::dev_console:
-        co_return co_await serve_console(request, keep_alive);
+        co_return co_await send_page(console_response(request, keep_alive, state_), request,
+                                     "DEVCONSOLE") &&
+            keep_alive;
+      case Action::client_script:
+        co_return co_await send_page(
+            client_script_response(find_header(request, http::field::if_none_match),
+                                   request.version(), keep_alive, state_.config,
+                                   state_.server_software),
+            request, "CLIENTJS") &&
+            keep_alive;
       case Action::static_file:
         co_return co_await serve_static_file(stream_, request,
                                              state_.static_dir->absolute(decision.file),
@@ -296,10 +306,12 @@ class HttpConnection : public Stoppable {
     co_return false;
   }
 
-  asio::awaitable<bool> serve_console(const RequestHead& request, bool keep_alive) {
-    auto response = console_response(request, keep_alive, state_);
-    log::write(LogLevel::access, "http", context_of(peer_, request), "DEVCONSOLE");
-    metrics::responded(200);
+  // A page of our own (the dev console, the client script), whole, or its
+  // head alone for HEAD. False when the write failed.
+  asio::awaitable<bool> send_page(http::response<http::string_body> response,
+                                  const RequestHead& request, const char* label) {
+    log::write(LogLevel::access, "http", context_of(peer_, request), label);
+    metrics::responded(response.result_int());
     error_code ec;
     beast::get_lowest_layer(stream_).expires_after(limits::kResponseTimeout);
     if (request.method() == http::verb::head) {
@@ -309,7 +321,7 @@ class HttpConnection : public Stoppable {
     } else {
       co_await http::async_write(stream_, response, asio::redirect_error(asio::use_awaitable, ec));
     }
-    co_return keep_alive && !ec;
+    co_return !ec;
   }
 
   // A plain HTTP answer of our own, with --header and --header-http, logged

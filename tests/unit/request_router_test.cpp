@@ -156,6 +156,46 @@ TEST(RequestRouter, DevConsoleAnswersEveryPlainGetOrHeadAndRefusesOtherMethods) 
   EXPECT_EQ(post.allow, "GET, HEAD");
 }
 
+TEST(RequestRouter, ClientScriptIsServedWhateverElseIsConfigured) {
+  FakeTree tree = files();
+  RouterSettings command_only;
+  command_only.has_command = true;
+  RouterSettings console;
+  console.has_command = true;
+  console.dev_console = true;
+  RouterSettings static_only;
+  static_only.static_dir = tree.lookup();
+  for (const RouterSettings* settings : {&command_only, &console, &static_only}) {
+    EXPECT_EQ(route_request(plain_get("/.wsexec/client.js"), *settings).action,
+              Action::client_script);
+    EXPECT_EQ(
+        route_request(plain_get("/.wsexec/client.js?v=2", HttpMethod::head), *settings).action,
+        Action::client_script);
+  }
+}
+
+TEST(RequestRouter, ClientScriptRefusesMethodsOtherThanGetAndHead) {
+  RouterSettings settings;
+  settings.has_command = true;
+  const RouteDecision post =
+      route_request(plain_get("/.wsexec/client.js", HttpMethod::other), settings);
+  EXPECT_EQ(post.status, 405u);
+  EXPECT_EQ(post.allow, "GET, HEAD");
+}
+
+TEST(RequestRouter, ClientScriptPathIsStillAnEndpointForAnUpgrade) {
+  RouterSettings settings;
+  settings.has_command = true;
+  EXPECT_EQ(route_request(upgrade_to("/.wsexec/client.js"), settings).action,
+            Action::upgrade_command);
+}
+
+TEST(RequestRouter, OtherPathsUnderDotWsexecAreNotTheClientScript) {
+  RouterSettings settings;
+  settings.has_command = true;
+  EXPECT_EQ(route_request(plain_get("/.wsexec/client.jsx"), settings).status, 404u);
+}
+
 TEST(RequestRouter, PlainRequestWithoutStaticOrCgiDirIs404) {
   FakeTree tree = scripts();
   RouterSettings settings;
