@@ -87,18 +87,23 @@ ChildSupervisor::~ChildSupervisor() {
   child.async_wait_exit(ReapWhenExited{std::move(slot_), std::move(child_), log_context_});
 }
 
+// `on_exit` lives in the pending wait, not in this object: it usually holds
+// its owner (the session, which holds us) alive, and a member would make
+// that a cycle no one breaks when a worker is stopped by force. In the wait
+// it is destroyed with the event loop's pending work, and the two go.
 void ChildSupervisor::watch(std::function<void()> on_exit) {
-  on_exit_ = std::move(on_exit);
-  child_->async_wait_exit([self = shared_from_this()] { self->on_exited(); });
+  child_->async_wait_exit([self = shared_from_this(), on_exit = std::move(on_exit)]() mutable {
+    self->on_exited();
+    // Released after the call: the callback may hold its owner alive.
+    auto call = std::move(on_exit);
+    if (call) call();
+  });
 }
 
 void ChildSupervisor::on_exited() {
   exited_ = true;
   program_exit_ = child_->peek_exit();
   ladder_timer_.cancel();
-  // Released after the call: the callback may hold its owner alive.
-  auto on_exit = std::exchange(on_exit_, nullptr);
-  if (on_exit) on_exit();
 }
 
 void ChildSupervisor::terminate() {

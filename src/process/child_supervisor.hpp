@@ -58,7 +58,6 @@ class ChildSupervisor : public std::enable_shared_from_this<ChildSupervisor> {
   std::chrono::milliseconds close_grace_;
   std::string log_context_;
   boost::asio::steady_timer ladder_timer_;
-  std::function<void()> on_exit_;
   std::function<void(ChildProcess&)> close_stdin_;
   std::optional<ProgramExit> program_exit_;
   bool exited_ = false;

@@ -251,7 +251,11 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     } else {
       reads_paused_ = true;
       watch_paused_client();
-      feeder.when_room([self = this->shared_from_this()] {
+      // Weak: the feeder belongs to this session, so a strong reference
+      // here would be a cycle (the child's exit watch keeps the session).
+      feeder.when_room([weak = this->weak_from_this()] {
+        const auto self = weak.lock();
+        if (!self) return;
         self->reads_paused_ = false;
         if (self->client_.open) self->read_client();
       });
