@@ -133,7 +133,7 @@ FLOORED = {"churn"}
 CEILING = {"latency", "throughput-1", "throughput-50", "churn", "storm-100", "storm-500",
            "storm-2000", "binary-1k", "binary-64k", "binary-1m", "binary-64k-deep"}
 
-# Targets of issue 5. kind "ratio": wsexec / websocketd compared with a
+# Targets of issues 5 and 16. kind "ratio": wsexec / websocketd compared with a
 # bound; "abs": wsexec's own value; "limit": a fraction of a limit.
 TARGETS = [
     ("latency p50 ≤ 0.6×", "latency", "us_p50", "ratio", "<=", 0.6),
@@ -153,6 +153,10 @@ TARGETS = [
     ("≤ 6 descriptors per connection", "hold-1000", "fds_per_conn", "abs", "<=", 6.0),
     ("3,500 connections held 60 s, all echoing", "scale-3500", "still_echoing", "abs", ">=",
      3500),
+    # Issue 16: binary 1 KiB messages, and the slowest round trip.
+    ("binary 1 KiB ≥ 1.5×", "binary-1k", "mb_per_s", "ratio", ">=", 1.5),
+    ("binary 64 KiB ≥ 2× (issue 16)", "binary-64k", "mb_per_s", "ratio", ">=", 2.0),
+    ("latency max ≤ 1×", "latency", "us_max", "ratio", "<=", 1.0),
 ]
 
 # ---------------------------------------------------------------- helpers

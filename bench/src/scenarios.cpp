@@ -91,12 +91,22 @@ Result run_latency(const Options& options, const Target& target) {
         executor, stall_limit(options), [&] { return progress; }, [&] { ws.abort(); });
     std::vector<double> micros;
     micros.reserve(static_cast<std::size_t>(count));
+    // When each measured round trip began (ms after the first): tells a
+    // periodic stall or one at a fixed point from scattered ones.
+    std::vector<double> began_ms;
+    began_ms.reserve(static_cast<std::size_t>(count));
+    Clock::time_point first_measured{};
     try {
       co_await ws.connect(target);
       for (long i = 0; i < warmup + count; ++i) {
         const auto start = Clock::now();
+        if (i == warmup) first_measured = start;
         co_await echo_once(ws, payload);
-        if (i >= warmup) micros.push_back(seconds_since(start) * 1e6);
+        if (i >= warmup) {
+          micros.push_back(seconds_since(start) * 1e6);
+          began_ms.push_back(
+              std::chrono::duration<double, std::milli>(start - first_measured).count());
+        }
         ++progress;
       }
       co_await ws.close(milliseconds(2000));
@@ -108,6 +118,14 @@ Result run_latency(const Options& options, const Target& target) {
       }
     }
     result.set("round_trips", micros.size());
+    if (!micros.empty()) {
+      // The outliers: where the slowest was, and how many took over 1 ms.
+      const auto slowest = std::max_element(micros.begin(), micros.end()) - micros.begin();
+      result.set("max_at_round_trip", slowest);
+      result.set("max_at_ms", began_ms[static_cast<std::size_t>(slowest)]);
+      result.set("over_1ms", std::count_if(micros.begin(), micros.end(),
+                                           [](double us) { return us > 1000.0; }));
+    }
     set_latency_fields(result, "us_", micros);
     double sum = 0;
     for (double v : micros) sum += v;

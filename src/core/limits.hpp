@@ -86,6 +86,12 @@ inline constexpr std::size_t kCorkedBytesLimit = 64 * 1024;
 // Client messages queued for a child's stdin: past this many bytes the
 // client is no longer read (back-pressure). A pipe's capacity.
 inline constexpr std::size_t kStdinQueueHighWater = 64 * 1024;
+// Read ahead from a client's socket when a read fills what Beast asked for
+// (src/websocket/read_ahead.hpp): a pipelined batch of small messages then
+// comes in with one recvmsg instead of one per message and a half. Held only
+// until Beast takes it; while reads are paused (the stdin queue is full) a
+// connection holds at most this much beyond the queue.
+inline constexpr std::size_t kReadAheadBytes = 64 * 1024;
 
 // ---- Shared programs (--shared) ----------------------------------------------
 

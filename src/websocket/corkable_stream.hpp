@@ -16,6 +16,9 @@
 // - Beast's teardown (after a close frame) waits until everything held has
 //   been sent, so a close reply written while corked is never cut off.
 //
+// Reads pass through a ReadAhead (read_ahead.hpp), which serves Beast's
+// small reads of a pipelined batch from one read of the socket.
+//
 // Include only where a WebSocket session is instantiated (it pulls in Beast).
 #include <array>
 #include <boost/asio/async_result.hpp>
@@ -28,6 +31,8 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "websocket/read_ahead.hpp"
 
 namespace wsexec {
 
@@ -46,6 +51,12 @@ class CorkableStream {
   // From now until the flush, writes are held back.
   void cork() noexcept { corked_ = true; }
   std::size_t held_bytes() const noexcept { return held_.size(); }
+  // Bytes read from the socket that Beast has not taken yet.
+  std::size_t read_ahead_bytes() const noexcept { return read_ahead_.buffered(); }
+  // See ReadAhead::before_socket_read.
+  void before_socket_read(std::function<void()> hook) {
+    read_ahead_.before_socket_read(std::move(hook));
+  }
 
   // Uncorks and sends everything held, then completes with
   // void(error_code); at once (posted) when nothing is held.
@@ -65,9 +76,11 @@ class CorkableStream {
         handler);
   }
 
+  // Reads go through the read-ahead (read_ahead.hpp): Beast's small reads
+  // of a pipelined batch are served from one read of the socket.
   template <typename MutableBufferSequence, typename ReadHandler>
   auto async_read_some(const MutableBufferSequence& buffers, ReadHandler&& handler) {
-    return next_.async_read_some(buffers, std::forward<ReadHandler>(handler));
+    return read_ahead_.async_read_some(next_, buffers, std::forward<ReadHandler>(handler));
   }
 
   template <typename ConstBufferSequence, typename WriteHandler>
@@ -181,6 +194,7 @@ class CorkableStream {
   }
 
   NextLayer next_;
+  ReadAhead<NextLayer> read_ahead_;
   std::string held_;                               // written by Beast while corked, not yet sent
   std::string sending_;                            // being sent
   std::vector<std::unique_ptr<Pending>> pending_;  // waiting for the send to end

@@ -22,6 +22,7 @@
 #include "server/metrics.hpp"
 #include "websocket/client_writer.hpp"
 #include "websocket/corkable_stream.hpp"
+#include "websocket/input_batch.hpp"
 #include "websocket/negotiation.hpp"
 #include "websocket/output_relay.hpp"
 #include "websocket/pending_child.hpp"
@@ -154,6 +155,8 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     connected_ = true;
     log::write(LogLevel::access, "session", context_, "CONNECT");
     start_session_timer();
+    // The session owns the stream: the hook cannot outlive it.
+    ws_.next_layer().before_socket_read([this] { hand_kept_input_now(); });
     read_client();
     this->relay_output(child_->child(), state_.config.binary || state_.config.pty);
   }
@@ -204,10 +207,14 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
   // full: that is the back-pressure on the client. Callbacks, not a
   // coroutine: an idle connection keeps no coroutine frame.
   void read_client() {
+    // In the middle of a batch already read the next message is here: read
+    // it whole, in one Beast operation instead of two (each costs a turn
+    // of the event loop).
+    if (ws_.next_layer().read_ahead_bytes() > 0) return read_rest_of_client_message();
     // Beast sets aside room for the payload before it waits, so the wait for
     // the next message asks for a little; a longer message is read to its
     // end once it is arriving.
-    ws_.async_read_some(client_message_, limits::kWaitingReadBytes,
+    ws_.async_read_some(input_.buffer(), limits::kWaitingReadBytes,
                         [self = this->shared_from_this()](error_code ec, std::size_t) {
                           if (!ec && !self->ws_.is_message_done()) {
                             self->read_rest_of_client_message();
@@ -218,7 +225,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
   }
 
   void read_rest_of_client_message() {
-    ws_.async_read(client_message_, [self = this->shared_from_this()](error_code ec, std::size_t) {
+    ws_.async_read(input_.buffer(), [self = this->shared_from_this()](error_code ec, std::size_t) {
       self->on_client_message(ec);
     });
   }
@@ -231,21 +238,21 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     const bool wanted = ws_.got_binary() == binary_mode;  // the other type is ignored
     if (state_.config.pty) {
       if (!feeder.broken()) {
-        const auto payload = client_message_.cdata();
+        const auto payload = input_.buffer().cdata();
         deliver_to_terminal(
             ws_.got_binary(),
             std::string_view(static_cast<const char*>(payload.data()), payload.size()), feeder,
             child_->child().stdout_pipe().native_handle(), context_);
       }
     } else if (wanted && !feeder.broken()) {
-      const auto payload = client_message_.cdata();
-      metrics::message_to_program(payload.size());
-      feeder.queue(std::string_view(static_cast<const char*>(payload.data()), payload.size()),
-                   /*newline=*/!binary_mode);
+      metrics::message_to_program(input_.keep_message(/*newline=*/!binary_mode));
+      // More of a pipelined batch is already read: it joins this message, so
+      // the batch reaches the child in one write (input_batch.hpp).
+      if (input_.should_wait_for_more(ws_.next_layer().read_ahead_bytes() > 0)) {
+        return read_client();
+      }
     }
-    // The feeder has its own copy: an idle connection keeps no buffer.
-    client_message_.clear();
-    client_message_.shrink_to_fit();
+    hand_input_to_feeder();
     if (feeder.has_room()) {
       read_client();
     } else {
@@ -282,10 +289,25 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
                       });
   }
 
+  // The feeder has its own copy: an idle connection keeps no buffer.
+  void hand_input_to_feeder() {
+    hand_kept_input_now();
+    input_.clear();
+  }
+
+  // Before the socket is read again, the messages of the batch are handed
+  // over: they must not wait for the rest of a message still on its way.
+  void hand_kept_input_now() {
+    if (input_.unhanded().empty()) return;
+    stdin_feeder_->queue(input_.unhanded(), /*newline=*/false);
+    input_.mark_handed();
+  }
+
   void client_read_ended(error_code ec) {
     log_client_read_end(ec, context_);
     client_.open = false;
-    client_message_ = beast::flat_buffer();
+    if (stdin_feeder_) hand_input_to_feeder();  // the messages read before the end go to the child
+    input_.clear();
     if (state_.config.pty && child_) hang_up_terminal(child_->child());
     // The ladder's first step closes stdin only once what the client sent
     // before it left is in the pipe (see on_close_stdin above).
@@ -374,7 +396,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
   std::string context_;
   std::shared_ptr<ChildSupervisor> child_;
   std::optional<StdinFeeder> stdin_feeder_;  // once the child runs
-  beast::flat_buffer client_message_;        // the client's message being read
+  InputBatch input_;                         // the client's messages being read
 
   bool pipes_released_ = false;
   bool stopping_ = false;
