@@ -52,8 +52,19 @@ def free_port():
         return probe.getsockname()[1]
 
 
+def is_spawn_helper(pid):
+    """The server's spawn helpers (docs/architecture.md, "Spawn helpers") live
+    as long as the server: they are not programs left over by the load."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return b"--internal-spawn-helper" in f.read().split(b"\0")
+    except OSError:
+        return False
+
+
 def descendants(pid):
-    """Every process below pid (children, their children...), zombies included."""
+    """Every process below pid (children, their children...), zombies
+    included, except the spawn helpers (their own children still count)."""
     found, todo = [], [pid]
     while todo:
         parent = todo.pop()
@@ -67,7 +78,7 @@ def descendants(pid):
                     kids = [int(x) for x in f.read().split()]
             except OSError:
                 continue
-            found += kids
+            found += [kid for kid in kids if not is_spawn_helper(kid)]
             todo += kids
     return found
 
