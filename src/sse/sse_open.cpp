@@ -132,6 +132,7 @@ asio::awaitable<void> stream_events(Stream& stream, const RequestHead& request,
   const auto keep_alive = keep_alive_interval(state.config);
   bool lost = static_cast<bool>(ec);
   while (!lost) {
+    waker->clear_wake();
     SseOutbox::Batch batch = outbox.take(*waker);
     if (batch.replaced) break;
     if (!batch.bytes.empty()) {
