@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "http_request.hpp"
 
 namespace wsexec_test {
@@ -137,5 +139,23 @@ class SseTestStream {
   bool ended_ = false;
   bool last_chunk_ = false;
 };
+
+// What the first event of a new session says: its token and where to POST.
+struct Session {
+  std::string token;
+  std::string post_url;
+};
+
+// Reads the session event (id 0) that opens every new stream.
+inline Session session_of(SseTestStream& stream) {
+  auto event = stream.next();
+  if (!event || event->name != "session") {
+    ADD_FAILURE() << "no session event; head: " << stream.head();
+    return {};
+  }
+  EXPECT_EQ(event->id.value_or(""), "0");
+  const auto data = nlohmann::json::parse(event->data);
+  return {data["token"], data["post"]};
+}
 
 }  // namespace wsexec_test

@@ -11,21 +11,6 @@
 namespace wsexec_test {
 namespace {
 
-struct Session {
-  std::string token;
-  std::string post_url;
-};
-
-Session session_of(SseTestStream& stream) {
-  auto event = stream.next();
-  if (!event || event->name != "session") {
-    ADD_FAILURE() << "no session event; head: " << stream.head();
-    return {};
-  }
-  const auto data = nlohmann::json::parse(event->data);
-  return {data["token"], data["post"]};
-}
-
 int post(std::uint16_t port, const std::string& target, const std::string& body) {
   PlainHttpRequest request;
   request.method = "POST";

@@ -11,22 +11,6 @@
 namespace wsexec_test {
 namespace {
 
-struct Session {
-  std::string token;
-  std::string post_url;
-};
-
-Session session_of(SseTestStream& stream) {
-  auto event = stream.next();
-  if (!event || event->name != "session") {
-    ADD_FAILURE() << "no session event; head: " << stream.head();
-    return {};
-  }
-  EXPECT_EQ(event->id.value_or(""), "0");
-  const auto data = nlohmann::json::parse(event->data);
-  return {data["token"], data["post"]};
-}
-
 PlainHttpResponse post(std::uint16_t port, const std::string& target, const std::string& body,
                        std::vector<std::pair<std::string, std::string>> headers = {}) {
   PlainHttpRequest request;
