@@ -114,11 +114,12 @@ asio::awaitable<void> sleep_for(Clock::duration duration);
 struct ProcessSample {
   long rss_kib = -1;          // VmRSS of the process itself
   long fds = -1;              // entries in /proc/PID/fd
-  long children = 0;          // direct children
+  long children = 0;          // direct children running programs (child_pids)
   long children_pss_kib = 0;  // sum of their PSS (smaps_rollup)
 };
 long rss_kib(pid_t pid);
 long fd_count(pid_t pid);
+// The direct children that run programs: wsexec's spawn helpers left out.
 std::vector<pid_t> child_pids(pid_t pid);
 long pss_kib(pid_t pid);
 ProcessSample sample_process(pid_t pid, bool with_children);

@@ -25,6 +25,19 @@ long field_kib(const std::string& path, const std::string& key) {
   return -1;
 }
 
+// wsexec's spawn helpers (docs/architecture.md, "Spawn helpers") are
+// children of the server that live as long as it does and run no program for
+// a client: counting them would add two "programs" to every hold and their
+// PSS to the per-child figure.
+bool is_spawn_helper(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  std::string argument;
+  while (std::getline(in, argument, '\0')) {
+    if (argument == "--internal-spawn-helper") return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 long rss_kib(pid_t pid) {
@@ -52,7 +65,9 @@ std::vector<pid_t> child_pids(pid_t pid) {
     if (entry->d_name[0] == '.') continue;
     std::ifstream in(tasks + "/" + entry->d_name + "/children");
     pid_t child;
-    while (in >> child) children.push_back(child);
+    while (in >> child) {
+      if (!is_spawn_helper(child)) children.push_back(child);
+    }
   }
   ::closedir(dir);
   return children;

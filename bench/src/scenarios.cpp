@@ -530,6 +530,11 @@ Result run_hold(const Options& options, const Target& target) {
     }
     if (failed > 0) {
       result.fail(std::to_string(failed) + " connection steps failed: " + first_error);
+    } else if (pid > 0 && held.children != static_cast<long>(opened)) {
+      // One program per connection (the warm-up's has long ended), or the
+      // per-child figures are wrong.
+      result.fail("the server has " + std::to_string(held.children) + " children for " +
+                  std::to_string(opened) + " connections");
     }
   });
 }
