@@ -9,13 +9,20 @@ and the floor server's churn (the least a spawning server does) once per run.
 Prints every run and the medians, and the ratios "with idle / alone".
 
     bench/spawn_scale.py --server after=build/wsexec --server before=/tmp/wsexec-direct \
-        --runs 3 [--idle 1000] [--storm 200] [--wsbench build-bench/bench/wsbench]
+        --runs 3 [--idle 1000] [--storm 200] [--wsbench build-bench/bench/wsbench] [--cpu]
+
+A server is any binary taking --port= --address= --maxforks=0 and the
+command: websocketd too (--server websocketd=../shared/reference/websocketd-head),
+to tell what the machine loses beside 1,000 idle connections from what we do.
+--cpu: where each churn's CPU time went (the server's threads, the children it
+reaped, its spawn helpers, the churn client, the wsbench holding the idle ones).
 
 Run it un-niced; say in the figures what else the machine was doing.
 """
 import argparse
 import json
 import os
+import resource
 import signal
 import socket
 import statistics
@@ -35,6 +42,83 @@ def fd_count(pid):
         return len(os.listdir(f"/proc/{pid}/fd"))
     except OSError:
         return -1
+
+
+def is_spawn_helper(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return b"--internal-spawn-helper" in f.read().split(b"\0")
+    except OSError:
+        return False
+
+
+def children(pid):
+    kids = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                kids += [int(x) for x in f.read().split()]
+    except OSError:
+        pass
+    return kids
+
+
+def program_children(pid):
+    """The server's children that run a client's program (helpers left out):
+    one per connection, whatever the server's descriptors per connection."""
+    return [kid for kid in children(pid) if not is_spawn_helper(kid)]
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def stat_fields(path):
+    """/proc/.../stat after the command name: field 3 is index 0."""
+    try:
+        with open(path) as f:
+            return f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def cpu_seconds(path, with_reaped=False):
+    fields = stat_fields(path)
+    if fields is None:
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime
+    if with_reaped:
+        ticks += int(fields[13]) + int(fields[14])  # cutime, cstime: children waited for
+    return ticks / TICK
+
+
+def cpu_sample(server_pid, hold_pid):
+    """CPU seconds so far: each server thread, the children the server reaped,
+    its spawn helpers, the holding wsbench."""
+    sample = {"threads": {}}
+    try:
+        for task in os.listdir(f"/proc/{server_pid}/task"):
+            sample["threads"][task] = cpu_seconds(f"/proc/{server_pid}/task/{task}/stat")
+    except OSError:
+        pass
+    fields = stat_fields(f"/proc/{server_pid}/stat")
+    sample["reaped_children"] = ((int(fields[13]) + int(fields[14])) / TICK) if fields else 0.0
+    sample["helpers"] = sum(cpu_seconds(f"/proc/{kid}/stat", with_reaped=True)
+                            for kid in children(server_pid) if is_spawn_helper(kid))
+    sample["hold"] = cpu_seconds(f"/proc/{hold_pid}/stat") if hold_pid else 0.0
+    sample["client"] = (lambda r: r.ru_utime + r.ru_stime)(
+        resource.getrusage(resource.RUSAGE_CHILDREN))
+    return sample
+
+
+def cpu_spent(before, after, seconds):
+    """Cores used over the churn: the server's threads (busiest first), the
+    children it reaped, its helpers, the churn client, the holding wsbench."""
+    threads = sorted((after["threads"].get(t, 0.0) - before["threads"].get(t, 0.0)
+                      for t in after["threads"]), reverse=True)
+    spent = {"server_threads": [round(t / seconds, 2) for t in threads if t > 0]}
+    for key in ("reaped_children", "helpers", "client", "hold"):
+        spent[key] = round((after[key] - before[key]) / seconds, 2)
+    return spent
 
 
 def wait_listening(port, deadline=10.0):
@@ -70,8 +154,16 @@ def measure(binary, opts):
         time.sleep(0.3)
         common = ["--port", str(port)]
         row = {}
-        row["churn_alone"] = wsbench(["churn", "--seconds", str(opts.seconds)] + common,
-                                     opts.wsbench)["conns_per_s"]
+
+        def churn(label, hold_pid=None):
+            before = cpu_sample(server.pid, hold_pid) if opts.cpu else None
+            row[label] = wsbench(["churn", "--seconds", str(opts.seconds)] + common,
+                                 opts.wsbench)["conns_per_s"]
+            if opts.cpu:
+                row[label + "_cpu"] = cpu_spent(before, cpu_sample(server.pid, hold_pid),
+                                                opts.seconds)
+
+        churn("churn_alone")
         row["storm_alone_ms"] = wsbench(["storm", "--conns", str(opts.storm)] + common,
                                         opts.wsbench)["ms_all_echoed"]
         time.sleep(0.5)
@@ -79,12 +171,12 @@ def measure(binary, opts):
                                  "600", "--server-pid", str(server.pid)] + common,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         end = time.time() + 60
-        while fd_count(server.pid) < opts.idle * 5 and time.time() < end:
+        while len(program_children(server.pid)) < opts.idle and time.time() < end:
             time.sleep(0.2)
         row["fds_held"] = fd_count(server.pid)
+        row["children_held"] = len(program_children(server.pid))
         time.sleep(1.0)
-        row["churn_with_idle"] = wsbench(["churn", "--seconds", str(opts.seconds)] + common,
-                                         opts.wsbench)["conns_per_s"]
+        churn("churn_with_idle", hold.pid)
         row["storm_with_idle_ms"] = wsbench(["storm", "--conns", str(opts.storm)] + common,
                                             opts.wsbench)["ms_all_echoed"]
         return row
@@ -115,6 +207,7 @@ def main():
     parser.add_argument("--storm", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--wsbench", default="build-bench/bench/wsbench")
+    parser.add_argument("--cpu", action="store_true", help="where each churn's CPU time went")
     opts = parser.parse_args()
     servers = [s.split("=", 1) for s in opts.server]
     rows = {name: [] for name, _ in servers}
@@ -130,7 +223,7 @@ def main():
     print(f"load after: {os.getloadavg()}")
     print("medians:")
     for name, runs in rows.items():
-        keys = runs[0].keys()
+        keys = [k for k, v in runs[0].items() if isinstance(v, (int, float))]
         med = {k: round(statistics.median(r[k] for r in runs), 1) for k in keys}
         if "churn_with_idle" in med:
             med["churn_ratio_idle_over_alone"] = round(med["churn_with_idle"] / med["churn_alone"], 2)

@@ -123,6 +123,16 @@ Result run_latency(const Options& options, const Target& target) {
       const auto slowest = std::max_element(micros.begin(), micros.end()) - micros.begin();
       result.set("max_at_round_trip", slowest);
       result.set("max_at_ms", began_ms[static_cast<std::size_t>(slowest)]);
+      // The same instant on CLOCK_MONOTONIC (steady_clock's on Linux), to
+      // find the slowest round trip in a trace taken meanwhile:
+      // `perf sched record -k CLOCK_MONOTONIC`, then `perf sched timehist`.
+      const auto slowest_began =
+          first_measured +
+          std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(
+              began_ms[static_cast<std::size_t>(slowest)]));
+      result.set("max_began_monotonic_us", std::chrono::duration_cast<std::chrono::microseconds>(
+                                               slowest_began.time_since_epoch())
+                                               .count());
       result.set("over_1ms", std::count_if(micros.begin(), micros.end(),
                                            [](double us) { return us > 1000.0; }));
     }
