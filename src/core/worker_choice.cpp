@@ -7,8 +7,7 @@ namespace wsexec {
 std::size_t choose_worker(std::span<const std::size_t> loads, std::size_t slack) {
   if (loads.empty()) return 0;
   const auto least = std::min_element(loads.begin(), loads.end());
-  const std::size_t allowed = std::max(slack, *least / kAcceptorSlackShareDivisor);
-  if (loads[0] <= *least + allowed) return 0;
+  if (loads[0] <= *least + slack) return 0;
   return static_cast<std::size_t>(least - loads.begin());
 }
 
