@@ -5,7 +5,9 @@ For each server binary given (interleaved, --runs times), on 127.0.0.1:
   churn alone; a storm of --storm connections at once;
   then --idle connections opened and held (wsbench hold), and the same
   churn and storm again alongside them;
-and the floor server's churn (the least a spawning server does) once per run.
+and the floor server's churn (the least a spawning server does) once per run,
+and beside each server's churn alone and beside its idle connections (what the
+machine loses with them, apart from what the server does).
 Prints every run and the medians, and the ratios "with idle / alone".
 
     bench/spawn_scale.py --server after=build/wsexec --server before=/tmp/wsexec-direct \
@@ -93,7 +95,7 @@ def cpu_seconds(path, with_reaped=False):
 
 def cpu_sample(server_pid, hold_pid):
     """CPU seconds so far: each server thread, the children the server reaped,
-    its spawn helpers, the holding wsbench."""
+    its spawn helpers, the holding wsbench, each program running now."""
     sample = {"threads": {}}
     try:
         for task in os.listdir(f"/proc/{server_pid}/task"):
@@ -105,6 +107,9 @@ def cpu_sample(server_pid, hold_pid):
     sample["helpers"] = sum(cpu_seconds(f"/proc/{kid}/stat", with_reaped=True)
                             for kid in children(server_pid) if is_spawn_helper(kid))
     sample["hold"] = cpu_seconds(f"/proc/{hold_pid}/stat") if hold_pid else 0.0
+    # The programs alive now; those still alive after the churn are the idle ones.
+    sample["programs"] = {kid: cpu_seconds(f"/proc/{kid}/stat")
+                          for kid in program_children(server_pid)}
     sample["client"] = (lambda r: r.ru_utime + r.ru_stime)(
         resource.getrusage(resource.RUSAGE_CHILDREN))
     return sample
@@ -112,12 +117,16 @@ def cpu_sample(server_pid, hold_pid):
 
 def cpu_spent(before, after, seconds):
     """Cores used over the churn: the server's threads (busiest first), the
-    children it reaped, its helpers, the churn client, the holding wsbench."""
+    children it reaped, its helpers, the churn client, the holding wsbench,
+    the programs of the idle connections."""
     threads = sorted((after["threads"].get(t, 0.0) - before["threads"].get(t, 0.0)
                       for t in after["threads"]), reverse=True)
     spent = {"server_threads": [round(t / seconds, 2) for t in threads if t > 0]}
     for key in ("reaped_children", "helpers", "client", "hold"):
         spent[key] = round((after[key] - before[key]) / seconds, 2)
+    spent["idle_programs"] = round(sum(after["programs"][kid] - before["programs"][kid]
+                                       for kid in after["programs"] if kid in before["programs"])
+                                   / seconds, 2)
     return spent
 
 
@@ -157,13 +166,21 @@ def measure(binary, opts):
 
         def churn(label, hold_pid=None):
             before = cpu_sample(server.pid, hold_pid) if opts.cpu else None
-            row[label] = wsbench(["churn", "--seconds", str(opts.seconds)] + common,
-                                 opts.wsbench)["conns_per_s"]
+            result = wsbench(["churn", "--seconds", str(opts.seconds)] + common, opts.wsbench)
+            row[label] = result["conns_per_s"]
+            # Where one connection's time goes: connect to 101, echo, close.
+            for phase in ("open", "echo", "close"):
+                row[f"{label}_{phase}_ms"] = result.get(f"{phase}_ms_p50")
             if opts.cpu:
                 row[label + "_cpu"] = cpu_spent(before, cpu_sample(server.pid, hold_pid),
                                                 opts.seconds)
 
         churn("churn_alone")
+        # The floor server (bench/src/floor_server.cpp) on another port,
+        # alone now and again below beside this server's idle connections:
+        # what the machine loses with them (their sockets, their programs,
+        # the holding wsbench), whichever server holds them.
+        row["floor_alone"] = floor_churn(opts)
         row["storm_alone_ms"] = wsbench(["storm", "--conns", str(opts.storm)] + common,
                                         opts.wsbench)["ms_all_echoed"]
         time.sleep(0.5)
@@ -177,6 +194,7 @@ def measure(binary, opts):
         row["children_held"] = len(program_children(server.pid))
         time.sleep(1.0)
         churn("churn_with_idle", hold.pid)
+        row["floor_beside_idle"] = floor_churn(opts)
         row["storm_with_idle_ms"] = wsbench(["storm", "--conns", str(opts.storm)] + common,
                                             opts.wsbench)["ms_all_echoed"]
         return row
