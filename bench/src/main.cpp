@@ -46,6 +46,7 @@ limits (no server):
   limit-pipe-rtt --count 2000 --size 64   (round trips through cat)
 shared programs (a server started with --shared):
   shared-fanout    --conns 10000 --messages 20 --interval-ms 100 [--seconds 60] --server-pid PID
+                   [--threads 1] (the clients read on that many threads)
                    (on `--shared cat`: delivery p99 to every client, RSS per idle client)
   shared-broadcast --conns 1000 --seconds 5 (on `--shared yes ...`: messages/s in total)
 other:
