@@ -219,6 +219,9 @@ Result run_shared_fanout(const Options& options, const Target& target) {
     }
     const auto give_up = Clock::now() + std::chrono::seconds(send_error.empty() ? 10 : 0);
     while (finished < threads && Clock::now() < give_up) co_await sleep_for(milliseconds(10));
+    // Every line has been sent to every client by now and the clients are
+    // idle again: what the sends left behind (freed but not given back, or kept).
+    const ProcessSample after = pid > 0 ? sample_process(pid, false) : ProcessSample{};
     for (auto& shard : shards) abort_shard(*shard);
     while (finished < threads) co_await sleep_for(milliseconds(10));
     for (auto& worker : workers) worker.join();
@@ -246,6 +249,8 @@ Result run_shared_fanout(const Options& options, const Target& target) {
       result.set("rss_base_kib", base.rss_kib);
       result.set("rss_held_kib", held.rss_kib);
       result.set("rss_per_conn_kib", static_cast<double>(held.rss_kib - base.rss_kib) / n);
+      result.set("rss_per_conn_after_lines_kib",
+                 static_cast<double>(after.rss_kib - base.rss_kib) / n);
       result.set("fds_per_conn", static_cast<double>(held.fds - base.fds) / n);
       result.set("children", held.children);
     }
