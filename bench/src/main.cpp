@@ -17,6 +17,7 @@
 
 #include "common.hpp"
 #include "echo_server.hpp"
+#include "fanout_floor.hpp"
 #include "floor_server.hpp"
 #include "limits.hpp"
 #include "process/spawn_helper_loop.hpp"
@@ -44,8 +45,11 @@ limits (no server):
               spawn helpers started first, or with Boost.Process)
   limit-pipe  --size 64k --seconds 3
   limit-pipe-rtt --count 2000 --size 64   (round trips through cat)
+  limit-fanout-send --conns 9000 --rounds 10 --size 21   (one small frame sent to each
+              of --conns loopback sockets: the floor of a shared fan-out)
 shared programs (a server started with --shared):
   shared-fanout    --conns 10000 --messages 20 --interval-ms 100 [--seconds 60] --server-pid PID
+                   [--threads 1] (the clients read on that many threads)
                    (on `--shared cat`: delivery p99 to every client, RSS per idle client)
   shared-broadcast --conns 1000 --seconds 5 (on `--shared yes ...`: messages/s in total)
 other:
@@ -107,6 +111,8 @@ int main(int argc, char** argv) {
       result = run_slow(options, target);
     } else if (scenario == "limit-spawn") {
       result = run_limit_spawn(options);
+    } else if (scenario == "limit-fanout-send") {
+      result = run_limit_fanout_send(options);
     } else if (scenario == "limit-pipe") {
       result = run_limit_pipe(options);
     } else if (scenario == "limit-pipe-rtt") {

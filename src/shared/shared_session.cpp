@@ -9,7 +9,9 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <exception>
 #include <list>
+#include <memory>
 #include <optional>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -44,25 +46,26 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
                       public Stoppable,
                       public SharedClient {
  public:
-  SharedSession(Stream stream, PeerInfo peer, ScriptTarget target, ServerState& state,
-                Worker& worker)
+  SharedSession(Stream stream, ServerState& state, Worker& worker)
       : ws_(std::move(stream)),
         writer_(ws_, client_, /*tag_streams=*/false),  // the program tags once for everyone
-        peer_(std::move(peer)),
-        target_(std::move(target)),
         state_(state),
         worker_(worker),
         registration_(worker, this),
-        id_(state.next_connection_id()) {}
+        id_(std::stoull(state.next_connection_id())) {}
 
   ~SharedSession() {
     leave_program();
     if (connected_) log::write(LogLevel::access, "session", context_, "DISCONNECT");
   }
 
-  void start(RequestHead request) {
-    spawn_task([request = std::move(request)](SharedSession& self) mutable {
-      return self.run(std::move(request));
+  // The request, the peer and the target live in the handshake's frame
+  // only: once the client has joined, nothing needs them (its log context
+  // keeps what the log says).
+  void start(RequestHead request, PeerInfo peer, ScriptTarget target) {
+    spawn_task([request = std::move(request), peer = std::move(peer),
+                target = std::move(target)](SharedSession& self) mutable {
+      return self.run(std::move(request), std::move(peer), std::move(target));
     });
   }
 
@@ -112,7 +115,8 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
   // After what the program printed before it: the close waits for the queue.
   void closed_by_program(std::uint16_t code, std::string reason) override {
     left_ = true;  // the program has forgotten us already
-    close_from_program_.emplace(static_cast<websocket::close_code>(code), reason);
+    close_from_program_ =
+        std::make_unique<websocket::close_reason>(static_cast<websocket::close_code>(code), reason);
     if (!sending_) send_close_from_program();
   }
 
@@ -122,16 +126,16 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
     spawn_session_task(ws_.get_executor(), this->shared_from_this(), context_, std::move(body));
   }
 
-  asio::awaitable<void> run(RequestHead request) {
+  asio::awaitable<void> run(RequestHead request, PeerInfo peer, ScriptTarget target) {
     const std::string origin(find_header(request, beast::http::field::origin).value_or(""));
     const std::string url =
-        std::string(peer_.tls ? "https://" : "http://") +
+        std::string(peer.tls ? "https://" : "http://") +
         std::string(find_header(request, beast::http::field::host).value_or("")) +
         std::string(request.target());
     context_ = log::make_context({{"url", url},
-                                  {"id", id_},
-                                  {"remote", peer_.remote_address},
-                                  {"command", target_.executable},
+                                  {"id", std::to_string(id_)},
+                                  {"remote", peer.remote_address},
+                                  {"command", target.executable},
                                   {"origin", origin}});
     // Compression and the subprotocol apply to a shared program's clients as
     // to any other (the subprotocol is chosen per client, not passed on to
@@ -147,12 +151,13 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
       co_return;
     }
     handshake_done_ = true;
-    const SharedLaunch launch = shared_launch(target_, peer_, state_);
+    const SharedLaunch launch = shared_launch(target, peer, state_);
     SharedClientHandle handle;
     handle.id = numeric_id();
     handle.client = this->weak_from_this();
     handle.executor = ws_.get_executor();
-    if (addressed()) handle.open_event = open_event({id_, peer_.remote_address, url, origin});
+    if (addressed())
+      handle.open_event = open_event({std::to_string(id_), peer.remote_address, url, origin});
     program_ = state_.shared_programs->join_or_start(launch.key, worker_, launch.request,
                                                      std::move(handle));
     if (!program_) {
@@ -164,17 +169,17 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
     }
     // The pending read holds the session (the program holds it weakly).
     // What the client sends before the program runs waits in its stdin queue.
-    read_client();
+    read_client_once_readable();
   }
 
   void send_close_from_program() {
     if (!close_from_program_) return;
-    spawn_task([reason = *std::exchange(close_from_program_, std::nullopt)](SharedSession& self) {
+    spawn_task([reason = *std::exchange(close_from_program_, nullptr)](SharedSession& self) {
       return self.writer_.close(reason);
     });
   }
 
-  std::uint64_t numeric_id() const { return std::stoull(id_); }
+  std::uint64_t numeric_id() const { return id_; }
   bool addressed() const { return state_.config.shared_mode == SharedMode::addressed; }
 
   // The program's output, piece after piece, lines corked as in a
@@ -261,6 +266,31 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
     });
   }
 
+  // A pending Beast read costs its operations and the kWaitingReadBytes it
+  // prepares before any byte has come, about 0.5 KiB (heaptrack,
+  // docs/performance.md), for each of thousands of clients that only
+  // listen. So until the client's first byte, a wait for the socket to turn
+  // readable holds the session instead. Only on a bare socket: after the
+  // handshake neither Beast nor the read-ahead holds a byte of the client's
+  // there, so whatever it sends is still in the socket; a TLS stream may
+  // have taken it into its own buffer already. And not with --pingms:
+  // Beast arms its idle timer (pings, and the drop of a silent client) at
+  // the start of a read, not at the end of the handshake.
+  void read_client_once_readable() {
+    if constexpr (!std::is_same_v<Stream, TlsStream>) {
+      if (state_.config.ping_ms == 0) {
+        socket_of(beast::get_lowest_layer(ws_))
+            .async_wait(asio::socket_base::wait_read,
+                        [self = this->shared_from_this()](error_code ec) {
+                          if (ec) return self->client_read_ended(ec);
+                          self->read_client();
+                        });
+        return;
+      }
+    }
+    read_client();
+  }
+
   void read_client() {
     ws_.async_read_some(client_message_, limits::kWaitingReadBytes,
                         [self = this->shared_from_this()](error_code ec, std::size_t) {
@@ -283,7 +313,7 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
       const std::string_view bytes(static_cast<const char*>(payload.data()), payload.size());
       std::string message;
       if (addressed()) {
-        message = message_event(id_, bytes, binary_mode);
+        message = message_event(std::to_string(id_), bytes, binary_mode);
       } else {
         message.assign(bytes);
         if (!binary_mode) message.push_back('\n');
@@ -344,12 +374,12 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
   websocket::stream<CorkableStream<Stream>> ws_;
   ClientState client_;
   ClientWriter<Stream> writer_;
-  PeerInfo peer_;
-  ScriptTarget target_;
   ServerState& state_;
   Worker& worker_;
   WorkerRegistration registration_;
-  std::string id_;
+  // The connection's id kept as a number: as text (19 digits) it would be
+  // a heap allocation per client besides the string itself.
+  std::uint64_t id_;
   std::string context_;
   SharedProgramRef program_;
   beast::flat_buffer client_message_;
@@ -357,7 +387,9 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
   // std::deque still holds a 512-byte block and its map, about 10 % of an
   // idle client's memory (heaptrack, docs/performance.md).
   std::list<SharedOutputPtr> queue_;
-  std::optional<websocket::close_reason> close_from_program_;  // sent once queue_ is
+  // Sent once queue_ is. Held apart: a close_reason is 130 bytes, which
+  // every idle client would carry for the one moment the program ends.
+  std::unique_ptr<websocket::close_reason> close_from_program_;
   std::size_t queued_bytes_ = 0;
   std::size_t input_waiting_ = 0;  // our bytes not yet in the program's stdin
   bool sending_ = false;
@@ -377,9 +409,8 @@ void start_shared_session(Stream stream, RequestHead request, PeerInfo peer, Scr
   boost::beast::get_lowest_layer(stream).expires_never();  // the WebSocket's timeouts take over
   auto transport = websocket_transport(std::move(stream));
   using Session = shared_session_detail::SharedSession<decltype(transport)>;
-  auto session = std::make_shared<Session>(std::move(transport), std::move(peer), std::move(target),
-                                           state, worker);
-  session->start(std::move(request));
+  auto session = std::make_shared<Session>(std::move(transport), state, worker);
+  session->start(std::move(request), std::move(peer), std::move(target));
 }
 
 template void start_shared_session(PlainStream, RequestHead, PeerInfo, ScriptTarget, ServerState&,

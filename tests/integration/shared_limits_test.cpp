@@ -131,5 +131,27 @@ TEST(SharedLimits, OnSigtermClientsGet1001AndTheProgramEndsWithTheServer) {
   EXPECT_FALSE(process_exists(pid)) << "the shared program outlived the server";
 }
 
+// A client that has sent nothing yet is waited for without a read in
+// progress (shared_session.cpp, read_client_once_readable): Beast's pings
+// must still go out, a pong must still count, and silence must still drop.
+TEST(SharedLimits, PingsKeepAQuietClientThatAnswersAndDropOneThatDoesNot) {
+  ServerProcess server({"--shared", "--pingms=200", "cat"});
+  auto silent = connect_to(server);  // never reads, so never answers a ping
+  auto answering = connect_to(server);
+  // 1.5 s without a message from either, far beyond the 400 ms after which a
+  // client that does not answer is dropped.
+  Transcript idle = answering->read_for(1500ms);
+  EXPECT_EQ(idle.end.kind, EventKind::timeout) << "dropped: " << describe(idle.end);
+  EXPECT_GE(answering->pings_received(), 3);
+  EXPECT_TRUE(server.wait_for_log_line({"DISCONNECT"}, 5s).has_value()) << server.diagnostics();
+  WsEvent gone = silent->read(kWait);
+  EXPECT_FALSE(gone.is_message()) << describe(gone);
+  // Its first message, after the wait, is read and reaches the program.
+  ASSERT_TRUE(answering->send_text("still here"));
+  WsEvent echo = answering->read(kWait);
+  ASSERT_TRUE(echo.is_message()) << describe(echo);
+  EXPECT_EQ(echo.data, "still here");
+}
+
 }  // namespace
 }  // namespace wsexec_test
