@@ -176,9 +176,9 @@ WSEXEC_CHILD_STACK_CODE int exec_in_child(void* plan_pointer) {
   // line discipline then sends SIGINT for ^C, SIGWINCH on a resize and
   // SIGHUP on hang-up to the session's foreground group.
   if (terminal_session && ::ioctl(STDIN_FILENO, TIOCSCTTY, 0) != 0) fail_in_child(plan);
-    // Belt and braces: whatever the server holds (Asio does not open accepted
-    // sockets close-on-exec), the child sees only 0, 1 and 2.
 #if WSEXEC_SPAWN_SHARES_MEMORY
+  // Belt and braces: whatever the server holds (Asio does not open accepted
+  // sockets close-on-exec), the child sees only 0, 1 and 2.
   close_from_three();
 #else
   // Closed by exec instead, so that the errno pipe stays open until then.
