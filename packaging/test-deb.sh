@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test-deb.sh - the Debian package, end to end, on this machine.
 #
-#   packaging/test-deb.sh
+#   packaging/test-deb.sh [--built DIR]
 #
 # Builds the package (packaging/build-deb.sh), runs lintian on it, installs
 # it with dpkg -i, checks what it installed (wsexec --version, man -w wsexec,
@@ -16,10 +16,23 @@
 # matters is installed: it purges it. Servers it starts listen on 127.0.0.1,
 # on ports 18500-18599, and are stopped by PID.
 #
+# --built DIR tests the package that `packaging/build-deb.sh DIR` already
+# built from this checkout instead of building it again: CI builds it at
+# nice 19 while other tests run (.ci/run).
+#
 # Prints one PASS or FAIL line per check; exits 0 only if every check passed.
 set -uo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+built_dir=""
+case "${1:-}" in
+    "") ;;
+    --built)
+        [ -n "${2:-}" ] || { echo "test-deb.sh: --built needs a directory" >&2; exit 2; }
+        built_dir=$(cd "$2" && pwd) || { echo "test-deb.sh: no directory $2" >&2; exit 2; }
+        ;;
+    *) echo "usage: test-deb.sh [--built DIR]" >&2; exit 2 ;;
+esac
 start_time=$SECONDS
 checks=0
 failures=0
@@ -114,7 +127,14 @@ as_root cp "$work/old.conf" "$old_conf"
 
 step_start=$SECONDS
 out="$work/out"
-if "$repo/packaging/build-deb.sh" --install-deps "$out"; then
+if [ -n "$built_dir" ]; then
+    out=$built_dir
+    if [ -f "$out/wsexec_${version}_${arch}.deb" ] && [ -f "$out/wsexec_${version}_${arch}.changes" ]; then
+        pass "build-deb.sh built wsexec_${version}_${arch}.deb before (--built $built_dir)"
+    else
+        abort "no wsexec_${version}_${arch}.deb and .changes in $built_dir (packaging/build-deb.sh $built_dir)"
+    fi
+elif "$repo/packaging/build-deb.sh" --install-deps "$out"; then
     pass "build-deb.sh built wsexec_${version}_${arch}.deb ($((SECONDS - step_start)) s)"
 else
     abort "build-deb.sh"

@@ -28,6 +28,19 @@
 #include <cstddef>
 #include <memory>
 
+// gcc 12's ThreadSanitizer intercepts clone() and handles the child as a
+// fork child; with CLONE_VM that handling rewrites the parent's TSan state,
+// and the server then dies when it next starts a thread. TSan builds spawn
+// like a fork instead (no CLONE_VM, no CLONE_VFORK), which TSan follows,
+// and the child's exec errno comes back over a close-on-exec pipe rather
+// than through shared memory (docs/architecture.md, "ThreadSanitizer").
+#if defined(__SANITIZE_THREAD__)
+#include <linux/close_range.h>
+#define WSEXEC_SPAWN_SHARES_MEMORY 0
+#else
+#define WSEXEC_SPAWN_SHARES_MEMORY 1
+#endif
+
 namespace wsexec {
 namespace {
 
@@ -44,7 +57,8 @@ struct ExecPlan {
   int stderr_fd;
   int first_realtime_signal;  // SIGRTMIN, a libc call: read in the parent
   ChildSession session;
-  int exec_errno = 0;  // set by the child when exec fails
+  int exec_errno = 0;   // set by the child when exec fails
+  int errno_pipe = -1;  // TSan builds: where the child writes exec_errno
 };
 
 // Every signal goes back to its default in the child, whoever changed it:
@@ -118,7 +132,7 @@ bool close_listed(int directory) {
 // 5.9, or a seccomp filter that refuses it) it closes what /proc lists,
 // not every number up to the limit (which the server raises, often to a
 // million).
-void close_from_three() {
+[[maybe_unused]] void close_from_three() {  // not in TSan builds (see above)
   if (::syscall(SYS_close_range, 3U, ~0U, 0U) == 0) return;
   const int directory = ::open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (directory >= 0) {
@@ -134,6 +148,10 @@ void close_from_three() {
 // Exec can no longer happen: says why to the parent, and ends.
 [[noreturn]] WSEXEC_CHILD_STACK_CODE void fail_in_child(ExecPlan& plan) {
   plan.exec_errno = errno != 0 ? errno : EINVAL;  // read by the parent once we are gone
+#if !WSEXEC_SPAWN_SHARES_MEMORY
+  [[maybe_unused]] const ssize_t ignored =
+      ::write(plan.errno_pipe, &plan.exec_errno, sizeof plan.exec_errno);
+#endif
   ::_exit(127);
 }
 
@@ -158,9 +176,14 @@ WSEXEC_CHILD_STACK_CODE int exec_in_child(void* plan_pointer) {
   // line discipline then sends SIGINT for ^C, SIGWINCH on a resize and
   // SIGHUP on hang-up to the session's foreground group.
   if (terminal_session && ::ioctl(STDIN_FILENO, TIOCSCTTY, 0) != 0) fail_in_child(plan);
+#if WSEXEC_SPAWN_SHARES_MEMORY
   // Belt and braces: whatever the server holds (Asio does not open accepted
   // sockets close-on-exec), the child sees only 0, 1 and 2.
   close_from_three();
+#else
+  // Closed by exec instead, so that the errno pipe stays open until then.
+  if (::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) != 0) fail_in_child(plan);
+#endif
   sigset_t none;
   sigemptyset(&none);
   if (::sigprocmask(SIG_SETMASK, &none, nullptr) != 0) fail_in_child(plan);
@@ -198,12 +221,36 @@ StartedProgram launch(ExecPlan& plan, int extra_flags, std::error_code& error) {
     error.assign(failed, std::system_category());
     return {};
   }
+#if WSEXEC_SPAWN_SHARES_MEMORY
+  constexpr int kMemoryFlags = CLONE_VM | CLONE_VFORK;
+#else
+  constexpr int kMemoryFlags = 0;
+  int errno_pipe[2];
+  if (::pipe2(errno_pipe, O_CLOEXEC) != 0) {
+    error.assign(errno, std::system_category());
+    ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    return {};
+  }
+  plan.errno_pipe = errno_pipe[1];
+#endif
   int pidfd = -1;
-  const pid_t pid =
-      ::clone(exec_in_child, stack_top,
-              CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD | extra_flags, &plan, &pidfd);
+  const pid_t pid = ::clone(exec_in_child, stack_top,
+                            kMemoryFlags | CLONE_PIDFD | SIGCHLD | extra_flags, &plan, &pidfd);
   const int clone_errno = errno;
   const int restore_failed = ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+#if !WSEXEC_SPAWN_SHARES_MEMORY
+  // End of file once exec succeeded (the pipe is close-on-exec), or errno.
+  ::close(errno_pipe[1]);
+  if (pid > 0) {
+    int child_errno = 0;
+    ssize_t got;
+    do {
+      got = ::read(errno_pipe[0], &child_errno, sizeof child_errno);
+    } while (got < 0 && errno == EINTR);
+    if (got == sizeof child_errno) plan.exec_errno = child_errno;
+  }
+  ::close(errno_pipe[0]);
+#endif
   if (pid < 0) {
     error.assign(clone_errno, std::system_category());
     return {};
