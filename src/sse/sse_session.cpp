@@ -1,7 +1,5 @@
 #include "sse/sse_session.hpp"
 
-#include <signal.h>
-
 #include <boost/asio/post.hpp>
 #include <chrono>
 
@@ -265,12 +263,7 @@ void SseSession::client_gone(const char* why) {
 void SseSession::release_pipes_if_done() {
   if (client_open_ || !child_ || !child_->exited() || pipes_released_) return;
   pipes_released_ = true;
-  ChildProcess& child = child_->child();
-  child.signal_group(SIGKILL);
-  error_code ignored;  // closing cancels the pumps' waits, which is the intent
-  child.stdout_pipe().close(ignored);
-  child.stderr_pipe().close(ignored);
-  child.close_stdin();
+  child_->child().release_after_exit();
   if (paused_pump_) std::exchange(paused_pump_, nullptr)->resume();
 }
 

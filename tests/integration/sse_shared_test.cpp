@@ -230,5 +230,23 @@ TEST(SseShared, AnSseClientThatNeverReadsIsClosed1008WhileAWebSocketKeepsReceivi
             nlohmann::json::parse(R"({"code":1008,"reason":"too slow to keep up"})"));
 }
 
+TEST(SseShared, WithNoForkSlotLeftANewSharedProgramIsClose1013WithoutASession) {
+  TempDir dir;
+  dir.write_script("a.sh", "exec cat");
+  dir.write_script("b.sh", "exec cat");
+  ServerProcess server({"--sse", "--shared", "--maxforks=1", "--dir=" + dir.path()});
+  SseTestStream a(server.port(), "/a.sh");
+  const Session session = session_of(a);
+  SseTestStream b(server.port(), "/b.sh");
+  ASSERT_EQ(b.status(), 200) << b.head();
+  const auto refused = b.next(kWait);
+  ASSERT_TRUE(refused) << server.diagnostics();
+  EXPECT_EQ(refused->name, "close");  // no session event: there is no session to post to
+  EXPECT_EQ(nlohmann::json::parse(refused->data),
+            nlohmann::json::parse(R"({"code":1013,"reason":"too many programs running"})"));
+  ASSERT_EQ(post(server.port(), session.post_url, "still here"), 204);
+  EXPECT_EQ(next_message(a), "still here");
+}
+
 }  // namespace
 }  // namespace wsexec_test
