@@ -20,10 +20,6 @@ void read_sse_options(const StoredOptions& options, Config& config) {
       fail("--" + std::string(name) + " only works together with --sse");
     }
   }
-  if (config.sse && config.shared_mode != SharedMode::off) {
-    // Not built yet (issue 17, item 3): refused rather than half working.
-    fail("--sse cannot be used with --shared yet: shared programs speak WebSocket only");
-  }
   if (options.given("resumems")) {
     // A day: a session kept longer than that for a vanished client is a leak.
     config.sse_resume_ms = static_cast<unsigned>(options.number("resumems", 86'400'000));

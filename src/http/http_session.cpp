@@ -87,7 +87,8 @@ class HttpConnection : public Stoppable {
         router_settings_(router_settings_for(state)) {}
 
   void stop() override {
-    error_code ignored;  // closing cancels the pending read, which ends serve()
+    if (sse_stop_) return sse_stop_();  // the stream ends itself, its close event first
+    error_code ignored;                 // closing cancels the pending read, which ends serve()
     beast::get_lowest_layer(stream_).socket().close(ignored);
   }
 
@@ -196,7 +197,7 @@ class HttpConnection : public Stoppable {
       co_return co_await serve_sse_post(stream_, buffer, parser, peer_, state_);
     }
     co_return co_await serve_sse_open(stream_, parser.get(), upgrade_target(decision, parser.get()),
-                                      peer_, state_, worker_);
+                                      peer_, state_, worker_, &sse_stop_);
   }
 
   ScriptTarget upgrade_target(const RouteDecision& decision, const RequestHead& request) const {
@@ -389,7 +390,8 @@ class HttpConnection : public Stoppable {
   Worker& worker_;
   WorkerRegistration registration_;
   const RouterSettings router_settings_;
-  bool linger_ = false;  // unread request bytes may still be arriving
+  bool linger_ = false;   // unread request bytes may still be arriving
+  SseStopHook sse_stop_;  // set while an event stream runs
   // After the first request, a head timeout is an idle keep-alive, not a refusal.
   bool served_a_request_ = false;
 };

@@ -219,6 +219,14 @@ void ChildProcess::signal_group(int signal) {
   ::kill(-pid_, signal);  // ESRCH: the group is already gone, which is the goal
 }
 
+void ChildProcess::release_after_exit() {
+  signal_group(SIGKILL);
+  boost::system::error_code ignored;  // closing cancels the waits on them, which is the intent
+  stdout_.close(ignored);
+  stderr_.close(ignored);
+  close_stdin();
+}
+
 int ChildProcess::reap() {
   int status = 0;
   pid_t got;

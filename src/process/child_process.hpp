@@ -103,6 +103,12 @@ class ChildProcess {
   // the child's pid, which the kernel does not reuse before we reap it.
   void signal_group(int signal);
 
+  // For a session whose client is gone once the child has exited: what is
+  // left of its process group (a background job still holding stdout) is
+  // killed and our pipe ends are closed, so the pumps' waits end and the
+  // session can. Before reap() only: the group id cannot have been reused.
+  void release_after_exit();
+
   // Calls `on_exit()` once the child has exited (it is then a zombie, not
   // reaped), or when the wait is cancelled by reap(). A plain callback: the
   // wait lasts the child's whole life, and a coroutine frame for it would

@@ -8,6 +8,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <functional>
 #include <string>
 
 #include "core/sse_protocol.hpp"
@@ -20,15 +21,22 @@ namespace wsexec {
 
 using SseHeadParser = boost::beast::http::request_parser<boost::beast::http::empty_body>;
 
+// Server shutdown while an event stream runs: the connection's stop() calls
+// this instead of closing its socket, so the stream sends its close event
+// (1001) first. serve_sse_open sets it for the time its stream runs.
+using SseStopHook = std::function<void()>;
+
 // Never ours without --sse.
 SseRequestKind sse_request_kind(const RequestHead& request, const Config& config);
 
-// Streams events until the session ends, the client leaves or another
-// stream replaces this one. Returns false: the connection is not reused.
+// Streams events until the session ends, the client leaves, another
+// stream replaces this one or the server stops. Returns false: the
+// connection is not reused.
 template <typename Stream>
 boost::asio::awaitable<bool> serve_sse_open(Stream& stream, const RequestHead& request,
                                             const ScriptTarget& target, const PeerInfo& peer,
-                                            ServerState& state, Worker& worker);
+                                            ServerState& state, Worker& worker,
+                                            SseStopHook* on_stop = nullptr);
 
 // Reads the body and delivers it. Returns whether the connection may
 // serve another request.
@@ -39,7 +47,8 @@ boost::asio::awaitable<bool> serve_sse_post(Stream& stream, boost::beast::flat_b
 
 #define WSEXEC_SSE_OPEN_FOR(Stream)                                                             \
   boost::asio::awaitable<bool> serve_sse_open(Stream&, const RequestHead&, const ScriptTarget&, \
-                                              const PeerInfo&, ServerState&, Worker&)
+                                              const PeerInfo&, ServerState&, Worker&,           \
+                                              SseStopHook*)
 #define WSEXEC_SSE_POST_FOR(Stream)                                                                \
   boost::asio::awaitable<bool> serve_sse_post(Stream&, boost::beast::flat_buffer&, SseHeadParser&, \
                                               const PeerInfo&, ServerState&)

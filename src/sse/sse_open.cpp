@@ -55,9 +55,14 @@ SseSessionStart session_start_for(const RequestHead& request, const ScriptTarget
                                   const PeerInfo& peer, ServerState& state) {
   const std::string id = state.next_connection_id();
   SseSessionStart start;
-  start.spawn = spawn_request_for(
-      target, request_facts(request, peer, target, id, peer.remote_address), state);
-  add_terminal_settings(start.spawn, state.config, request.target());
+  if (state.config.shared_mode != SharedMode::off) {
+    start.shared = sse_shared_join(target, peer, state, id, url_of(request, peer),
+                                   header_text(request, http::field::origin));
+  } else {
+    start.spawn = spawn_request_for(
+        target, request_facts(request, peer, target, id, peer.remote_address), state);
+    add_terminal_settings(start.spawn, state.config, request.target());
+  }
   start.log_context = log::make_context({{"url", url_of(request, peer)},
                                          {"id", id},
                                          {"remote", peer.remote_address},
@@ -72,12 +77,20 @@ std::chrono::milliseconds keep_alive_interval(const Config& config) {
   return limits::kSseDefaultKeepAlive;
 }
 
+// The time the client has to take a write: at server shutdown only a
+// moment, as a WebSocket client has for its close frame.
+std::chrono::steady_clock::duration write_timeout(bool stopping) {
+  if (stopping) return limits::kSlowClientCloseGrace;
+  return limits::kSseWriteTimeout;
+}
+
 // Writes one piece of the stream: a chunk under HTTP/1.1, the bytes as they
 // are under HTTP/1.0 (the end of the connection ends the response).
 template <typename Stream>
-asio::awaitable<error_code> write_piece(Stream& stream, bool chunked, std::string_view bytes) {
+asio::awaitable<error_code> write_piece(Stream& stream, bool chunked, std::string_view bytes,
+                                        bool stopping) {
   error_code ec;
-  beast::get_lowest_layer(stream).expires_after(limits::kSseWriteTimeout);
+  beast::get_lowest_layer(stream).expires_after(write_timeout(stopping));
   if (chunked) {
     co_await asio::async_write(stream, http::make_chunk(asio::buffer(bytes)),
                                asio::redirect_error(asio::use_awaitable, ec));
@@ -113,11 +126,14 @@ http::response<http::empty_body> stream_head(const RequestHead& request, const S
 }
 
 // The stream proper. Returns when the session is over (the close event
-// written), or the client left, or a newer stream replaced this one.
+// written), or the client left, or a newer stream replaced this one. At
+// server shutdown (`on_stop`, called by the connection) it ends with close
+// 1001, after what the client already has coming, as a WebSocket client's
+// session does.
 template <typename Stream>
 asio::awaitable<void> stream_events(Stream& stream, const RequestHead& request,
                                     SseSessionRef session, std::shared_ptr<SseStreamWaker> waker,
-                                    ServerState& state) {
+                                    ServerState& state, SseStopHook* on_stop) {
   http::response<http::empty_body> response = stream_head(request, state);
   const bool chunked = response.chunked();
   metrics::responded(200);
@@ -129,19 +145,30 @@ asio::awaitable<void> stream_events(Stream& stream, const RequestHead& request,
   watch_for_departure(stream, waker);
 
   SseOutbox& outbox = session->outbox();
+  auto stopping = std::make_shared<bool>(false);
+  if (on_stop) {
+    *on_stop = [&stream, waker, stopping] {
+      *stopping = true;
+      beast::get_lowest_layer(stream).expires_after(write_timeout(true));  // a write under way too
+      waker->wake();
+    };
+  }
   const auto keep_alive = keep_alive_interval(state.config);
   bool lost = static_cast<bool>(ec);
   while (!lost) {
     waker->clear_wake();
+    // The session says the same when its own stop comes first; whichever
+    // does, the close event is published once.
+    if (*stopping) outbox.publish_close(1001, "");
     SseOutbox::Batch batch = outbox.take(*waker);
     if (batch.replaced) break;
     if (!batch.bytes.empty()) {
-      lost = static_cast<bool>(co_await write_piece(stream, chunked, batch.bytes));
+      lost = static_cast<bool>(co_await write_piece(stream, chunked, batch.bytes, *stopping));
       if (lost) break;
     }
     if (batch.last) {
       if (chunked) {
-        beast::get_lowest_layer(stream).expires_after(limits::kSseWriteTimeout);
+        beast::get_lowest_layer(stream).expires_after(write_timeout(*stopping));
         co_await asio::async_write(stream, http::make_chunk_last(),
                                    asio::redirect_error(asio::use_awaitable, ec));
       }
@@ -155,9 +182,10 @@ asio::awaitable<void> stream_events(Stream& stream, const RequestHead& request,
     if (waker->client_left()) {
       lost = true;
     } else if (keep_alive_due) {
-      lost = static_cast<bool>(co_await write_piece(stream, chunked, kSseKeepAlive));
+      lost = static_cast<bool>(co_await write_piece(stream, chunked, kSseKeepAlive, *stopping));
     }
   }
+  if (on_stop) *on_stop = nullptr;
   error_code ignored;  // ends the departure watch; the connection is done with
   beast::get_lowest_layer(stream).socket().cancel(ignored);
   if (lost && outbox.detach(*waker)) {
@@ -169,7 +197,8 @@ asio::awaitable<void> stream_events(Stream& stream, const RequestHead& request,
 
 template <typename Stream>
 asio::awaitable<bool> resume(Stream& stream, const RequestHead& request, std::string_view token,
-                             const SseQuery& query, const PeerInfo& peer, ServerState& state) {
+                             const SseQuery& query, const PeerInfo& peer, ServerState& state,
+                             SseStopHook* on_stop) {
   const std::string context = resume_context(request, peer, token);
   // Not in Beast's table of known fields: looked up by name.
   const auto header = request.find("Last-Event-ID");
@@ -193,7 +222,7 @@ asio::awaitable<bool> resume(Stream& stream, const RequestHead& request, std::st
   }
   log::write(LogLevel::access, "session", session->log_context(),
              "RESUME after event " + std::to_string(*last_seen));
-  co_await stream_events(stream, request, std::move(session), std::move(waker), state);
+  co_await stream_events(stream, request, std::move(session), std::move(waker), state, on_stop);
   co_return false;
 }
 
@@ -202,23 +231,27 @@ asio::awaitable<bool> resume(Stream& stream, const RequestHead& request, std::st
 template <typename Stream>
 asio::awaitable<bool> serve_sse_open(Stream& stream, const RequestHead& request,
                                      const ScriptTarget& target, const PeerInfo& peer,
-                                     ServerState& state, Worker& worker) {
+                                     ServerState& state, Worker& worker, SseStopHook* on_stop) {
   const SseQuery query = parse_sse_query(request.target());
-  if (query.token) co_return co_await resume(stream, request, *query.token, query, peer, state);
+  if (query.token) {
+    co_return co_await resume(stream, request, *query.token, query, peer, state, on_stop);
+  }
 
-  auto slot = ForkSlot::try_acquire(state);
-  if (!slot) {  // as a refused upgrade is answered
+  // A shared program holds its own slot, taken when it starts.
+  const bool shared = state.config.shared_mode != SharedMode::off;
+  auto slot = shared ? std::nullopt : ForkSlot::try_acquire(state);
+  if (!shared && !slot) {  // as a refused upgrade is answered
     metrics::refused(RefusalReason::maxforks);
     co_await sse_answer(stream, http::status::too_many_requests, request.version(), false, state,
                         refusal_context(request, peer));
     co_return false;
   }
-  auto session = SseSession::start(session_start_for(request, target, peer, state),
-                                   std::move(*slot), state, worker, stream.get_executor());
+  auto session = SseSession::start(session_start_for(request, target, peer, state), std::move(slot),
+                                   state, worker, stream.get_executor());
   auto waker = std::make_shared<SseStreamWaker>(stream.get_executor());
   session->outbox().attach(waker, std::nullopt);
   co_await stream_events(stream, request, SseSessionRef(std::move(session)), std::move(waker),
-                         state);
+                         state, on_stop);
   co_return false;
 }
 

@@ -1,7 +1,5 @@
 #include "sse/sse_session.hpp"
 
-#include <signal.h>
-
 #include <boost/asio/post.hpp>
 #include <chrono>
 
@@ -30,18 +28,23 @@ void SseSessionRef::release() {
   asio::post(executor, [session = std::move(session_)] {});
 }
 
-std::shared_ptr<SseSession> SseSession::start(SseSessionStart start, ForkSlot slot,
+std::shared_ptr<SseSession> SseSession::start(SseSessionStart start, std::optional<ForkSlot> slot,
                                               ServerState& state, Worker& worker,
                                               const asio::any_io_executor& executor) {
   SpawnRequest spawn = std::move(start.spawn);
+  std::optional<SseSharedJoin> shared = std::move(start.shared);
   auto session =
       std::make_shared<SseSession>(std::move(start), std::move(slot), state, worker, executor);
-  session->spawn_child(std::move(spawn));
+  if (shared) {
+    session->shared_ = SseSharedClient::join(session, std::move(*shared), state, worker);
+  } else {
+    session->spawn_child(std::move(spawn));
+  }
   return session;
 }
 
-SseSession::SseSession(SseSessionStart start, ForkSlot slot, ServerState& state, Worker& worker,
-                       const asio::any_io_executor& executor)
+SseSession::SseSession(SseSessionStart start, std::optional<ForkSlot> slot, ServerState& state,
+                       Worker& worker, const asio::any_io_executor& executor)
     : state_(state),
       executor_(executor),
       registration_(worker, this),
@@ -65,8 +68,8 @@ SseSession::SseSession(SseSessionStart start, ForkSlot slot, ServerState& state,
 SseSession::~SseSession() {
   if (!connected_) return;
   const auto program_exit = child_ ? child_->program_exit() : std::nullopt;
-  log::write(LogLevel::access, "session",
-             disconnect_context(context_, SessionTimeout::none, program_exit), "DISCONNECT");
+  log::write(LogLevel::access, "session", disconnect_context(context_, timed_out_, program_exit),
+             "DISCONNECT");
 }
 
 void SseSession::spawn_child(SpawnRequest spawn) {
@@ -101,11 +104,7 @@ void SseSession::adopt_child(PendingChild& answer) {
   child_->watch([self = shared_from_this()] { self->on_child_exited(); });
   if (stopping_ || !client_open_) return begin_termination();  // nobody to serve any more
 
-  connected_ = true;
-  state_.sse_sessions->add(token_, shared_from_this());
-  outbox_.publish_session(token_, post_url_ + "?wsexec_session=" + token_,
-                          state_.config.sse_resume_ms);
-  log::write(LogLevel::access, "session", context_, "CONNECT");
+  announce();
   ChildProcess& running = child_->child();
   const auto framing = binary_ ? OutputPump::Framing::chunks : OutputPump::Framing::lines;
   OutputSink& sink = *this;  // a private base: converted here, where that is allowed
@@ -116,17 +115,70 @@ void SseSession::adopt_child(PendingChild& answer) {
   stderr_pump_->start();
 }
 
+// The program runs: the session event, the registry (POSTs and resumes
+// find it from now on), the log.
+void SseSession::announce() {
+  connected_ = true;
+  state_.sse_sessions->add(token_, shared_from_this());
+  outbox_.publish_session(token_, post_url_ + "?wsexec_session=" + token_,
+                          state_.config.sse_resume_ms);
+  log::write(LogLevel::access, "session", context_, "CONNECT");
+  if (child_) start_session_timer();  // a shared program's clients have none, on any transport
+}
+
+// --idlems, --lifetimems: one timer, which holds the session weakly. A
+// message either way counts as activity (a POST delivered, an event made);
+// keep-alive comments do not, as pings do not.
+void SseSession::start_session_timer() {
+  const SessionTimeoutPolicy policy{milliseconds(state_.config.idle_ms),
+                                    milliseconds(state_.config.lifetime_ms)};
+  if (!policy.any()) return;
+  session_timer_ =
+      SessionTimer::start(executor_, policy, [weak = weak_from_this()](SessionTimeout timeout) {
+        if (auto self = weak.lock()) self->close_for_timeout(timeout);
+      });
+}
+
+void SseSession::note_activity() {
+  if (session_timer_) session_timer_->note_activity();
+}
+
+// The close event (1000, "idle" or "lifetime"), then the ladder; what the
+// program still prints is not sent. A session already closing keeps its
+// reason.
+void SseSession::close_for_timeout(SessionTimeout timeout) {
+  if (finished_ || stopping_ || close_after_exit_) return;
+  timed_out_ = timeout;
+  resume_timer_.cancel();
+  finish(1000, std::string(session_timeout_reason(timeout)));
+  begin_termination();
+}
+
+void SseSession::shared_program_running(pid_t pid) {
+  if (connected_ || finished_ || stopping_ || !client_open_) return;
+  log::add_to_context(context_, "pid", std::to_string(pid));
+  announce();
+}
+
+void SseSession::end_with(unsigned code, const std::string& reason) {
+  resume_timer_.cancel();
+  finish(code, reason);
+}
+
 unsigned SseSession::deliver(const std::string& message, bool binary) {
+  if (shared_) return finished_ || !client_open_ ? 404 : shared_->send(message, binary);
   if (finished_ || !client_open_ || !stdin_feeder_ || stdin_feeder_->broken()) return 404;
   StdinFeeder& feeder = *stdin_feeder_;
   if (!feeder.has_room()) return 429;
   if (state_.config.pty) {
+    note_activity();
     deliver_to_terminal(binary, message, feeder, child_->child().stdout_pipe().native_handle(),
                         context_);
     return 204;
   }
   if (binary != state_.config.binary) return 415;
   metrics::message_to_program(message.size());
+  note_activity();
   feeder.queue(message, /*newline=*/!binary);
   return 204;
 }
@@ -154,6 +206,7 @@ bool SseSession::publish_pieces(OutputPump& pump, bool at_end) {
     if (!piece) break;
     if (!is_stdout) log::write(LogLevel::error, "stderr", context_, *piece);
     if (to_client) {
+      note_activity();
       metrics::message_to_client(piece->size());
       outbox_.publish_message(*piece, is_stdout && binary_);
     }
@@ -198,6 +251,7 @@ void SseSession::client_gone(const char* why) {
   if (why) log::write(LogLevel::info, "session", context_, why);
   resume_timer_.cancel();
   finish(1001, "");  // nobody reads it: only the registry entry goes
+  if (shared_) shared_->leave();
   if (state_.config.pty && child_) hang_up_terminal(child_->child());
   begin_termination();
   release_pipes_if_done();
@@ -209,12 +263,7 @@ void SseSession::client_gone(const char* why) {
 void SseSession::release_pipes_if_done() {
   if (client_open_ || !child_ || !child_->exited() || pipes_released_) return;
   pipes_released_ = true;
-  ChildProcess& child = child_->child();
-  child.signal_group(SIGKILL);
-  error_code ignored;  // closing cancels the pumps' waits, which is the intent
-  child.stdout_pipe().close(ignored);
-  child.stderr_pipe().close(ignored);
-  child.close_stdin();
+  child_->child().release_after_exit();
   if (paused_pump_) std::exchange(paused_pump_, nullptr)->resume();
 }
 
@@ -252,6 +301,7 @@ void SseSession::stop() {
   if (stopping_) return;
   stopping_ = true;
   finish(1001, "");
+  if (shared_) shared_->leave();
   begin_termination();
 }
 

@@ -22,6 +22,8 @@
 #include "server/server_state.hpp"
 #include "server/worker.hpp"
 #include "sse/sse_outbox.hpp"
+#include "sse/sse_shared_client.hpp"
+#include "websocket/session_timer.hpp"
 
 namespace wsexec {
 
@@ -32,6 +34,8 @@ struct SseSessionStart {
   SpawnRequest spawn;
   std::string log_context;             // url, id, remote, command, origin
   std::string post_url_without_token;  // the request's target: the POST URL is made from it
+  // --shared: the program to join instead of `spawn` (sse/sse_shared_client).
+  std::optional<SseSharedJoin> shared;
 };
 
 class SseSession : public std::enable_shared_from_this<SseSession>,
@@ -39,13 +43,14 @@ class SseSession : public std::enable_shared_from_this<SseSession>,
                    private OutputSink {
  public:
   // On the worker's thread; `executor` is that worker's. The session
-  // registers itself once its program runs.
-  static std::shared_ptr<SseSession> start(SseSessionStart start, ForkSlot slot, ServerState& state,
-                                           Worker& worker,
+  // registers itself once its program runs. `slot` is empty only for a
+  // client of a shared program (the program holds its own).
+  static std::shared_ptr<SseSession> start(SseSessionStart start, std::optional<ForkSlot> slot,
+                                           ServerState& state, Worker& worker,
                                            const boost::asio::any_io_executor& executor);
 
-  SseSession(SseSessionStart start, ForkSlot slot, ServerState& state, Worker& worker,
-             const boost::asio::any_io_executor& executor);
+  SseSession(SseSessionStart start, std::optional<ForkSlot> slot, ServerState& state,
+             Worker& worker, const boost::asio::any_io_executor& executor);
   ~SseSession();
 
   // Any thread.
@@ -62,6 +67,14 @@ class SseSession : public std::enable_shared_from_this<SseSession>,
   // Server shutdown: close 1001, then end the child.
   void stop() override;
 
+  // --shared, from SseSharedClient on this session's thread: the program
+  // runs (the session is announced); the session ends with this close
+  // (the program's, or 1008 for a client too far behind); output was
+  // published, which may overflow --resumebuffer while detached.
+  void shared_program_running(pid_t pid);
+  void end_with(unsigned code, const std::string& reason);
+  void end_if_buffer_overflows();
+
  private:
   void spawn_child(SpawnRequest spawn);
   void adopt_child(PendingChild& answer);
@@ -70,7 +83,10 @@ class SseSession : public std::enable_shared_from_this<SseSession>,
   std::shared_ptr<void> keep_alive() override { return shared_from_this(); }
   bool publish_pieces(OutputPump& pump, bool at_end);
   void resume_pump_when_room(OutputPump& pump);
-  void end_if_buffer_overflows();
+  void announce();
+  void start_session_timer();
+  void note_activity();
+  void close_for_timeout(SessionTimeout timeout);
   void client_gone(const char* why);
   void release_pipes_if_done();
   void begin_termination();
@@ -87,6 +103,11 @@ class SseSession : public std::enable_shared_from_this<SseSession>,
   std::string post_url_;
   std::optional<ForkSlot> slot_;  // handed to the supervisor once the child runs
   std::shared_ptr<ChildSupervisor> child_;
+  std::shared_ptr<SseSharedClient> shared_;  // --shared: instead of child_
+  // --idlems, --lifetimems, as for a WebSocket session: the timer, and the
+  // limit that ended the session (for DISCONNECT's reason).
+  std::shared_ptr<SessionTimer> session_timer_;
+  SessionTimeout timed_out_ = SessionTimeout::none;
   std::optional<StdinFeeder> stdin_feeder_;
   std::optional<OutputPump> stdout_pump_;
   std::optional<OutputPump> stderr_pump_;

@@ -322,12 +322,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
   void release_pipes_if_done() {
     if (client_.open || !child_ || !child_->exited() || pipes_released_) return;
     pipes_released_ = true;
-    ChildProcess& child = child_->child();
-    child.signal_group(SIGKILL);
-    error_code ignored;  // closing cancels the relays' waits, which is the intent
-    child.stdout_pipe().close(ignored);
-    child.stderr_pipe().close(ignored);
-    child.close_stdin();
+    child_->child().release_after_exit();
   }
 
   void begin_termination() {

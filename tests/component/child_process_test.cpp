@@ -24,6 +24,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <chrono>
+#include <cstdio>
 #include <functional>
 #include <future>
 #include <mutex>
@@ -254,6 +255,42 @@ TEST(ChildProcessTeardown, DiscardingAStartedChildDoesNotWaitForItToDie) {
 
   EXPECT_TRUE(returns_promptly(program.pid, [&] { started.reset(); }));
   EXPECT_TRUE(reaped_within(program.pid, kReapDeadline));
+}
+
+// Killed: gone from /proc, or a zombie waiting for its parent (init, once
+// the shell that started it exited).
+bool dead_within(pid_t pid, Clock::duration deadline) {
+  const auto until = Clock::now() + deadline;
+  for (;;) {
+    std::FILE* stat = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+    char state = 'Z';
+    if (stat) {
+      if (std::fscanf(stat, "%*d (%*[^)]) %c", &state) != 1) state = '?';
+      std::fclose(stat);
+    }
+    if (state == 'Z' || state == 'X') return true;
+    if (Clock::now() > until) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+}
+
+TEST(ChildProcessRelease, AfterTheExitTheLeftoverJobIsKilledAndOurPipeEndsClosed) {
+  asio::io_context context{1};
+  std::error_code error;
+  // Exits at once, leaving a job that holds stdout and stderr open.
+  const SpawnRequest request{"/bin/sh", {"sh", "-c", "sleep 60 & echo $!; exit 0"}, {}};
+  auto child = ChildProcess::spawn(context.get_executor(), request, error);
+  ASSERT_NE(child, nullptr) << error.message();
+  const pid_t job = static_cast<pid_t>(std::stol(read_some(child->stdout_pipe().native_handle())));
+  siginfo_t info{};
+  ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(child->pid()), &info, WEXITED | WNOWAIT), 0);
+
+  child->release_after_exit();
+
+  EXPECT_TRUE(dead_within(job, kReapDeadline)) << "job " << job;
+  EXPECT_FALSE(child->stdout_pipe().is_open());
+  EXPECT_FALSE(child->stderr_pipe().is_open());
+  EXPECT_FALSE(child->stdin_pipe().is_open());
 }
 
 TEST(ChildSupervisorTeardown, EndingBeforeTheChildReleasesTheSlotOnlyOnceItIsReaped) {

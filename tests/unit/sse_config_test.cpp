@@ -53,8 +53,15 @@ TEST(SseConfig, BadValuesAreRefusedNamingTheOption) {
   }
 }
 
-TEST(SseConfig, SharedProgramsAreRefusedUntilTheyCanSpeakSse) {
-  EXPECT_NE(refusal_of({"--sse", "--shared", "cat"}).find("--sse"), std::string::npos);
+TEST(SseConfig, SharedProgramsTakeSseClientsInBothModes) {
+  const Config broadcast = parse_command_line({"--sse", "--shared", "cat"}).config;
+  EXPECT_TRUE(broadcast.sse);
+  EXPECT_EQ(broadcast.shared_mode, SharedMode::broadcast);
+  const Config addressed =
+      parse_command_line({"--sse", "--shared=addressed", "--resumems=1000", "cat"}).config;
+  EXPECT_TRUE(addressed.sse);
+  EXPECT_EQ(addressed.shared_mode, SharedMode::addressed);
+  EXPECT_EQ(addressed.sse_resume_ms, 1000u);
 }
 
 }  // namespace
