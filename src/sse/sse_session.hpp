@@ -10,6 +10,7 @@
 // SseSessionRef and post to executor().
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +33,7 @@ struct SseSessionStart {
   SpawnRequest spawn;
   std::string log_context;             // url, id, remote, command, origin
   std::string post_url_without_token;  // the request's target: the POST URL is made from it
+  const char* transport = "sse";       // the log's transport: of the stream that opened it
 };
 
 class SseSession : public std::enable_shared_from_this<SseSession>,
@@ -61,6 +63,16 @@ class SseSession : public std::enable_shared_from_this<SseSession>,
   void stream_lost();
   // Server shutdown: close 1001, then end the child.
   void stop() override;
+
+  // WebSocket streams (subprotocol wsexec.v1; sse_session_ws_input.cpp).
+  // A client message, queued at once or, while the program's input is
+  // full, once it has room: `done` gets deliver()'s status, never 429 (the
+  // client is not read meanwhile). A `done` still waiting when a newer
+  // stream delivers is dropped uncalled (its stream is gone).
+  void deliver_when_room(std::string message, bool binary, std::function<void(unsigned)> done);
+  // The client closed the WebSocket normally (1000): it will not come
+  // back, so --resumems does not apply.
+  void client_closed();
 
  private:
   void spawn_child(SpawnRequest spawn);
