@@ -196,12 +196,14 @@
     }
 
     // `resume`: null for a new session, else {deadline} to re-attach to the
-    // wsexec.v1 session after the last message counted.
-    _openWebSocket(fallBack, resume) {
+    // wsexec.v1 session after the last message counted. `plain`: offer only
+    // the page's protocols (a server that does not resume refused ours).
+    _openWebSocket(fallBack, resume, plain) {
       let ws;
       try {
         ws = resume ? new WebSocket(resumeUrl(this._wsSession.wsUrl, this._lastEventId), [RESUME_PROTOCOL])
-                    : new WebSocket(this._urls.ws, offeredProtocols(this._options.protocols));
+           : plain ? new WebSocket(this._urls.ws, this._options.protocols)
+           : new WebSocket(this._urls.ws, offeredProtocols(this._options.protocols));
       } catch (e) {
         fallBack();
         return;
@@ -230,6 +232,17 @@
       ws.onerror = () => { if (opened) this._emit(makeEvent('error', {})); };
       ws.onclose = (e) => {
         clearTimeout(stall);
+        if (!opened && !resume && !plain && this._ws === ws) {
+          // Chromium fails an upgrade whose answer names no protocol when
+          // the request offered some, which is how a server that does not
+          // resume (no --resumems, an older wsexec, websocketd) answers an
+          // offer of wsexec.v1 alone: once more without it, at once. (A
+          // held upgrade, openTimeoutMs, is not retried: see giveUp.)
+          this._ws = null;
+          ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+          this._openWebSocket(fallBack, null, true);
+          return;
+        }
         if (!opened) { giveUp(); return; } // the upgrade failed: next transport
         this._ws = null;
         // Gone without a close frame (1006): the server keeps the session.

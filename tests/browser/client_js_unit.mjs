@@ -90,7 +90,8 @@ function newSocket(options) {
 // A socket whose WebSocket was refused and whose stream gave its session.
 function openOverSse(resumeMs = 5000, options = {}) {
   const t = newSocket(options);
-  t.browser.sockets[0].refuse();
+  t.browser.sockets[0].refuse(); // offering wsexec.v1
+  t.browser.sockets[1].refuse(); // once more without it
   const es = t.browser.sources[0];
   es.open();
   es.emit('session', { token: 'abc', post: '/echo?wsexec_session=abc', resume_ms: resumeMs }, 0);
@@ -230,6 +231,8 @@ Object.assign(tests, {
     sock.binaryType = 'arraybuffer';
     assert.equal(browser.sockets[0].binaryType, 'arraybuffer');
     browser.sockets[0].refuse();
+    assert.equal(browser.sockets[1].binaryType, 'arraybuffer');
+    browser.sockets[1].refuse();
     const es = browser.sources[0];
     es.emit('session', { token: 'abc', post: '/echo?wsexec_session=abc', resume_ms: 0 }, 0);
     const received = [];
@@ -320,6 +323,22 @@ Object.assign(tests, {
     assert.equal(browser.posts[0].url, 'http://h:8080/echo?wsexec_session=abc');
     assert.equal(browser.posts[0].body, 'queued');
     assert.equal(sock.transport, 'websocket'); // the page was never told otherwise
+  },
+  async 'an upgrade refused while offering wsexec.v1 is tried at once without it, then SSE'() {
+    const { browser, seen, sock } = newSocket({ protocols: ['chat'] });
+    browser.sockets[0].refuse();
+    assert.equal(browser.sockets.length, 2);
+    assert.deepEqual([...browser.sockets[1].protocols], ['chat']);
+    assert.equal(browser.sources.length, 0);
+    browser.sockets[1].open('chat');
+    browser.sockets[1].receive('plain');
+    assert.deepEqual(seen, ['open', 'message plain']);
+    assert.equal(sock.protocol, 'chat');
+    const second = newSocket();
+    second.browser.sockets[0].refuse();
+    second.browser.sockets[1].refuse();
+    assert.equal(second.browser.sockets.length, 2);
+    assert.equal(second.browser.sources.length, 1);
   },
   async 'a server\'s close frame ends a wsexec.v1 session: no resume'() {
     const { browser, ws, seen } = openResumable();
