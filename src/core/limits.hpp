@@ -226,4 +226,12 @@ inline constexpr std::size_t kSseUnsentHighWater = 256 * 1024;
 // The client has this long to take each write of its event stream.
 inline constexpr seconds kSseWriteTimeout{30};
 
+// ---- Resume for WebSocket clients (wsexec.v1) ------------------------------
+
+// A resumable WebSocket's reader, waiting for the program's input to have
+// room for its message, looks this often whether its stream has ended
+// meanwhile (the answer that wakes it may never come once a newer stream
+// of the session took the input's one waiting place).
+inline constexpr milliseconds kWsResumeInputRecheck{1000};
+
 }  // namespace wsexec::limits

@@ -2,17 +2,16 @@
 
 namespace wsexec {
 
-void SseEventLog::append(std::string event) {
-  held_bytes_ += event.size();
-  unsent_bytes_ += event.size();
-  events_.push_back(Event{next_id_++, std::move(event)});
+void SseEventLog::append(SessionEvent::Kind kind, std::string text, unsigned code) {
+  held_bytes_ += text.size();
+  unsent_bytes_ += text.size();
+  events_.push_back(SessionEvent{next_id_++, kind, std::move(text), code});
 }
 
-std::string SseEventLog::take_unsent() {
-  std::string out;
-  out.reserve(unsent_bytes_);
-  for (const Event& event : events_) {
-    if (event.id >= first_unsent_) out += event.text;
+std::vector<SessionEvent> SseEventLog::take_unsent() {
+  std::vector<SessionEvent> out;
+  for (const SessionEvent& event : events_) {
+    if (event.id >= first_unsent_) out.push_back(event);
   }
   first_unsent_ = next_id_;
   unsent_bytes_ = 0;
@@ -26,7 +25,7 @@ bool SseEventLog::rewind_to(std::uint64_t last_seen) {
   const std::uint64_t oldest_held = events_.empty() ? next_id_ : events_.front().id;
   if (wanted < oldest_held) return false;  // dropped already
   unsent_bytes_ = 0;
-  for (const Event& event : events_) {
+  for (const SessionEvent& event : events_) {
     if (event.id >= wanted) unsent_bytes_ += event.text.size();
   }
   first_unsent_ = wanted;

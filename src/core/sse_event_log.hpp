@@ -1,7 +1,7 @@
 #pragma once
-// The events of one SSE session, numbered, from the moment they are made
-// until no client can ask for them again. Pure bookkeeping (the I/O side
-// locks it and moves the text):
+// The events of one resumable session, numbered, from the moment they are
+// made until no client can ask for them again. Pure bookkeeping (the I/O
+// side locks it and moves the events):
 //
 // - every event gets the next id (the session event is 0);
 // - take_unsent() hands the attached stream what it has not had yet;
@@ -10,23 +10,42 @@
 //   from its Last-Event-ID (rewind_to);
 // - unsent events are never dropped: the session asks unsent_bytes() and
 //   ends (detached) or pauses its program (attached) instead.
+//
+// Events are kept as what the program said, not as one transport's text:
+// an event stream (SSE) and a WebSocket (subprotocol wsexec.v1) each write
+// them in their own form, and a session may be resumed over either.
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <vector>
 
 namespace wsexec {
+
+struct SessionEvent {
+  enum class Kind : std::uint8_t {
+    session,  // text: the session's JSON (token, POST URL, resume window)
+    text,     // text: one message of the program
+    binary,   // text: the bytes of one binary message
+    close,    // text: the close reason; code: the close code
+  };
+  std::uint64_t id = 0;
+  Kind kind = Kind::text;
+  std::string text;
+  unsigned code = 0;
+};
 
 class SseEventLog {
  public:
   explicit SseEventLog(std::size_t retain_bytes) : retain_bytes_(retain_bytes) {}
 
   std::uint64_t next_id() const { return next_id_; }
-  // Stores `event`, made with next_id(), under that id.
-  void append(std::string event);
+  // Stores an event under next_id(). Its size, for the budgets, is its text's.
+  void append(SessionEvent::Kind kind, std::string text, unsigned code = 0);
 
-  // Every event not yet taken, in order, as one string; they count as sent.
-  std::string take_unsent();
+  // Every event not yet taken, in order (copies: the sent ones stay held
+  // for a resume); they count as sent.
+  std::vector<SessionEvent> take_unsent();
   std::size_t unsent_bytes() const { return unsent_bytes_; }
 
   // A client that saw every event up to `last_seen` comes back: the next
@@ -37,13 +56,9 @@ class SseEventLog {
   std::size_t held_bytes() const { return held_bytes_; }
 
  private:
-  struct Event {
-    std::uint64_t id;
-    std::string text;
-  };
   void drop_sent_beyond_budget();
 
-  std::deque<Event> events_;
+  std::deque<SessionEvent> events_;
   std::size_t retain_bytes_;
   std::size_t held_bytes_ = 0;
   std::size_t unsent_bytes_ = 0;

@@ -84,15 +84,18 @@ std::string sse_post_url(std::string_view target, std::string_view token) {
   return url;
 }
 
-std::string sse_session_event(std::string_view token, std::string_view post_url,
-                              unsigned resume_ms) {
+std::string session_data(std::string_view token, std::string_view post_url, unsigned resume_ms) {
   const nlohmann::json data = {{"token", token}, {"post", post_url}, {"resume_ms", resume_ms}};
   // Replacement, not an exception, for bytes that are not UTF-8 (found by
   // fuzz/sse_protocol_fuzz.cpp): the router lets only ASCII targets through,
   // but this function must not be the one that ends the server if that
   // changes.
-  return "event: session\nid: 0\ndata: " +
-         data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n\n";
+  return data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string sse_session_event(std::string_view token, std::string_view post_url,
+                              unsigned resume_ms) {
+  return "event: session\nid: 0\ndata: " + session_data(token, post_url, resume_ms) + "\n\n";
 }
 
 std::string sse_message_event(std::uint64_t id, std::string_view payload, bool binary) {
@@ -113,6 +116,20 @@ std::string sse_close_event(std::uint64_t id, unsigned code, std::string_view re
   const nlohmann::json data = {{"code", code}, {"reason", reason}};
   return "event: close\nid: " + std::to_string(id) +
          "\ndata: " + data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n\n";
+}
+
+std::string sse_event_text(const SessionEvent& event) {
+  switch (event.kind) {
+    case SessionEvent::Kind::session:
+      return "event: session\nid: " + std::to_string(event.id) + "\ndata: " + event.text + "\n\n";
+    case SessionEvent::Kind::text:
+      return sse_message_event(event.id, event.text, false);
+    case SessionEvent::Kind::binary:
+      return sse_message_event(event.id, event.text, true);
+    case SessionEvent::Kind::close:
+      return sse_close_event(event.id, event.code, event.text);
+  }
+  return {};
 }
 
 }  // namespace wsexec

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/sse_event_log.hpp"
+
 namespace wsexec {
 
 enum class SseRequestKind {
@@ -42,11 +44,18 @@ std::optional<std::uint64_t> parse_event_id(std::string_view text);
 // The URL a session's client POSTs to: the target's path with the token.
 std::string sse_post_url(std::string_view target, std::string_view token);
 
+// The session's JSON: {"token":T,"post":URL,"resume_ms":N}. The data of
+// the SSE session event, and the first message of a wsexec.v1 WebSocket.
+std::string session_data(std::string_view token, std::string_view post_url, unsigned resume_ms);
 std::string sse_session_event(std::string_view token, std::string_view post_url,
                               unsigned resume_ms);
 // One message of the program: text as data lines, binary as base64.
 std::string sse_message_event(std::uint64_t id, std::string_view payload, bool binary);
 std::string sse_close_event(std::uint64_t id, unsigned code, std::string_view reason);
+
+// A logged event as the event stream writes it (the session event's text
+// is session_data()).
+std::string sse_event_text(const SessionEvent& event);
 
 inline constexpr std::string_view kSseKeepAlive = ": keep-alive\n\n";
 

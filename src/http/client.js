@@ -13,6 +13,9 @@
 // --sse`): an EventSource for the program's output, one POST per message for
 // its input. When that stream breaks and the server keeps sessions
 // (--resumems), it re-attaches to the same program and misses nothing.
+// Over a WebSocket it offers the subprotocol wsexec.v1: a server that keeps
+// sessions picks it, and a connection that drops without a close frame is
+// resumed over a new WebSocket (or over SSE when the upgrade now fails).
 // With `reconnect: true` a session that ends without close() being called
 // is followed by a fresh one, after an exponential backoff with jitter.
 // docs/fallback.md describes it all; the wire format is docs/sse-protocol.md.
@@ -37,6 +40,9 @@
   // After a POST's 404 the stream usually brings the program's own close
   // (code and reason) a moment later; wait that long for it.
   const CLOSE_EVENT_GRACE_MS = 1000;
+  // WebSocket resume (docs/sse-protocol.md): offered besides the page's own
+  // protocols; the server answers with it only when it keeps sessions.
+  const RESUME_PROTOCOL = 'wsexec.v1';
 
   // --- Pure helpers (tests/browser/client_js_unit.mjs tests them) ---------
 
@@ -77,6 +83,14 @@
     const parsed = new URL(postUrl);
     parsed.searchParams.set('wsexec_last_event_id', String(lastEventId));
     return parsed.href;
+  }
+
+  // The page's protocols (undefined, one string or a list) plus ours, last:
+  // a server that does not know it picks one of the page's, or none.
+  function offeredProtocols(protocols) {
+    const list = protocols === undefined ? [] : [].concat(protocols);
+    if (!list.includes(RESUME_PROTOCOL)) list.push(RESUME_PROTOCOL);
+    return list;
   }
 
   function base64ToBytes(text) {
@@ -136,7 +150,8 @@
         throw new DOMException('WsexecSocket is still connecting', 'InvalidStateError');
       }
       if (this.readyState !== OPEN) return; // a WebSocket drops it silently too
-      if (this._ws) this._ws.send(data);
+      if (this._ws && this._ws.readyState === WebSocket.OPEN) this._ws.send(data);
+      else if (this._wsSession) this._wsQueue.push(data); // sent once resumed
       else this._queuePost(data);
     }
 
@@ -146,7 +161,7 @@
       this._closedByUser = true;
       clearTimeout(this._retryTimer);
       if (this.readyState === CLOSING || this.readyState === CLOSED) return;
-      if (this._ws && this.readyState === OPEN) {
+      if (this._ws && this._ws.readyState === WebSocket.OPEN && this.readyState === OPEN) {
         this.readyState = CLOSING;
         this._ws.close(code, reason); // its close event finishes the job
         return;
@@ -163,6 +178,9 @@
     _startSession() {
       this.readyState = CONNECTING;
       this._lastEventId = 0;
+      this._wsSession = null;      // {wsUrl, postUrl, resumeMs} of a wsexec.v1 session
+      this._awaitingSession = false; // its first message is the session's JSON
+      this._wsQueue = [];          // sent while a wsexec.v1 session is between connections
       this._tryTransport(0);
     }
 
@@ -177,10 +195,15 @@
       else throw new SyntaxError('WsexecSocket: unknown transport ' + transports[index]);
     }
 
-    _openWebSocket(fallBack) {
+    // `resume`: null for a new session, else {deadline} to re-attach to the
+    // wsexec.v1 session after the last message counted. `plain`: offer only
+    // the page's protocols (a server that does not resume refused ours).
+    _openWebSocket(fallBack, resume, plain) {
       let ws;
       try {
-        ws = new WebSocket(this._urls.ws, this._options.protocols);
+        ws = resume ? new WebSocket(resumeUrl(this._wsSession.wsUrl, this._lastEventId), [RESUME_PROTOCOL])
+           : plain ? new WebSocket(this._urls.ws, this._options.protocols)
+           : new WebSocket(this._urls.ws, offeredProtocols(this._options.protocols));
       } catch (e) {
         fallBack();
         return;
@@ -199,18 +222,95 @@
       ws.onopen = () => {
         clearTimeout(stall);
         opened = true;
-        this.protocol = ws.protocol;
+        if (resume) { this._resumedWebSocket(ws); return; }
+        this._awaitingSession = ws.protocol === RESUME_PROTOCOL;
+        this.protocol = this._awaitingSession ? '' : ws.protocol; // ours, not the page's
         this.extensions = ws.extensions;
-        this._opened('websocket');
+        if (!this._awaitingSession) this._opened('websocket'); // else at the session's JSON
       };
-      ws.onmessage = (e) => this._deliver(e.data, e.lastEventId);
+      ws.onmessage = (e) => this._onWebSocketMessage(e.data);
       ws.onerror = () => { if (opened) this._emit(makeEvent('error', {})); };
       ws.onclose = (e) => {
         clearTimeout(stall);
+        if (!opened && !resume && !plain && this._ws === ws) {
+          // Chromium fails an upgrade whose answer names no protocol when
+          // the request offered some, which is how a server that does not
+          // resume (no --resumems, an older wsexec, websocketd) answers an
+          // offer of wsexec.v1 alone: once more without it, at once. (A
+          // held upgrade, openTimeoutMs, is not retried: see giveUp.)
+          this._ws = null;
+          ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+          this._openWebSocket(fallBack, null, true);
+          return;
+        }
         if (!opened) { giveUp(); return; } // the upgrade failed: next transport
         this._ws = null;
+        // Gone without a close frame (1006): the server keeps the session.
+        if (this._wsSession && e.code === 1006 && !this._closedByUser) { this._webSocketBroken(resume); return; }
         this._sessionEnded(e.code, e.reason, e.wasClean);
       };
+    }
+
+    // --- wsexec.v1: a WebSocket session that survives its connection ---
+
+    _onWebSocketMessage(data) {
+      if (this._awaitingSession) {
+        this._awaitingSession = false;
+        const session = JSON.parse(data);
+        this._wsSession = {
+          wsUrl: new URL(session.post, this._urls.ws).href,
+          postUrl: new URL(session.post, this._urls.http).href,
+          resumeMs: Number(session.resume_ms) || 0,
+        };
+        this._lastEventId = 0;
+        this._opened('websocket');
+        return;
+      }
+      if (!this._wsSession) { this._deliver(data, ''); return; }
+      // Message n after the session's JSON is event n (the SSE id).
+      this._lastEventId++;
+      this._deliver(data, String(this._lastEventId));
+    }
+
+    _resumedWebSocket(ws) {
+      this._attempt = 0;
+      const queued = this._wsQueue;
+      this._wsQueue = [];
+      for (const data of queued) ws.send(data);
+    }
+
+    // Try again until the server's resume window has passed.
+    _webSocketBroken(resume) {
+      const session = this._wsSession;
+      const deadline = resume ? resume.deadline : Date.now() + session.resumeMs;
+      const wait = backoffDelay(this._attempt++, this._options.backoffMs, this._options.maxBackoffMs, Math.random);
+      if (Date.now() + wait > deadline) {
+        this._sessionEnded(1006, 'connection lost for longer than the server keeps sessions', false);
+        return;
+      }
+      const next = { deadline: deadline };
+      this._retryTimer = setTimeout(() => this._openWebSocket(() => this._webSocketResumeFailed(next), next), wait);
+    }
+
+    // The resuming upgrade failed, and the browser does not say whether the
+    // server answered 404 (the session is gone) or the network or a proxy
+    // failed. An SSE resume tells them apart (a refused stream ends the
+    // session; a broken one is retried until the deadline), and carries on
+    // the same session should WebSockets no longer get through.
+    _webSocketResumeFailed(resume) {
+      this._ws = null;
+      if (!this._options.transports.includes('sse')) { this._webSocketBroken(resume); return; }
+      const session = this._wsSession;
+      this._wsSession = null;
+      const sse = { queue: [], queuedBytes: 0, posting: false, postUrl: session.postUrl, resumeMs: session.resumeMs };
+      this._sse = sse;
+      for (const data of this._wsQueue) {
+        const size = byteLength(data);
+        sse.queue.push({ data: data, size: size, attempt: 0 });
+        sse.queuedBytes += size;
+      }
+      this._wsQueue = [];
+      this._openEventStream({ postUrl: session.postUrl, deadline: resume.deadline }, () => {});
     }
 
     // `resume`: null for a new session, else {postUrl, deadline} to
@@ -403,6 +503,8 @@
       clearTimeout(this._stableTimer);
       this._dropStream();
       this._sse = null;
+      this._wsSession = null;
+      this._wsQueue = [];
       if (this._ws) {
         const ws = this._ws;
         this._ws = null;
@@ -423,6 +525,6 @@
 
   Object.assign(WsexecSocket, { CONNECTING, OPEN, CLOSING, CLOSED });
   Object.assign(WsexecSocket.prototype, { CONNECTING, OPEN, CLOSING, CLOSED });
-  WsexecSocket.internals = { backoffDelay, retryAfterMs, endpointUrls, resumeUrl };
+  WsexecSocket.internals = { backoffDelay, retryAfterMs, endpointUrls, resumeUrl, offeredProtocols };
   global.WsexecSocket = WsexecSocket;
 })(typeof window !== 'undefined' ? window : globalThis);

@@ -27,6 +27,7 @@
 #include "server/tls_context.hpp"
 #include "shared/shared_session.hpp"
 #include "sse/sse_exchange.hpp"
+#include "sse/ws_resumable.hpp"
 #include "websocket/negotiation.hpp"
 #include "websocket/ws_session.hpp"
 
@@ -170,6 +171,11 @@ class HttpConnection : public Stoppable {
     if (state_.config.subprotocol_required && !chosen_subprotocol(request, state_.config)) {
       co_await respond(http::status::bad_request, request.version(), false, url_of(peer_, request),
                        "reason:'offers none of --subprotocol'");
+      co_return false;
+    }
+    if (is_resumable_upgrade(request, state_.config)) {  // wsexec.v1: a resumable session
+      co_await serve_resumable_websocket(stream_, request, upgrade_target(decision, request), peer_,
+                                         state_, worker_);
       co_return false;
     }
     if (state_.config.shared_mode != SharedMode::off) {  // the program holds the slot

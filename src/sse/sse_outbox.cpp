@@ -8,24 +8,24 @@ namespace wsexec {
 void SseOutbox::publish_session(std::string_view token, std::string_view post_url,
                                 unsigned resume_ms) {
   const std::lock_guard lock(mutex_);
-  publish(sse_session_event(token, post_url, resume_ms));
+  publish(SessionEvent::Kind::session, session_data(token, post_url, resume_ms));
 }
 
 void SseOutbox::publish_message(std::string_view payload, bool binary) {
   const std::lock_guard lock(mutex_);
   if (closed_) return;
-  publish(sse_message_event(log_.next_id(), payload, binary));
+  publish(binary ? SessionEvent::Kind::binary : SessionEvent::Kind::text, std::string(payload));
 }
 
 void SseOutbox::publish_close(unsigned code, std::string_view reason) {
   const std::lock_guard lock(mutex_);
   if (closed_) return;
-  publish(sse_close_event(log_.next_id(), code, reason));
+  publish(SessionEvent::Kind::close, std::string(reason), code);
   closed_ = true;
 }
 
-void SseOutbox::publish(std::string event) {
-  log_.append(std::move(event));
+void SseOutbox::publish(SessionEvent::Kind kind, std::string text, unsigned code) {
+  log_.append(kind, std::move(text), code);
   wake_stream();
 }
 
@@ -61,7 +61,17 @@ SseOutbox::Attach SseOutbox::attach(std::shared_ptr<SseStreamWaker> stream,
 }
 
 SseOutbox::Batch SseOutbox::take(const SseStreamWaker& stream) {
+  EventBatch events = take_events(stream);
   Batch batch;
+  batch.replaced = events.replaced;
+  batch.last = events.last;
+  // Written here, outside the lock: the session publishes meanwhile.
+  for (const SessionEvent& event : events.events) batch.bytes += sse_event_text(event);
+  return batch;
+}
+
+SseOutbox::EventBatch SseOutbox::take_events(const SseStreamWaker& stream) {
+  EventBatch batch;
   bool room = false;
   {
     const std::lock_guard lock(mutex_);
@@ -69,7 +79,7 @@ SseOutbox::Batch SseOutbox::take(const SseStreamWaker& stream) {
       batch.replaced = true;
       return batch;
     }
-    batch.bytes = log_.take_unsent();
+    batch.events = log_.take_unsent();
     batch.last = closed_;
     room = std::exchange(room_wanted_, false);
   }

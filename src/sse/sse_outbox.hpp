@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/sse_event_log.hpp"
 #include "sse/sse_stream_waker.hpp"
@@ -46,13 +47,21 @@ class SseOutbox {
     bool replaced = false;  // another stream took over: end without a word
   };
   Batch take(const SseStreamWaker& stream);
+  // The same for a WebSocket stream (ws_resumable.cpp), which writes each
+  // event as one message.
+  struct EventBatch {
+    std::vector<SessionEvent> events;
+    bool last = false;      // the close event is the last of `events`
+    bool replaced = false;  // another stream took over: end without a word
+  };
+  EventBatch take_events(const SseStreamWaker& stream);
   // The stream went away; true if it was the attached one (the session
   // must hear of it).
   bool detach(const SseStreamWaker& stream);
 
  private:
-  void publish(std::string event);  // with the lock held
-  void wake_stream();               // with the lock held
+  void publish(SessionEvent::Kind kind, std::string text, unsigned code = 0);  // lock held
+  void wake_stream();                                                          // with the lock held
 
   mutable std::mutex mutex_;
   SseEventLog log_;

@@ -61,7 +61,7 @@ SseSession::SseSession(SseSessionStart start, std::optional<ForkSlot> slot, Serv
               }),
       resume_timer_(executor),
       binary_(state.config.binary || state.config.pty) {
-  log::add_to_context(context_, "transport", "sse");
+  log::add_to_context(context_, "transport", start.transport);
   log::add_to_context(context_, "session", token_for_log(token_));
 }
 

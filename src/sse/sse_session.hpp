@@ -10,6 +10,7 @@
 // SseSessionRef and post to executor().
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +37,7 @@ struct SseSessionStart {
   std::string post_url_without_token;  // the request's target: the POST URL is made from it
   // --shared: the program to join instead of `spawn` (sse/sse_shared_client).
   std::optional<SseSharedJoin> shared;
+  const char* transport = "sse";       // the log's transport: of the stream that opened it
 };
 
 class SseSession : public std::enable_shared_from_this<SseSession>,
@@ -74,6 +76,15 @@ class SseSession : public std::enable_shared_from_this<SseSession>,
   void shared_program_running(pid_t pid);
   void end_with(unsigned code, const std::string& reason);
   void end_if_buffer_overflows();
+  // WebSocket streams (subprotocol wsexec.v1; sse_session_ws_input.cpp).
+  // A client message, queued at once or, while the program's input is
+  // full, once it has room: `done` gets deliver()'s status, never 429 (the
+  // client is not read meanwhile). A `done` still waiting when a newer
+  // stream delivers is dropped uncalled (its stream is gone).
+  void deliver_when_room(std::string message, bool binary, std::function<void(unsigned)> done);
+  // The client closed the WebSocket normally (1000): it will not come
+  // back, so --resumems does not apply.
+  void client_closed();
 
  private:
   void spawn_child(SpawnRequest spawn);

@@ -7,8 +7,19 @@ export function makeBrowser() {
 
   class FakeWebSocket {
     static CONNECTING = 0; static OPEN = 1; static CLOSING = 2; static CLOSED = 3;
-    constructor(url) { this.url = url; this.readyState = 0; this.bufferedAmount = 0; browser.sockets.push(this); }
+    constructor(url, protocols) {
+      this.url = url; this.protocols = protocols; this.readyState = 0; this.bufferedAmount = 0;
+      this.protocol = ''; this.extensions = ''; this.sent = []; browser.sockets.push(this);
+    }
     close() { this.readyState = 3; }
+    send(data) { this.sent.push(data); }
+    // The upgrade succeeded, the server choosing `protocol` ('' for none).
+    open(protocol = '') { this.readyState = 1; this.protocol = protocol; this.onopen?.({}); }
+    receive(data) { this.onmessage?.({ data }); }
+    // The connection dropped without a close frame.
+    drop() { this.readyState = 3; this.onclose?.({ code: 1006, reason: '', wasClean: false }); }
+    // The server's close frame.
+    closeFrame(code, reason) { this.readyState = 3; this.onclose?.({ code, reason, wasClean: true }); }
     // The upgrade refused (a proxy answered 404): error, then close 1006.
     refuse() { this.readyState = 3; this.onerror?.({}); this.onclose?.({ code: 1006, reason: '', wasClean: false }); }
   }

@@ -20,7 +20,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const source = readFileSync(resolve(here, '..', '..', 'src', 'http', 'client.js'), 'utf8');
 const context = vm.createContext({ URL, EventTarget, Event, atob, TextEncoder, Blob });
 vm.runInContext(source, context);
-const { backoffDelay, retryAfterMs, endpointUrls, resumeUrl } = context.WsexecSocket.internals;
+const { backoffDelay, retryAfterMs, endpointUrls, resumeUrl, offeredProtocols } = context.WsexecSocket.internals;
 
 const tests = {
   'the backoff doubles from its base up to its ceiling'() {
@@ -62,6 +62,11 @@ const tests = {
     assert.equal(resumeUrl('http://h/e?wsexec_session=abc&wsexec_last_event_id=3', 9),
                  'http://h/e?wsexec_session=abc&wsexec_last_event_id=9');
   },
+  'wsexec.v1 is offered after the page\'s own protocols, once'() {
+    assert.deepEqual([...offeredProtocols(undefined)], ['wsexec.v1']);
+    assert.deepEqual([...offeredProtocols('chat')], ['chat', 'wsexec.v1']);
+    assert.deepEqual([...offeredProtocols(['a', 'wsexec.v1'])], ['a', 'wsexec.v1']);
+  },
 };
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
@@ -85,7 +90,8 @@ function newSocket(options) {
 // A socket whose WebSocket was refused and whose stream gave its session.
 function openOverSse(resumeMs = 5000, options = {}) {
   const t = newSocket(options);
-  t.browser.sockets[0].refuse();
+  t.browser.sockets[0].refuse(); // offering wsexec.v1
+  t.browser.sockets[1].refuse(); // once more without it
   const es = t.browser.sources[0];
   es.open();
   es.emit('session', { token: 'abc', post: '/echo?wsexec_session=abc', resume_ms: resumeMs }, 0);
@@ -225,6 +231,8 @@ Object.assign(tests, {
     sock.binaryType = 'arraybuffer';
     assert.equal(browser.sockets[0].binaryType, 'arraybuffer');
     browser.sockets[0].refuse();
+    assert.equal(browser.sockets[1].binaryType, 'arraybuffer');
+    browser.sockets[1].refuse();
     const es = browser.sources[0];
     es.emit('session', { token: 'abc', post: '/echo?wsexec_session=abc', resume_ms: 0 }, 0);
     const received = [];
@@ -238,6 +246,125 @@ Object.assign(tests, {
     es.emit('close', { code: 1011, reason: 'could not start' }, 1);
     assert.deepEqual(seen, ['open', 'close 1011 could not start']);
     assert.equal(sock.readyState, 3);
+  },
+});
+
+// --- WebSocket resume (subprotocol wsexec.v1) ---
+
+const SESSION = JSON.stringify({ token: 'abc', post: '/echo?wsexec_session=abc', resume_ms: 5000 });
+
+// A socket open over a wsexec.v1 WebSocket that gave its session.
+function openResumable(options = {}) {
+  const t = newSocket(options);
+  const ws = t.browser.sockets[0];
+  ws.open('wsexec.v1');
+  ws.receive(SESSION);
+  return { ...t, ws };
+}
+
+Object.assign(tests, {
+  async 'a wsexec.v1 WebSocket opens at its session message, which the page never sees'() {
+    const { sock, browser, seen } = newSocket({ protocols: 'chat' });
+    const ws = browser.sockets[0];
+    assert.deepEqual([...ws.protocols], ['chat', 'wsexec.v1']);
+    ws.open('wsexec.v1');
+    assert.deepEqual(seen, []);
+    ws.receive(SESSION);
+    ws.receive('one');
+    assert.deepEqual(seen, ['open', 'message one']);
+    assert.equal(sock.protocol, '');
+    assert.equal(sock.transport, 'websocket');
+  },
+  async 'a WebSocket dropped without a close frame is resumed after the last message counted'() {
+    const { browser, ws, seen } = openResumable();
+    ws.receive('one');
+    ws.receive('two');
+    ws.drop();
+    await tick(20);
+    assert.equal(browser.sockets.length, 2);
+    const again = browser.sockets[1];
+    assert.equal(again.url, 'ws://h:8080/echo?wsexec_session=abc&wsexec_last_event_id=2');
+    assert.deepEqual([...again.protocols], ['wsexec.v1']);
+    again.open('wsexec.v1');
+    again.receive('three'); // no session message on a resume
+    assert.deepEqual(seen, ['open', 'message one', 'message two', 'message three']);
+    again.drop();
+    await tick(20);
+    assert.equal(browser.sockets[2].url, 'ws://h:8080/echo?wsexec_session=abc&wsexec_last_event_id=3');
+  },
+  async 'messages sent between two connections go out on the next, in order'() {
+    const { sock, browser, ws } = openResumable();
+    sock.send('before');
+    ws.drop();
+    sock.send('between 1');
+    sock.send('between 2');
+    await tick(20);
+    const again = browser.sockets[1];
+    sock.send('while connecting');
+    again.open('wsexec.v1');
+    sock.send('after');
+    assert.deepEqual(ws.sent, ['before']);
+    assert.deepEqual(again.sent, ['between 1', 'between 2', 'while connecting', 'after']);
+  },
+  async 'a resuming upgrade that fails goes on over SSE from the same id, messages kept'() {
+    const { sock, browser, ws, seen } = openResumable();
+    ws.receive('one');
+    ws.drop();
+    sock.send('queued');
+    await tick(20);
+    browser.sockets[1].refuse();
+    assert.equal(browser.sources.length, 1);
+    const es = browser.sources[0];
+    assert.equal(es.url, 'http://h:8080/echo?wsexec_session=abc&wsexec_last_event_id=1');
+    es.open();
+    es.emit('message', 'two', 2);
+    await tick();
+    assert.deepEqual(seen, ['open', 'message one', 'message two']);
+    assert.equal(browser.posts[0].url, 'http://h:8080/echo?wsexec_session=abc');
+    assert.equal(browser.posts[0].body, 'queued');
+    assert.equal(sock.transport, 'websocket'); // the page was never told otherwise
+  },
+  async 'an upgrade refused while offering wsexec.v1 is tried at once without it, then SSE'() {
+    const { browser, seen, sock } = newSocket({ protocols: ['chat'] });
+    browser.sockets[0].refuse();
+    assert.equal(browser.sockets.length, 2);
+    assert.deepEqual([...browser.sockets[1].protocols], ['chat']);
+    assert.equal(browser.sources.length, 0);
+    browser.sockets[1].open('chat');
+    browser.sockets[1].receive('plain');
+    assert.deepEqual(seen, ['open', 'message plain']);
+    assert.equal(sock.protocol, 'chat');
+    const second = newSocket();
+    second.browser.sockets[0].refuse();
+    second.browser.sockets[1].refuse();
+    assert.equal(second.browser.sockets.length, 2);
+    assert.equal(second.browser.sources.length, 1);
+  },
+  async 'a server\'s close frame ends a wsexec.v1 session: no resume'() {
+    const { browser, ws, seen } = openResumable();
+    ws.closeFrame(1000, 'exit 0');
+    await tick(20);
+    assert.equal(browser.sockets.length, 1);
+    assert.deepEqual(seen, ['open', 'close 1000 exit 0']);
+  },
+  async 'a WebSocket without wsexec.v1 that drops ends 1006, as before'() {
+    const { browser, seen } = newSocket();
+    const ws = browser.sockets[0];
+    ws.open('');
+    ws.receive('plain');
+    ws.drop();
+    await tick(20);
+    assert.equal(browser.sockets.length, 1);
+    assert.equal(browser.sources.length, 0);
+    assert.deepEqual(seen, ['open', 'message plain', 'close 1006 ']);
+  },
+  async 'close() between two connections ends the session and stops resuming'() {
+    const { sock, browser, ws, seen } = openResumable();
+    ws.drop();
+    sock.close();
+    await tick(20);
+    assert.equal(browser.sockets.length, 1);
+    assert.equal(seen.at(-1), 'close 1005 ');
   },
 });
 

@@ -1,5 +1,5 @@
 // The browser client library (/.wsexec/client.js, docs/fallback.md) in
-// headless Chromium, in one of eight settings (FALLBACK_SCENARIO):
+// headless Chromium, in one of nine settings (FALLBACK_SCENARIO):
 //
 //   websocket  page and endpoint on wsexec itself: client.js opens a
 //              WebSocket and echoes 100 messages (works without --sse).
@@ -12,6 +12,10 @@
 //   resume     the hostile nginx is killed mid-stream and started again:
 //              the page re-attaches (--resumems) and gets every message of
 //              a counting program exactly once, in order.
+//   wsresume   a TCP proxy (here, in the test) that passes WebSockets is
+//              killed mid-stream and started again: the page resumes over
+//              a new WebSocket (subprotocol wsexec.v1, --resumems) and gets
+//              every message of the counting program exactly once, in order.
 //   stall      a proxy (here, in the test) that holds every WebSocket
 //              upgrade without answering: after openTimeoutMs client.js
 //              gives up on it and echoes the 100 messages over SSE.
@@ -37,7 +41,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { Failure, freePort, haproxyPath, makeCertificate, nginxPath, start, startHaproxy, startNginx,
-         startStallingProxy, waitListening } from './fallback_fronts.mjs';
+         startStallingProxy, startTcpProxy, waitListening } from './fallback_fronts.mjs';
 
 const PASS = 0, FAIL = 1, SKIP = 77;
 const scenario = process.env.FALLBACK_SCENARIO || 'websocket';
@@ -98,6 +102,22 @@ const ECHO_PROGRAM = ['sh', '-c', `i=0; while [ $i -lt ${MESSAGES} ] && IFS= rea
 const COUNT_PROGRAM = ['sh', '-c', `i=1; while [ $i -le ${COUNT_TO} ]; do echo $i; i=$((i+1)); sleep 0.02; done`];
 
 
+// The counting program's 1..COUNT_TO, each once and in order, then its exit.
+function expectCount(result) {
+  const expected = Array.from({ length: COUNT_TO }, (_, i) => String(i + 1));
+  if (JSON.stringify(result.received) !== JSON.stringify(expected)) {
+    const seen = new Map();
+    for (const m of result.received) seen.set(m, (seen.get(m) || 0) + 1);
+    const missing = expected.filter((m) => !seen.has(m));
+    const repeated = [...seen].filter(([, n]) => n > 1).map(([m]) => m);
+    throw new Failure(`not 1..${COUNT_TO} exactly once in order: ${result.received.length} messages, ` +
+                      `missing ${JSON.stringify(missing.slice(0, 10))}, repeated ${JSON.stringify(repeated.slice(0, 10))}`);
+  }
+  if (result.code !== 1000 || result.reason !== 'exit 0') {
+    throw new Failure(`the session should close 1000 "exit 0" after the resume, closed ${result.code} "${result.reason}"`);
+  }
+}
+
 function expectEcho(result) {
   const expected = Array.from({ length: MESSAGES }, (_, i) => 'message ' + (i + 1));
   if (JSON.stringify(result.received) !== JSON.stringify(expected)) {
@@ -123,7 +143,7 @@ async function main() {
   if (needsNginx && !existsSync(nginxPath)) { log(`SKIP: no nginx at ${nginxPath} (apt-get install nginx)`); return SKIP; }
   if (scenario === 'haproxy' && !existsSync(haproxyPath)) { log(`SKIP: no haproxy at ${haproxyPath}`); return SKIP; }
   if ((scenario === 'h2' || scenario === 'haproxy') && spawnSync('openssl', ['version']).status !== 0) { log('SKIP: no openssl'); return SKIP; }
-  if (!['websocket', 'hostile', 'h2', 'resume', 'stall', 'reconnect', 'haproxy', 'examples'].includes(scenario)) { log(`unknown FALLBACK_SCENARIO ${scenario}`); return FAIL; }
+  if (!['websocket', 'hostile', 'h2', 'resume', 'wsresume', 'stall', 'reconnect', 'haproxy', 'examples'].includes(scenario)) { log(`unknown FALLBACK_SCENARIO ${scenario}`); return FAIL; }
 
   const dir = mkdtempSync(join(tmpdir(), 'wsexec-fallback-'));
   writeFileSync(join(dir, 'index.html'), PAGE);
@@ -132,9 +152,9 @@ async function main() {
   try {
     const wsexecPort = await freePort();
     const options = [`--port=${wsexecPort}`, '--address=127.0.0.1', `--staticdir=${dir}`];
-    if (needsNginx || scenario === 'stall' || scenario === 'haproxy') options.push('--sse');
-    if (scenario === 'resume') options.push('--resumems=10000');
-    const program = { resume: COUNT_PROGRAM, examples: [join(repo, 'examples', 'bash', 'greeter.sh')],
+    if (needsNginx || ['stall', 'haproxy', 'wsresume'].includes(scenario)) options.push('--sse');
+    if (scenario === 'resume' || scenario === 'wsresume') options.push('--resumems=10000');
+    const program = { resume: COUNT_PROGRAM, wsresume: COUNT_PROGRAM, examples: [join(repo, 'examples', 'bash', 'greeter.sh')],
                       reconnect: ['sh', '-c', 'echo hello'] }[scenario] || ECHO_PROGRAM;
     const wsexec = start('wsexec', binary, [...options, ...program]);
     procs.push(wsexec);
@@ -159,6 +179,13 @@ async function main() {
     if (scenario === 'stall') {
       pagePort = await freePort();
       procs.push(startStallingProxy(pagePort, wsexecPort));
+    }
+    let tcpProxy;
+    const proxied = [];  // the first line of every connection through the TCP proxy
+    if (scenario === 'wsresume') {
+      pagePort = await freePort();
+      tcpProxy = startTcpProxy(pagePort, wsexecPort, proxied);
+      procs.push(tcpProxy);
     }
     const origin = `${['h2', 'haproxy'].includes(scenario) ? 'https' : 'http'}://127.0.0.1:${pagePort}`;
 
@@ -208,6 +235,23 @@ async function main() {
       const waits = [1, 3, 5].map((i) => events[i + 1].at - events[i].at);
       if (!(waits[0] >= 100 && waits[1] >= 200 && waits[2] >= 400)) throw new Failure(`the waits did not grow: ${waits}`);
       log(`ok: four sessions, each after a growing wait (${waits.join(', ')} ms), none after close()`);
+    } else if (scenario === 'wsresume') {
+      const finished = page.evaluate(() => window.count());
+      await page.waitForFunction(() => window.counted && window.counted.length >= 40, null, { timeout: WAIT_MS });
+      await tcpProxy.stop();  // every connection dropped, no close frame
+      const cutAt = await page.evaluate(() => window.counted.length);
+      log(`connection cut after ${cutAt} messages`);
+      await sleep(500);
+      procs.push(startTcpProxy(pagePort, wsexecPort, proxied));
+      const result = await Promise.race([finished, sleep(WAIT_MS).then(() => null)]);
+      if (!result) throw new Failure(`the count did not finish: ${await page.evaluate(() => window.counted.length)} messages`);
+      if (result.transport !== 'websocket') throw new Failure(`the transport was ${result.transport}, not websocket`);
+      expectCount(result);
+      const resumes = proxied.filter((line) => /^GET \/endpoint\?wsexec_session=[0-9a-f]{32}&wsexec_last_event_id=\d+ /.test(line));
+      if (!resumes.length) throw new Failure(`no WebSocket resume through the proxy: ${JSON.stringify(proxied)}`);
+      if (proxied.some((line) => line.startsWith('POST'))) throw new Failure('the resume fell back to SSE');
+      if (cutAt >= COUNT_TO) throw new Failure('the cut came after the last message: nothing was resumed');
+      log(`ok: cut after ${cutAt}, resumed over WebSocket (${resumes[0]}), all ${COUNT_TO} messages once and in order, then 1000 "exit 0"`);
     } else if (scenario === 'resume') {
       const finished = page.evaluate(() => window.count());
       await page.waitForFunction(() => window.counted && window.counted.length >= 40, null, { timeout: WAIT_MS });

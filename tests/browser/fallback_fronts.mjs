@@ -125,6 +125,30 @@ export function startStallingProxy(port, upstreamPort) {
   } };
 }
 
+// A plain TCP proxy that passes everything, WebSockets included, and
+// records the first line of each connection (`requests`). stop() destroys
+// every connection at once: both ends see the line go without a close
+// frame, as when a proxy or a network link dies.
+export function startTcpProxy(port, upstreamPort, requests = []) {
+  const sockets = new Set();
+  const server = net.createServer((client) => {
+    sockets.add(client);
+    const upstream = net.connect(upstreamPort, '127.0.0.1');
+    sockets.add(upstream);
+    client.once('data', (first) => requests.push(first.toString('latin1').split('\r\n')[0]));
+    client.pipe(upstream);
+    upstream.pipe(client);
+    const end = () => { client.destroy(); upstream.destroy(); };
+    upstream.on('error', end).on('close', end);
+    client.on('error', end).on('close', end);
+  });
+  server.listen(port, '127.0.0.1');
+  return { name: 'tcp proxy', output: '', requests, stop: async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => server.close(r));
+  } };
+}
+
 // docs/fallback.md's HAProxy configuration, on loopback and the test's
 // certificate; -db keeps it in the foreground, to be ended by its PID.
 export function startHaproxy(dir, port, upstreamPort) {

@@ -9,17 +9,29 @@ namespace wsexec {
 namespace {
 
 void append_numbered(SseEventLog& log, int count) {
-  for (int i = 0; i < count; ++i) log.append("e" + std::to_string(log.next_id()) + ";");
+  for (int i = 0; i < count; ++i) {
+    log.append(SessionEvent::Kind::text, "e" + std::to_string(log.next_id()) + ";");
+  }
+}
+
+// The texts of the events taken, joined, each checked against its id.
+std::string take_joined(SseEventLog& log) {
+  std::string joined;
+  for (const SessionEvent& event : log.take_unsent()) {
+    EXPECT_EQ(event.text, "e" + std::to_string(event.id) + ";");
+    joined += event.text;
+  }
+  return joined;
 }
 
 TEST(SseEventLog, EventsAreNumberedFromZeroAndTakenOnceInOrder) {
   SseEventLog log(0);
   append_numbered(log, 3);
   EXPECT_EQ(log.unsent_bytes(), 9u);
-  EXPECT_EQ(log.take_unsent(), "e0;e1;e2;");
-  EXPECT_EQ(log.take_unsent(), "");
+  EXPECT_EQ(take_joined(log), "e0;e1;e2;");
+  EXPECT_EQ(take_joined(log), "");
   append_numbered(log, 1);
-  EXPECT_EQ(log.take_unsent(), "e3;");
+  EXPECT_EQ(take_joined(log), "e3;");
 }
 
 TEST(SseEventLog, WithoutARetainBudgetSentEventsAreDropped) {
@@ -34,7 +46,7 @@ TEST(SseEventLog, UnsentEventsAreKeptWhateverTheBudget) {
   SseEventLog log(1);
   append_numbered(log, 4);
   EXPECT_EQ(log.held_bytes(), 12u);
-  EXPECT_EQ(log.take_unsent(), "e0;e1;e2;e3;");
+  EXPECT_EQ(take_joined(log), "e0;e1;e2;e3;");
 }
 
 TEST(SseEventLog, AResumeGetsEverythingAfterItsLastSeenIdAgain) {
@@ -44,7 +56,7 @@ TEST(SseEventLog, AResumeGetsEverythingAfterItsLastSeenIdAgain) {
   ASSERT_TRUE(log.rewind_to(1));
   EXPECT_EQ(log.unsent_bytes(), 6u);
   append_numbered(log, 1);
-  EXPECT_EQ(log.take_unsent(), "e2;e3;e4;");
+  EXPECT_EQ(take_joined(log), "e2;e3;e4;");
 }
 
 TEST(SseEventLog, AResumeFromTheLastSentIdGetsOnlyWhatIsNew) {
@@ -52,7 +64,7 @@ TEST(SseEventLog, AResumeFromTheLastSentIdGetsOnlyWhatIsNew) {
   append_numbered(log, 2);
   log.take_unsent();
   ASSERT_TRUE(log.rewind_to(1));
-  EXPECT_EQ(log.take_unsent(), "");
+  EXPECT_EQ(take_joined(log), "");
 }
 
 TEST(SseEventLog, SentEventsBeyondTheBudgetAreDroppedOldestFirst) {
@@ -62,7 +74,7 @@ TEST(SseEventLog, SentEventsBeyondTheBudgetAreDroppedOldestFirst) {
   EXPECT_EQ(log.held_bytes(), 6u);
   EXPECT_FALSE(log.rewind_to(0));  // e1 is gone
   ASSERT_TRUE(log.rewind_to(1));   // e2 and e3 are held
-  EXPECT_EQ(log.take_unsent(), "e2;e3;");
+  EXPECT_EQ(take_joined(log), "e2;e3;");
 }
 
 TEST(SseEventLog, AnIdNeverSentCannotBeResumedFrom) {
@@ -73,6 +85,21 @@ TEST(SseEventLog, AnIdNeverSentCannotBeResumedFrom) {
   EXPECT_FALSE(log.rewind_to(3));
   EXPECT_FALSE(log.rewind_to(99));
   EXPECT_TRUE(log.rewind_to(2));
+}
+
+TEST(SseEventLog, EventsKeepTheirKindAndCode) {
+  SseEventLog log(1000);
+  log.append(SessionEvent::Kind::session, "{}");
+  log.append(SessionEvent::Kind::binary, std::string("\0\1", 2));
+  log.append(SessionEvent::Kind::close, "exit 3", 1000);
+  const auto events = log.take_unsent();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].kind, SessionEvent::Kind::session);
+  EXPECT_EQ(events[1].kind, SessionEvent::Kind::binary);
+  EXPECT_EQ(events[1].text, std::string("\0\1", 2));
+  EXPECT_EQ(events[2].kind, SessionEvent::Kind::close);
+  EXPECT_EQ(events[2].code, 1000u);
+  EXPECT_EQ(events[2].id, 2u);
 }
 
 }  // namespace

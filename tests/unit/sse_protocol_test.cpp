@@ -108,4 +108,15 @@ TEST(SseEvents, TheCloseEventCarriesCodeAndReason) {
 }
 
 }  // namespace
+TEST(SseEvents, ALoggedEventIsWrittenInTheStreamsFormByItsKind) {
+  const std::string data = session_data("f00d", "/a?wsexec_session=f00d", 0);
+  EXPECT_EQ(sse_event_text({0, SessionEvent::Kind::session, data, 0}),
+            sse_session_event("f00d", "/a?wsexec_session=f00d", 0));
+  EXPECT_EQ(sse_event_text({7, SessionEvent::Kind::text, "hello", 0}), "id: 7\ndata: hello\n\n");
+  EXPECT_EQ(sse_event_text({3, SessionEvent::Kind::binary, std::string("\x00\x01\x02\xff", 4), 0}),
+            "event: binary\nid: 3\ndata: AAEC/w==\n\n");
+  EXPECT_EQ(sse_event_text({4, SessionEvent::Kind::close, "exit 0", 1000}),
+            sse_close_event(4, 1000, "exit 0"));
+}
+
 }  // namespace wsexec
