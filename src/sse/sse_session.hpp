@@ -37,7 +37,7 @@ struct SseSessionStart {
   std::string post_url_without_token;  // the request's target: the POST URL is made from it
   // --shared: the program to join instead of `spawn` (sse/sse_shared_client).
   std::optional<SseSharedJoin> shared;
-  const char* transport = "sse";       // the log's transport: of the stream that opened it
+  const char* transport = "sse";  // the log's transport: of the stream that opened it
 };
 
 class SseSession : public std::enable_shared_from_this<SseSession>,

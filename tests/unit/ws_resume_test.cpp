@@ -33,5 +33,15 @@ TEST(WsResume, AServerThatKeepsNoSessionsServesWsexecV1AsAPlainWebSocket) {
   EXPECT_FALSE(wants_resumable_websocket(no_sse, {"wsexec.v1"}));
 }
 
+// A resumable session starts a program of its own; a shared program's
+// client must join the one program instead.
+TEST(WsResume, AClientOfASharedProgramJoinsItAsAPlainWebSocket) {
+  Config shared = resuming();
+  shared.shared_mode = SharedMode::broadcast;
+  EXPECT_FALSE(wants_resumable_websocket(shared, {"wsexec.v1"}));
+  shared.shared_mode = SharedMode::addressed;
+  EXPECT_FALSE(wants_resumable_websocket(shared, {"wsexec.v1"}));
+}
+
 }  // namespace
 }  // namespace wsexec
