@@ -104,6 +104,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       FUZZ_CHECK(!request.websocket_upgrade && settings.dev_console);
       FUZZ_CHECK(request.method != HttpMethod::other);
       break;
+    case Action::client_script:  // only its one path, only GET and HEAD
+      FUZZ_CHECK(!request.websocket_upgrade);
+      FUZZ_CHECK(request.method != HttpMethod::other);
+      FUZZ_CHECK(target.starts_with(kClientScriptPath));
+      break;
   }
   // A malformed head is refused before anything else is decided. A target
   // is malformed when it is not printable ASCII, or not an absolute path
