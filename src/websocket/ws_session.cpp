@@ -156,7 +156,8 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     log::write(LogLevel::access, "session", context_, "CONNECT");
     start_session_timer();
     // The session owns the stream: the hook cannot outlive it.
-    ws_.next_layer().before_socket_read([this] { hand_kept_input_now(); });
+    ws_.next_layer().before_socket_read(
+        [](void* session) { static_cast<WsSession*>(session)->hand_kept_input_now(); }, this);
     read_client();
     this->relay_output(child_->child(), state_.config.binary || state_.config.pty);
   }
