@@ -11,6 +11,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <vector>
 
@@ -44,13 +45,16 @@ class AsyncEvent {
 // Lets one coroutine at a time hold it, in the order they asked. A waiter
 // costs one timer on its own coroutine frame; nobody waiting costs nothing
 // (an empty vector allocates nothing, unlike a deque).
+//
+// Its waiters' timers are made on the waiting coroutine's executor: the gate
+// keeps none of its own (48 bytes less in every WebSocket session, of which
+// a shared program may have thousands).
 class AsyncGate {
  public:
-  explicit AsyncGate(boost::asio::any_io_executor executor) : executor_(std::move(executor)) {}
-
   boost::asio::awaitable<void> acquire() {
     while (busy_) {
-      boost::asio::steady_timer wake(executor_, boost::asio::steady_timer::time_point::max());
+      boost::asio::steady_timer wake(co_await boost::asio::this_coro::executor,
+                                     boost::asio::steady_timer::time_point::max());
       waiters_.push_back(&wake);
       boost::system::error_code ignored;  // cancel() is the wake-up call
       co_await wake.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
@@ -69,7 +73,6 @@ class AsyncGate {
   bool busy() const { return busy_; }
 
  private:
-  boost::asio::any_io_executor executor_;
   bool busy_ = false;
   std::vector<boost::asio::steady_timer*> waiters_;
 };

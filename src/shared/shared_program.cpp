@@ -347,7 +347,7 @@ void SharedProgram::kick(std::uint64_t client_id, std::uint16_t code, const std:
 }
 
 void SharedProgramRef::join(SharedClientHandle client) const {
-  asio::post(executor_, [program = program_, client = std::move(client)]() mutable {
+  asio::post(*home_, [program = program_, client = std::move(client)]() mutable {
     if (auto p = program.lock()) return p->join(std::move(client));
     // It ended between the registry's answer and now: the client retries.
     asio::post(client.executor, [weak = client.client] {
@@ -357,13 +357,13 @@ void SharedProgramRef::join(SharedClientHandle client) const {
 }
 
 void SharedProgramRef::leave(std::uint64_t client_id, std::uint16_t close_code) const {
-  asio::post(executor_, [program = program_, client_id, close_code] {
+  asio::post(*home_, [program = program_, client_id, close_code] {
     if (auto p = program.lock()) p->leave(client_id, close_code);
   });
 }
 
 void SharedProgramRef::send(std::uint64_t client_id, std::string message) const {
-  asio::post(executor_, [program = program_, client_id, message = std::move(message)]() mutable {
+  asio::post(*home_, [program = program_, client_id, message = std::move(message)]() mutable {
     if (auto p = program.lock()) p->send(client_id, std::move(message));
   });
 }

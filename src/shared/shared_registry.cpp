@@ -12,18 +12,18 @@ SharedProgramRef SharedRegistry::join_or_start(const std::string& key, Worker& h
   const std::lock_guard lock(mutex_);
   auto found = programs_.find(key);
   if (found != programs_.end() && !found->second.program.expired()) {
-    SharedProgramRef ref(found->second.program, found->second.executor);
+    SharedProgramRef ref(found->second.program, *found->second.home);
     ref.join(std::move(client));
     return ref;
   }
   auto slot = ForkSlot::try_acquire(state_);
   if (!slot) return {};
   auto program = std::make_shared<SharedProgram>(state_, home, key, request, std::move(*slot));
-  const auto executor = program->executor();
-  programs_.insert_or_assign(key, Entry{program, program.get(), executor});
-  SharedProgramRef ref(program, executor);
+  boost::asio::io_context& context = program->home_context();
+  programs_.insert_or_assign(key, Entry{program, program.get(), &context});
+  SharedProgramRef ref(program, context);
   // From here the only owner is on the home thread.
-  boost::asio::post(executor, [program = std::move(program), client = std::move(client)]() mutable {
+  boost::asio::post(context, [program = std::move(program), client = std::move(client)]() mutable {
     program->start();
     program->join(std::move(client));  // before the spawn's answer can arrive
   });

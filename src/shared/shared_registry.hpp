@@ -36,7 +36,7 @@ class SharedRegistry {
   struct Entry {
     std::weak_ptr<SharedProgram> program;
     const SharedProgram* identity = nullptr;  // compared, never dereferenced
-    boost::asio::any_io_executor executor;
+    boost::asio::io_context* home = nullptr;
   };
 
   ServerState& state_;

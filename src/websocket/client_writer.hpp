@@ -42,7 +42,7 @@ class ClientWriter {
 
   // `tag_streams`: --passstderr, every line goes out as a tagged JSON object.
   ClientWriter(WebSocket& ws, ClientState& client, bool tag_streams)
-      : ws_(ws), client_(client), gate_(ws.get_executor()), tag_streams_(tag_streams) {}
+      : ws_(ws), client_(client), tag_streams_(tag_streams) {}
 
   // Sends each line `next_line()` yields (until nullopt) as one text
   // message, corked: they leave in as few writes as their size allows.
