@@ -30,7 +30,6 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "websocket/read_ahead.hpp"
 
@@ -50,7 +49,7 @@ class CorkableStream {
 
   // From now until the flush, writes are held back.
   void cork() noexcept { corked_ = true; }
-  std::size_t held_bytes() const noexcept { return held_ ? held_->bytes.size() : 0; }
+  std::size_t held_bytes() const noexcept { return held_.size(); }
   // Bytes read from the socket that Beast has not taken yet.
   std::size_t read_ahead_bytes() const noexcept { return read_ahead_.buffered(); }
   // See ReadAhead::before_socket_read.
@@ -65,7 +64,7 @@ class CorkableStream {
     return boost::asio::async_initiate<FlushHandler, void(boost::system::error_code)>(
         [this](auto handler) {
           corked_ = false;
-          if (!flushing_ && held_bytes() == 0) {
+          if (!flushing_ && held_.empty()) {
             boost::asio::post(get_executor(), boost::beast::bind_front_handler(
                                                   std::move(handler), boost::system::error_code()));
             return;
@@ -116,7 +115,7 @@ class CorkableStream {
   // nothing is held any more, at once when nothing is.
   template <typename Then>
   void when_sent(Then then) {
-    if (!flushing_ && held_bytes() == 0) {
+    if (!flushing_ && held_.empty()) {
       then();
       return;
     }
@@ -141,12 +140,9 @@ class CorkableStream {
           });
     } else if (corked_) {
       const std::size_t size = boost::asio::buffer_size(buffers);
-      if (size > 0) {
-        std::string& held = holding().bytes;
-        const std::size_t at = held.size();
-        held.resize(at + size);
-        boost::asio::buffer_copy(boost::asio::buffer(held.data() + at, size), buffers);
-      }
+      const std::size_t at = held_.size();
+      held_.resize(at + size);
+      boost::asio::buffer_copy(boost::asio::buffer(held_.data() + at, size), buffers);
       boost::asio::post(get_executor(), boost::beast::bind_front_handler(
                                             std::move(handler), boost::system::error_code(), size));
     } else {
@@ -165,9 +161,13 @@ class CorkableStream {
   }
 
   // Something to do once the flush in progress ends, told how it ended.
+  // The waiting actions are a singly linked list, each owning the next: an
+  // idle connection holds one null pointer (this layer lives in Beast's
+  // stream state of every connection, thousands for a shared program).
   struct Pending {
     virtual ~Pending() = default;
     virtual void run(boost::system::error_code ec) = 0;
+    std::unique_ptr<Pending> next;
   };
   template <typename Action>
   struct PendingAction final : Pending {
@@ -176,46 +176,37 @@ class CorkableStream {
     Action action;
   };
 
+  // Appended at the end: they run in the order they came (a few at most).
   template <typename Action>
   void after_flush(Action action) {
-    holding().pending.push_back(std::make_unique<PendingAction<Action>>(std::move(action)));
+    std::unique_ptr<Pending>* last = &pending_;
+    while (*last) last = &(*last)->next;
+    *last = std::make_unique<PendingAction<Action>>(std::move(action));
   }
 
-  // What a flush works with. Made when a corked write or a wait for a flush
-  // needs it and dropped once the flush ends: an idle connection holds a
-  // null pointer (8 bytes) instead of two strings and a vector (88 bytes of
-  // Beast's stream state, for each of thousands of a shared program's
-  // idle clients).
-  struct Holding {
-    std::string bytes;                              // written by Beast while corked, not yet sent
-    std::string sending;                            // being sent
-    std::vector<std::unique_ptr<Pending>> pending;  // waiting for the send to end
-  };
-  Holding& holding() {
-    if (!held_) held_ = std::make_unique<Holding>();
-    return *held_;
-  }
-
-  // Writes what is held, then runs what waited for it. Memory is given
-  // back at the end, so an idle connection holds no buffer.
+  // Writes what is held, then runs what waited for it. While the flush is
+  // in progress nothing is appended to held_ (every write waits in
+  // pending_), so it is sent from where it is. Memory is given back at the
+  // end, so an idle connection holds no buffer.
   void send_held() {
     flushing_ = true;
-    Holding& holding = this->holding();
-    holding.sending.swap(holding.bytes);
-    boost::asio::async_write(next_, boost::asio::buffer(holding.sending),
+    boost::asio::async_write(next_, boost::asio::buffer(held_),
                              [this](boost::system::error_code ec, std::size_t) {
                                flushing_ = false;
-                               // Nothing is held while flushing (writes wait in
-                               // `pending`): all of it goes, and what runs next
-                               // starts from nothing.
-                               const std::unique_ptr<Holding> done = std::move(held_);
-                               for (auto& action : done->pending) action->run(ec);
+                               held_ = std::string();
+                               std::unique_ptr<Pending> waiting = std::move(pending_);
+                               while (waiting) {
+                                 std::unique_ptr<Pending> next = std::move(waiting->next);
+                                 waiting->run(ec);
+                                 waiting = std::move(next);
+                               }
                              });
   }
 
   NextLayer next_;
   ReadAhead<NextLayer> read_ahead_;
-  std::unique_ptr<Holding> held_;  // null while nothing is held, sent or waited for
+  std::string held_;                  // written by Beast while corked, not yet sent
+  std::unique_ptr<Pending> pending_;  // the first action waiting for the send to end
   bool corked_ = false;
   bool flushing_ = false;
   std::uint16_t close_code_replacement_ = 0;  // 0: none asked for
