@@ -5,8 +5,8 @@
 // both are a timer that never expires, cancelled to wake the waiters: the
 // idiom the sessions and the CGI exchange used to write out three times.
 //
-// Not thread-safe: every call runs on the executor the primitive was made
-// with.
+// Not thread-safe: every call runs on one executor (the event's, the one it
+// was made with; the gate's, that of the coroutines that use it).
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/redirect_error.hpp>
