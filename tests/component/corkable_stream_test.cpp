@@ -1,0 +1,135 @@
+// CorkableStream against a real socket pair and a real event loop: corked
+// writes are held and leave together at the flush; a write or a flush asked
+// for while a flush is in progress waits for it, in the order asked; nothing
+// is held once the flush is done.
+#include "websocket/corkable_stream.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/connect_pair.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace wsexec {
+namespace {
+
+namespace asio = boost::asio;
+using Socket = asio::local::stream_protocol::socket;
+using boost::system::error_code;
+using namespace std::chrono_literals;
+
+struct CorkedPair {
+  asio::io_context context{1};
+  CorkableStream<Socket> stream{Socket(context)};
+  Socket peer{context};
+
+  CorkedPair() { asio::local::connect_pair(stream.next_layer(), peer); }
+
+  // Reads exactly `size` bytes from the peer, running the loop meanwhile.
+  std::string read_exactly(std::size_t size) {
+    std::string got(size, '\0');
+    bool done = false;
+    asio::async_read(peer, asio::buffer(got), [&](error_code ec, std::size_t n) {
+      EXPECT_FALSE(ec) << ec.message();
+      got.resize(n);
+      done = true;
+    });
+    context.restart();
+    while (!done && context.run_one_for(5s) > 0) {
+    }
+    EXPECT_TRUE(done) << "the bytes never came";
+    return got;
+  }
+
+  void run_until(const bool& done) {
+    context.restart();
+    while (!done && context.run_one_for(5s) > 0) {
+    }
+  }
+};
+
+std::string pattern(std::size_t size, char first) {
+  std::string bytes(size, '\0');
+  for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<char>(first + (i * 7) % 26);
+  return bytes;
+}
+
+TEST(CorkableStream, CorkedWritesLeaveTogetherAtTheFlush) {
+  CorkedPair pair;
+  pair.stream.cork();
+  const std::string one = pattern(100, 'a');
+  const std::string two = pattern(50, 'A');
+  int written = 0;
+  asio::async_write(pair.stream, asio::buffer(one), [&](error_code ec, std::size_t) {
+    EXPECT_FALSE(ec);
+    ++written;
+  });
+  asio::async_write(pair.stream, asio::buffer(two), [&](error_code ec, std::size_t) {
+    EXPECT_FALSE(ec);
+    ++written;
+  });
+  pair.context.restart();
+  pair.context.poll();
+  EXPECT_EQ(written, 2);
+  EXPECT_EQ(pair.stream.held_bytes(), one.size() + two.size());
+  error_code ignored;
+  EXPECT_EQ(pair.peer.available(ignored), 0u) << "held bytes went out before the flush";
+
+  bool flushed = false;
+  pair.stream.async_flush([&](error_code ec) {
+    EXPECT_FALSE(ec);
+    flushed = true;
+  });
+  EXPECT_EQ(pair.read_exactly(one.size() + two.size()), one + two);
+  pair.run_until(flushed);
+  EXPECT_TRUE(flushed);
+  EXPECT_EQ(pair.stream.held_bytes(), 0u);
+}
+
+// The flush is larger than the socket takes at once, so it is still in
+// progress while the write and the second flush are asked for: both wait,
+// the write's bytes come after the flush's whole, and what waited runs in
+// the order it was asked for.
+TEST(CorkableStream, WhatIsAskedForDuringAFlushWaitsForItInOrder) {
+  CorkedPair pair;
+  const std::string held = pattern(4 * 1024 * 1024, 'a');
+  const std::string after = pattern(300, 'A');
+  pair.stream.cork();
+  asio::async_write(pair.stream, asio::buffer(held),
+                    [](error_code ec, std::size_t) { EXPECT_FALSE(ec); });
+  pair.context.restart();
+  pair.context.poll();
+  ASSERT_EQ(pair.stream.held_bytes(), held.size());
+
+  std::vector<int> order;
+  pair.stream.async_flush([&](error_code ec) {
+    EXPECT_FALSE(ec);
+    order.push_back(1);
+  });
+  pair.context.restart();
+  pair.context.poll();  // the flush starts and fills the socket
+  ASSERT_TRUE(order.empty()) << "the flush ended before the peer read anything";
+  bool after_written = false;
+  asio::async_write(pair.stream, asio::buffer(after), [&](error_code ec, std::size_t n) {
+    EXPECT_FALSE(ec);
+    EXPECT_EQ(n, after.size());
+    after_written = true;
+  });
+  pair.stream.async_flush([&](error_code ec) {
+    EXPECT_FALSE(ec);
+    order.push_back(2);
+  });
+
+  EXPECT_EQ(pair.read_exactly(held.size() + after.size()), held + after);
+  pair.run_until(after_written);
+  EXPECT_TRUE(after_written);
+  EXPECT_EQ(order, (std::vector<int>{1, 2}));
+  EXPECT_EQ(pair.stream.held_bytes(), 0u);
+}
+
+}  // namespace
+}  // namespace wsexec
