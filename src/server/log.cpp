@@ -80,7 +80,7 @@ void write(LogLevel level, std::string_view area, std::string_view context,
 
 // A context lives as long as its connection, one per client of a shared
 // program among thousands: it is made to its exact size, not grown by
-// doubling (a 137-character context would otherwise hold 241 bytes).
+// doubling (a shared client's 133 characters would otherwise hold 241 bytes).
 namespace {
 
 std::size_t pair_size(bool first, std::string_view key, std::string_view value) {
