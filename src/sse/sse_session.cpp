@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "core/exit_status.hpp"
+#include "core/tagged_output.hpp"
 #include "process/child_process.hpp"
 #include "process/child_supervisor.hpp"
 #include "server/log.hpp"
@@ -184,7 +185,10 @@ unsigned SseSession::deliver(const std::string& message, bool binary) {
 }
 
 // Child -> client: each piece becomes an event. Stderr goes to the log,
-// and with --passstderr to the client as text events too.
+// and with --passstderr to the client as text events too: then every line,
+// of either stream, is the JSON object a WebSocket client gets
+// ({"stream":"stdout","data":"..."}), so a client reads the same messages
+// over either transport.
 void SseSession::on_output(OutputPump& pump) {
   if (publish_pieces(pump, false)) resume_pump_when_room(pump);
 }
@@ -205,8 +209,14 @@ bool SseSession::publish_pieces(OutputPump& pump, bool at_end) {
     const auto piece = at_end ? pump.last_piece() : pump.next_piece();
     if (!piece) break;
     if (!is_stdout) log::write(LogLevel::error, "stderr", context_, *piece);
-    if (to_client) {
-      note_activity();
+    if (!to_client) continue;
+    note_activity();
+    if (state_.config.pass_stderr) {  // never with --binary or --pty (refused at start-up)
+      std::string tagged;
+      append_tagged_line(pump.stream(), *piece, tagged);
+      metrics::message_to_client(tagged.size());
+      outbox_.publish_message(tagged, false);
+    } else {
       metrics::message_to_client(piece->size());
       outbox_.publish_message(*piece, is_stdout && binary_);
     }

@@ -1,10 +1,15 @@
 // The event stream over what is not plain HTTP/1.1 (docs/sse-protocol.md):
 // TLS (--ssl, the same code over the TLS stream) and HTTP/1.0 (the
-// response is close-delimited: no chunks, the end of the connection ends it).
+// response is close-delimited: no chunks, the end of the connection ends it);
+// and with the options that change what a stream carries: --dir (one
+// endpoint per script) and --passstderr (both streams, tagged).
+#include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
 #include "harness.hpp"
 #include "http_request.hpp"
+#include "sse_client.hpp"
 #include "test_pki.hpp"
 
 namespace wsexec_test {
@@ -55,6 +60,42 @@ TEST(SseStreams, AnHttp10StreamIsCloseDelimited) {
   EXPECT_TRUE(
       body.ends_with("event: close\nid: 2\ndata: {\"code\":1000,\"reason\":\"exit 3\"}\n\n"))
       << body;
+}
+
+TEST(SseStreams, EachDirEndpointRunsItsOwnScriptAndAMissingOneIs404) {
+  TempDir dir;
+  dir.write_script("a.sh", "echo from a");
+  dir.write_script("b.sh", "echo from b");
+  ServerProcess server({"--sse", "--dir=" + dir.path()});
+  for (const std::string name : {"a", "b"}) {
+    SseTestStream stream(server.port(), "/" + name + ".sh");
+    ASSERT_EQ(stream.status(), 200) << stream.head();
+    session_of(stream);
+    const auto line = stream.next();
+    ASSERT_TRUE(line) << name;
+    EXPECT_EQ(line->data, "from " + name);
+  }
+  SseTestStream missing(server.port(), "/missing.sh");
+  EXPECT_EQ(missing.status(), 404) << missing.head();
+}
+
+// As a WebSocket client gets them (the man page, --passstderr): every line
+// a JSON text naming its stream. The two pipes' lines may come in either
+// order.
+TEST(SseStreams, WithPassstderrBothStreamsLinesArriveTagged) {
+  ServerProcess server({"--sse", "--passstderr", "sh", "-c", "echo out; echo err >&2; sleep 1"});
+  SseTestStream stream(server.port(), "/");
+  session_of(stream);
+  std::set<nlohmann::json> lines;
+  for (int i = 0; i < 2; ++i) {
+    const auto event = stream.next();
+    ASSERT_TRUE(event) << "event " << i;
+    EXPECT_EQ(event->name, "message");
+    lines.insert(nlohmann::json::parse(event->data));
+  }
+  EXPECT_EQ(lines, (std::set<nlohmann::json>{
+                       nlohmann::json::parse(R"({"stream":"stdout","data":"out"})"),
+                       nlohmann::json::parse(R"({"stream":"stderr","data":"err"})")}));
 }
 
 }  // namespace
