@@ -95,6 +95,11 @@ struct Server::Impl {
   ServerState& state;
   std::deque<Worker> workers;   // deque: Workers are neither copied nor moved
   asio::io_context control{1};  // signals and the stop deadline, on the main thread
+  // Made before the listeners are bound (the constructor's body), so a
+  // signal from the moment the "Starting" line is logged waits in the set
+  // until run() takes it; with the default action a SIGHUP (a reload sent
+  // right after start-up) or a SIGTERM in between ended the process at once.
+  asio::signal_set stop_and_reload_signals{control, SIGINT, SIGTERM, SIGHUP};
   std::optional<TlsContextStore> tls;
   Listeners listeners;  // on workers[0]
   // --metrics, on `control`.
@@ -283,7 +288,7 @@ struct Server::Impl {
     for (auto& worker : workers) guards.push_back(asio::make_work_guard(worker.context()));
     start_accepting();
 
-    asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
+    asio::signal_set& signals = stop_and_reload_signals;
     asio::steady_timer deadline(control);
     SystemdNotifier notifier(
         control, [this] { return live_connections(); },
