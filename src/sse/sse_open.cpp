@@ -17,6 +17,7 @@
 #include "sse/sse_session.hpp"
 #include "sse/sse_stream_waker.hpp"
 #include "sse/sse_token.hpp"
+#include "websocket/remote_host.hpp"
 #include "websocket/terminal_input.hpp"
 
 namespace wsexec {
@@ -51,16 +52,18 @@ std::string refusal_context(const RequestHead& request, const PeerInfo& peer) {
   return log::make_context({{"url", url_of(request, peer)}, {"remote", peer.remote_address}});
 }
 
+// `remote_host`: REMOTE_HOST, the address or with --reverselookup its name.
 SseSessionStart session_start_for(const RequestHead& request, const ScriptTarget& target,
-                                  const PeerInfo& peer, ServerState& state) {
+                                  const PeerInfo& peer, const std::string& remote_host,
+                                  ServerState& state) {
   const std::string id = state.next_connection_id();
   SseSessionStart start;
   if (state.config.shared_mode != SharedMode::off) {
     start.shared = sse_shared_join(target, peer, state, id, url_of(request, peer),
                                    header_text(request, http::field::origin));
   } else {
-    start.spawn = spawn_request_for(
-        target, request_facts(request, peer, target, id, peer.remote_address), state);
+    start.spawn =
+        spawn_request_for(target, request_facts(request, peer, target, id, remote_host), state);
     add_terminal_settings(start.spawn, state.config, request.target());
   }
   start.log_context = log::make_context({{"url", url_of(request, peer)},
@@ -246,8 +249,14 @@ asio::awaitable<bool> serve_sse_open(Stream& stream, const RequestHead& request,
                         refusal_context(request, peer));
     co_return false;
   }
-  auto session = SseSession::start(session_start_for(request, target, peer, state), std::move(slot),
-                                   state, worker, stream.get_executor());
+  // As for an upgrade, the program starts once its client's name is known.
+  std::string remote_host = peer.remote_address;
+  if (state.config.reverse_lookup && !shared) {
+    remote_host =
+        co_await lookup_remote_host(stream.get_executor(), peer.remote_address, peer.remote_port);
+  }
+  auto session = SseSession::start(session_start_for(request, target, peer, remote_host, state),
+                                   std::move(slot), state, worker, stream.get_executor());
   auto waker = std::make_shared<SseStreamWaker>(stream.get_executor());
   session->outbox().attach(waker, std::nullopt);
   co_await stream_events(stream, request, SseSessionRef(std::move(session)), std::move(waker),

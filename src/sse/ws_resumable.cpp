@@ -27,6 +27,7 @@
 #include "sse/sse_stream_waker.hpp"
 #include "sse/sse_token.hpp"
 #include "websocket/negotiation.hpp"
+#include "websocket/remote_host.hpp"
 #include "websocket/terminal_input.hpp"
 #include "websocket/websocket_setup.hpp"
 
@@ -65,9 +66,10 @@ std::string refusal_context(const RequestHead& request, const PeerInfo& peer,
 // WEBSOCKET_PROTOCOL the --subprotocol the client also offered, if any:
 // wsexec.v1 is the server's framing, never the program's.
 SseSessionStart session_start_for(const RequestHead& request, const ScriptTarget& target,
-                                  const PeerInfo& peer, ServerState& state) {
+                                  const PeerInfo& peer, const std::string& remote_host,
+                                  ServerState& state) {
   const std::string id = state.next_connection_id();
-  RequestFacts facts = request_facts(request, peer, target, id, peer.remote_address);
+  RequestFacts facts = request_facts(request, peer, target, id, remote_host);
   if (const std::string* chosen = chosen_subprotocol(request, state.config)) {
     facts.websocket_protocol = *chosen;
   }
@@ -302,7 +304,13 @@ asio::awaitable<void> serve_resumable_websocket(Stream& stream, const RequestHea
                         refusal_context(request, peer, ""));
     co_return;
   }
-  auto session = SseSession::start(session_start_for(request, target, peer, state),
+  // As for a plain upgrade, the program starts once its client's name is known.
+  std::string remote_host = peer.remote_address;
+  if (state.config.reverse_lookup) {
+    remote_host =
+        co_await lookup_remote_host(stream.get_executor(), peer.remote_address, peer.remote_port);
+  }
+  auto session = SseSession::start(session_start_for(request, target, peer, remote_host, state),
                                    std::move(*slot), state, worker, stream.get_executor());
   session->outbox().attach(waker, std::nullopt);
   co_await relay(stream, request, SseSessionRef(std::move(session)), std::move(waker), state,

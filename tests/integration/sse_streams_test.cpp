@@ -98,5 +98,17 @@ TEST(SseStreams, WithPassstderrBothStreamsLinesArriveTagged) {
                        nlohmann::json::parse(R"({"stream":"stderr","data":"err"})")}));
 }
 
+// The program starts once its client's name is known, as for an upgrade
+// (environment_test.cpp): /etc/hosts names 127.0.0.1 everywhere.
+TEST(SseStreams, WithReverselookupTheProgramSeesTheClientsName) {
+  ServerProcess server(
+      {"--sse", "--reverselookup", "sh", "-c", "echo \"$REMOTE_HOST $REMOTE_ADDR\""});
+  SseTestStream stream(server.port(), "/");
+  session_of(stream);
+  const auto line = stream.next();
+  ASSERT_TRUE(line);
+  EXPECT_EQ(line->data, "localhost 127.0.0.1");
+}
+
 }  // namespace
 }  // namespace wsexec_test

@@ -212,5 +212,15 @@ TEST(WsResume, AnSseSessionCanBeResumedOverWebSocket) {
   EXPECT_TRUE(IsText(again.client->read(), "over websocket"));
 }
 
+// As a plain upgrade's: the program starts once the client's name is known.
+TEST(WsResume, WithReverselookupTheProgramSeesTheClientsName) {
+  ServerProcess server({"--sse", "--resumems=5000", "--reverselookup", "sh", "-c",
+                        "echo \"$REMOTE_HOST $REMOTE_ADDR\"; sleep 1"});
+  Opened opened = open_resumable(server, 5000);
+  ASSERT_TRUE(opened.client);
+  const WsEvent line = opened.client->read();
+  EXPECT_TRUE(IsText(line, "localhost 127.0.0.1")) << describe(line);
+}
+
 }  // namespace
 }  // namespace wsexec_test
