@@ -62,6 +62,14 @@ class AsyncGate {
     busy_ = true;
   }
 
+  // Takes the gate if it is free, without waiting: for a caller that has
+  // another way to go when it is not (and no coroutine to suspend).
+  bool try_acquire() {
+    if (busy_) return false;
+    busy_ = true;
+    return true;
+  }
+
   void release() {
     busy_ = false;
     if (!waiters_.empty()) {

@@ -7,12 +7,20 @@
 // copy and no delay.
 //
 // The rules that keep the byte stream whole:
-// - Beast never has two writes in flight on its next layer, so what is
-//   appended while corked always comes after what was already handed on.
-// - While held bytes are being sent, a new write waits for that to finish
-//   (it is not appended and acknowledged): the next layer never sees two
-//   writes at once, and a client that sends pings but reads nothing cannot
-//   make us buffer pongs without bound.
+// - One write at a time reaches the socket, whole, in the order asked for.
+//   Beast keeps its own writes apart, but the session may also write
+//   encoded frames straight through this layer (a shared program's output,
+//   ClientWriter::try_send_encoded_now) while Beast answers a ping: each
+//   such write is handed on whole (asio::async_write), and a write asked for
+//   while another is on the socket waits its turn. A write_some call is
+//   therefore always written whole.
+// - While corked, a write is appended to the held bytes and acknowledged at
+//   once; those bytes go out at the flush, in the flush's turn (after any
+//   write already on the socket or waiting before it).
+// - While a flush waits or its bytes are being sent, a new write waits for
+//   it (it is not appended and acknowledged): the held bytes are never
+//   changed while they are written, and a client that sends pings but reads
+//   nothing cannot make us buffer pongs without bound.
 // - Beast's teardown (after a close frame) waits until everything held has
 //   been sent, so a close reply written while corked is never cut off.
 //
@@ -57,23 +65,24 @@ class CorkableStream {
     read_ahead_.before_socket_read(hook, argument);
   }
 
-  // Uncorks and sends everything held, then completes with
-  // void(error_code); at once (posted) when nothing is held.
+  // Uncorks and sends everything held, in its turn (after a write still
+  // on the socket), then completes with void(error_code), posted; at once
+  // when nothing is held and nothing is being written.
   template <typename FlushHandler>
   auto async_flush(FlushHandler&& handler) {
     return boost::asio::async_initiate<FlushHandler, void(boost::system::error_code)>(
         [this](auto handler) {
           corked_ = false;
-          if (!flushing_ && held_.empty()) {
-            boost::asio::post(get_executor(), boost::beast::bind_front_handler(
-                                                  std::move(handler), boost::system::error_code()));
-            return;
-          }
-          after_flush(std::move(handler));
-          if (!flushing_) send_held();
+          flush_in_turn([this, handler = std::move(handler)](boost::system::error_code ec) mutable {
+            boost::asio::post(get_executor(),
+                              boost::beast::bind_front_handler(std::move(handler), ec));
+          });
         },
         handler);
   }
+
+  // Nothing held, nothing on the socket, nothing waiting.
+  bool idle() const noexcept { return !writing_ && !waiting_ && held_.empty(); }
 
   // Reads go through the read-ahead (read_ahead.hpp): Beast's small reads
   // of a pipelined batch are served from one read of the socket.
@@ -112,42 +121,71 @@ class CorkableStream {
   void answer_next_close_with(std::uint16_t code) noexcept { close_code_replacement_ = code; }
 
   // For Beast's teardown (see the functions below): runs `then` once
-  // nothing is held any more, at once when nothing is.
+  // everything held and everything asked for before has been written; at
+  // once when the layer is idle.
   template <typename Then>
   void when_sent(Then then) {
-    if (!flushing_ && held_.empty()) {
-      then();
-      return;
-    }
-    after_flush([then = std::move(then)](boost::system::error_code) mutable { then(); });
-    if (!flushing_) send_held();
+    flush_in_turn([then = std::move(then)](boost::system::error_code) mutable { then(); });
   }
 
  private:
   // The three ways a write goes (see the rules at the top).
   template <typename ConstBufferSequence, typename Handler>
   void start_write(const ConstBufferSequence& buffers, Handler handler) {
-    if (flushing_) {
-      // Handed on once the held bytes are out.
-      after_flush(
-          [this, buffers, handler = std::move(handler)](boost::system::error_code ec) mutable {
-            if (ec) {
-              boost::asio::post(get_executor(), boost::beast::bind_front_handler(
-                                                    std::move(handler), ec, std::size_t{0}));
-            } else {
-              next_.async_write_some(buffers, std::move(handler));
-            }
+    if (may_append()) return append(buffers, std::move(handler));
+    wait_for_turn([this, buffers, handler = std::move(handler)]() mutable {
+      if (may_append()) return append(buffers, std::move(handler));
+      hand_on(buffers, std::move(handler));
+    });
+  }
+
+  bool may_append() const noexcept { return corked_ && flushes_waiting_ == 0 && !sending_held_; }
+
+  template <typename ConstBufferSequence, typename Handler>
+  void append(const ConstBufferSequence& buffers, Handler handler) {
+    const std::size_t size = boost::asio::buffer_size(buffers);
+    const std::size_t at = held_.size();
+    held_.resize(at + size);
+    boost::asio::buffer_copy(boost::asio::buffer(held_.data() + at, size), buffers);
+    boost::asio::post(get_executor(), boost::beast::bind_front_handler(
+                                          std::move(handler), boost::system::error_code(), size));
+  }
+
+  // Writes the buffers whole; the next turn is taken before the handler
+  // runs, so whatever the handler asks for next queues behind what waited.
+  template <typename ConstBufferSequence, typename Handler>
+  void hand_on(const ConstBufferSequence& buffers, Handler handler) {
+    writing_ = true;
+    boost::asio::async_write(next_, buffers,
+                             [this, handler = std::move(handler)](boost::system::error_code ec,
+                                                                  std::size_t written) mutable {
+                               writing_ = false;
+                               take_next_turn();
+                               handler(ec, written);
+                             });
+  }
+
+  // Sends what is held in its turn, then tells `done` how it went (at once
+  // when nothing is held). Memory is given back at the end, so an idle
+  // connection holds no buffer.
+  template <typename Done>
+  void flush_in_turn(Done done) {
+    ++flushes_waiting_;
+    wait_for_turn([this, done = std::move(done)]() mutable {
+      --flushes_waiting_;
+      if (held_.empty()) return done(boost::system::error_code());
+      writing_ = true;
+      sending_held_ = true;
+      boost::asio::async_write(
+          next_, boost::asio::buffer(held_),
+          [this, done = std::move(done)](boost::system::error_code ec, std::size_t) mutable {
+            writing_ = false;
+            sending_held_ = false;
+            held_ = std::string();
+            take_next_turn();
+            done(ec);
           });
-    } else if (corked_) {
-      const std::size_t size = boost::asio::buffer_size(buffers);
-      const std::size_t at = held_.size();
-      held_.resize(at + size);
-      boost::asio::buffer_copy(boost::asio::buffer(held_.data() + at, size), buffers);
-      boost::asio::post(get_executor(), boost::beast::bind_front_handler(
-                                            std::move(handler), boost::system::error_code(), size));
-    } else {
-      next_.async_write_some(buffers, std::move(handler));
-    }
+    });
   }
 
   // A server's close frame carrying a code and no reason: FIN + opcode 8,
@@ -160,55 +198,49 @@ class CorkableStream {
     return head[0] == 0x88 && head[1] == 0x02;
   }
 
-  // Something to do once the flush in progress ends, told how it ended.
-  // The waiting actions are a singly linked list, each owning the next: an
-  // idle connection holds one null pointer (this layer lives in Beast's
-  // stream state of every connection, thousands for a shared program).
-  struct Pending {
-    virtual ~Pending() = default;
-    virtual void run(boost::system::error_code ec) = 0;
-    std::unique_ptr<Pending> next;
+  // Something waiting for its turn. The waiting actions are a singly
+  // linked list, each owning the next: an idle connection holds one null
+  // pointer (this layer lives in Beast's stream state of every connection,
+  // thousands for a shared program).
+  struct Waiting {
+    virtual ~Waiting() = default;
+    virtual void run() = 0;
+    std::unique_ptr<Waiting> next;
   };
   template <typename Action>
-  struct PendingAction final : Pending {
-    explicit PendingAction(Action a) : action(std::move(a)) {}
-    void run(boost::system::error_code ec) override { action(ec); }
+  struct WaitingAction final : Waiting {
+    explicit WaitingAction(Action a) : action(std::move(a)) {}
+    void run() override { action(); }
     Action action;
   };
 
-  // Appended at the end: they run in the order they came (a few at most).
+  // Runs `action` now if nothing is on the socket and nothing waits, else
+  // after what is there, in the order asked for (a few at most).
   template <typename Action>
-  void after_flush(Action action) {
-    std::unique_ptr<Pending>* last = &pending_;
+  void wait_for_turn(Action action) {
+    if (!writing_ && !waiting_) return action();
+    std::unique_ptr<Waiting>* last = &waiting_;
     while (*last) last = &(*last)->next;
-    *last = std::make_unique<PendingAction<Action>>(std::move(action));
+    *last = std::make_unique<WaitingAction<Action>>(std::move(action));
   }
 
-  // Writes what is held, then runs what waited for it. While the flush is
-  // in progress nothing is appended to held_ (every write waits in
-  // pending_), so it is sent from where it is. Memory is given back at the
-  // end, so an idle connection holds no buffer.
-  void send_held() {
-    flushing_ = true;
-    boost::asio::async_write(next_, boost::asio::buffer(held_),
-                             [this](boost::system::error_code ec, std::size_t) {
-                               flushing_ = false;
-                               held_ = std::string();
-                               std::unique_ptr<Pending> waiting = std::move(pending_);
-                               while (waiting) {
-                                 std::unique_ptr<Pending> next = std::move(waiting->next);
-                                 waiting->run(ec);
-                                 waiting = std::move(next);
-                               }
-                             });
+  // Runs what waits until one of them puts a write on the socket.
+  void take_next_turn() {
+    while (!writing_ && waiting_) {
+      std::unique_ptr<Waiting> first = std::move(waiting_);
+      waiting_ = std::move(first->next);
+      first->run();
+    }
   }
 
   NextLayer next_;
   ReadAhead<NextLayer> read_ahead_;
-  std::string held_;                  // written by Beast while corked, not yet sent
-  std::unique_ptr<Pending> pending_;  // the first action waiting for the send to end
+  std::string held_;                   // written by Beast while corked, not yet sent
+  std::unique_ptr<Waiting> waiting_;   // the first action waiting for its turn
+  std::uint32_t flushes_waiting_ = 0;  // asked for, not yet in their turn
   bool corked_ = false;
-  bool flushing_ = false;
+  bool writing_ = false;                      // a write is on the socket
+  bool sending_held_ = false;                 // ... and it is the held bytes
   std::uint16_t close_code_replacement_ = 0;  // 0: none asked for
   std::array<unsigned char, 4> rewritten_close_{};
 };

@@ -1,7 +1,8 @@
 // CorkableStream against a real socket pair and a real event loop: corked
 // writes are held and leave together at the flush; a write or a flush asked
-// for while a flush is in progress waits for it, in the order asked; nothing
-// is held once the flush is done.
+// for while a flush is in progress waits for it, in the order asked; a
+// flush waits for a write still on the socket; one write_some call is
+// written whole before the next; nothing is held once the flush is done.
 #include "websocket/corkable_stream.hpp"
 
 #include <gtest/gtest.h>
@@ -43,6 +44,13 @@ struct CorkedPair {
     }
     EXPECT_TRUE(done) << "the bytes never came";
     return got;
+  }
+
+  // The socket takes a few KiB at a time, so a write of tens of KiB is
+  // still in progress while the test asks for the next one.
+  void make_send_buffer_small() {
+    stream.next_layer().set_option(asio::socket_base::send_buffer_size(4096));
+    peer.set_option(asio::socket_base::receive_buffer_size(4096));
   }
 
   void run_until(const bool& done) {
@@ -119,16 +127,104 @@ TEST(CorkableStream, WhatIsAskedForDuringAFlushWaitsForItInOrder) {
     EXPECT_EQ(n, after.size());
     after_written = true;
   });
+  bool second_flushed = false;
+  pair.stream.async_flush([&](error_code ec) {
+    EXPECT_FALSE(ec);
+    order.push_back(2);
+    second_flushed = true;
+  });
+
+  EXPECT_EQ(pair.read_exactly(held.size() + after.size()), held + after);
+  pair.run_until(second_flushed);
+  EXPECT_TRUE(after_written);
+  EXPECT_EQ(order, (std::vector<int>{1, 2}));
+  EXPECT_EQ(pair.stream.held_bytes(), 0u);
+}
+
+// A shared program's client writes encoded frames through the layer with
+// one write_some call while Beast may write a pong: the call must go out
+// whole, and the next write after it, never between its pieces.
+TEST(CorkableStream, OneWriteSomeCallIsWrittenWholeBeforeTheNextWrite) {
+  CorkedPair pair;
+  pair.make_send_buffer_small();
+  const std::string frames = pattern(60 * 1024, 'a');
+  const std::string pong = pattern(6, 'A');
+  std::size_t first_written = 0;
+  bool pong_written = false;
+  pair.stream.async_write_some(asio::buffer(frames), [&](error_code ec, std::size_t n) {
+    EXPECT_FALSE(ec);
+    first_written = n;
+  });
+  asio::async_write(pair.stream, asio::buffer(pong), [&](error_code ec, std::size_t) {
+    EXPECT_FALSE(ec);
+    pong_written = true;
+  });
+  EXPECT_EQ(pair.read_exactly(frames.size() + pong.size()), frames + pong);
+  pair.run_until(pong_written);
+  EXPECT_EQ(first_written, frames.size()) << "the write_some call was not written whole";
+}
+
+// A write is on the socket (a pong, or frames written straight through)
+// when the writer, having corked, flushes: the held bytes must follow that
+// write, not go out beside it.
+TEST(CorkableStream, AFlushWaitsForAWriteStillInFlightAndFollowsIt) {
+  CorkedPair pair;
+  pair.make_send_buffer_small();
+  const std::string in_flight = pattern(60 * 1024, 'a');
+  const std::string held = pattern(500, 'A');
+  bool flushed = false;
+  asio::async_write(pair.stream, asio::buffer(in_flight),
+                    [](error_code ec, std::size_t) { EXPECT_FALSE(ec); });
+  pair.stream.cork();
+  asio::async_write(pair.stream, asio::buffer(held),
+                    [](error_code ec, std::size_t) { EXPECT_FALSE(ec); });
+  pair.context.restart();
+  pair.context.poll();
+  ASSERT_EQ(pair.stream.held_bytes(), held.size());
+  pair.stream.async_flush([&](error_code ec) {
+    EXPECT_FALSE(ec);
+    flushed = true;
+  });
+  EXPECT_EQ(pair.read_exactly(in_flight.size() + held.size()), in_flight + held);
+  pair.run_until(flushed);
+  EXPECT_TRUE(flushed);
+  EXPECT_TRUE(pair.stream.idle());
+}
+
+// The flush waits behind a write on the socket; a write asked for after
+// the flush (uncorked now) must come after the held bytes, not jump ahead
+// of them when the socket frees up.
+TEST(CorkableStream, AWriteAskedForWhileAFlushWaitsComesAfterTheHeldBytes) {
+  CorkedPair pair;
+  pair.make_send_buffer_small();
+  const std::string in_flight = pattern(60 * 1024, 'a');
+  const std::string held = pattern(500, 'A');
+  const std::string later = pattern(40, 'a');
+  std::vector<int> order;
+  asio::async_write(pair.stream, asio::buffer(in_flight), [&](error_code ec, std::size_t) {
+    EXPECT_FALSE(ec);
+    order.push_back(1);
+  });
+  pair.stream.cork();
+  asio::async_write(pair.stream, asio::buffer(held),
+                    [](error_code ec, std::size_t) { EXPECT_FALSE(ec); });
+  pair.context.restart();
+  pair.context.poll();
   pair.stream.async_flush([&](error_code ec) {
     EXPECT_FALSE(ec);
     order.push_back(2);
   });
-
-  EXPECT_EQ(pair.read_exactly(held.size() + after.size()), held + after);
-  pair.run_until(after_written);
-  EXPECT_TRUE(after_written);
-  EXPECT_EQ(order, (std::vector<int>{1, 2}));
-  EXPECT_EQ(pair.stream.held_bytes(), 0u);
+  bool later_written = false;
+  asio::async_write(pair.stream, asio::buffer(later), [&](error_code ec, std::size_t) {
+    EXPECT_FALSE(ec);
+    order.push_back(3);
+    later_written = true;
+  });
+  EXPECT_EQ(pair.read_exactly(in_flight.size() + held.size() + later.size()),
+            in_flight + held + later);
+  pair.run_until(later_written);
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
+  EXPECT_TRUE(pair.stream.idle());
 }
 
 }  // namespace
