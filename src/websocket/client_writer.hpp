@@ -121,6 +121,25 @@ class ClientWriter {
     co_return ec ? ec : flushed;
   }
 
+  // Writes frames already encoded (as send_encoded does) at once, without
+  // a coroutine: the buffers go to the corked layer in one call, which
+  // writes them whole and in their turn (after a pong Beast may be
+  // writing). Returns false, doing nothing, when another send or the close
+  // holds the gate; the caller then goes the coroutine's way. `done` gets
+  // void(error_code); a failed write marks the client gone. The buffers'
+  // memory must outlive the write (`done` may own it).
+  template <typename ConstBufferSequence, typename Done>
+  bool try_send_encoded_now(const ConstBufferSequence& buffers, Done done) {
+    if (!client_.writable() || !gate_.try_acquire()) return false;
+    ws_.next_layer().async_write_some(
+        buffers, [this, done = std::move(done)](error_code ec, std::size_t) mutable {
+          gate_.release();
+          if (ec) client_.open = false;
+          done(ec);
+        });
+    return true;
+  }
+
   // Sends our close frame, once; nothing is written after it. A close_code
   // converts to a close_reason without a reason text.
   boost::asio::awaitable<void> close(boost::beast::websocket::close_reason reason) {

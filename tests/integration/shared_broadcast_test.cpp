@@ -2,18 +2,23 @@
 // (docs/shared.md): the order of its lines, whole lines from many clients,
 // its exit and restart, --dir, binary mode and TLS.
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "harness.hpp"
+#include "raw_ws.hpp"
 #include "test_pki.hpp"
 
 namespace wsexec_test {
 namespace {
 
 constexpr Millis kWait = 10000ms;
+using Clock = std::chrono::steady_clock;
 
 // Prints "PID:LINE" for each line, and exits 3 on "quit".
 constexpr const char* kPidEcho =
@@ -237,6 +242,57 @@ TEST(SharedBroadcast, LinesOfEveryFrameLengthReachEveryClientWhole) {
       EXPECT_EQ(event.data, std::string(n, 'x'));
     }
   }
+}
+
+// A shared client's lines are written straight through the corked layer
+// (shared_session.cpp, send_next) while Beast answers the client's pings
+// on the same socket: every pong must land between whole frames, and
+// every line and every pong arrive, each in its order.
+TEST(SharedBroadcast, PongsLandBetweenWholeFramesOfAFloodOfLines) {
+  constexpr int kLines = 50000;
+  constexpr int kPings = 300;
+  ServerProcess server({"--shared", "sh", "-c",
+                        "while IFS= read -r line; do [ \"$line\" = go ] && seq -f 'line %g' 1 " +
+                            std::to_string(kLines) + "; done"});
+  auto client = RawWsConnection::upgraded(server.port());
+  ASSERT_TRUE(client->send_frame({.opcode = opcode::text, .payload = "go"}));
+  // One ping at a time from another thread while this one reads, so that
+  // they arrive all along the flood.
+  std::atomic<bool> all_sent{true};
+  std::thread sender([&] {
+    for (int i = 0; i < kPings; ++i) {
+      if (!client->send_frame({.opcode = opcode::ping, .payload = "ping " + std::to_string(i)})) {
+        all_sent = false;
+        return;
+      }
+      std::this_thread::sleep_for(1ms);
+    }
+  });
+  int lines = 0;
+  int lines_in_order = 0;
+  int pongs = 0;
+  int pongs_in_order = 0;
+  const auto deadline = Clock::now() + 20s;
+  while ((lines < kLines || pongs < kPings) && Clock::now() < deadline) {
+    ReadResult read = client->read_frame(5s);
+    if (read.end != ReadEnd::frame) break;
+    if (read.frame.opcode == opcode::pong) {
+      pongs_in_order += read.frame.payload == "ping " + std::to_string(pongs);
+      ++pongs;
+    } else if (read.frame.opcode == opcode::text) {
+      ++lines;
+      lines_in_order += read.frame.payload == "line " + std::to_string(lines);
+    } else {
+      ADD_FAILURE() << "unexpected " << describe(read.frame);
+      break;
+    }
+  }
+  sender.join();
+  EXPECT_TRUE(all_sent);
+  EXPECT_EQ(lines, kLines);
+  EXPECT_EQ(lines_in_order, kLines);
+  EXPECT_EQ(pongs, kPings);
+  EXPECT_EQ(pongs_in_order, kPings);
 }
 
 TEST(SharedBroadcast, PassstderrBroadcastsTaggedStderrLines) {
