@@ -217,18 +217,10 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
     if (!started) send_queued_as_a_task();
   }
 
-  // Pieces written by send_next(): out of the queue (unless it was emptied
-  // meanwhile), then on to what came since.
+  // Pieces written by send_next(): out of the queue, then on to what came
+  // since.
   void encoded_sent(error_code ec, const EncodedPieces& pieces) {
-    for (const SharedOutputPtr& output : pieces) {
-      if (queue_.empty() || queue_.front() != output) break;
-      queued_bytes_ -= output->bytes;
-      queue_.pop_front();
-      if (!ec) {
-        for (const std::string& message : output->messages)
-          metrics::message_to_client(message.size());
-      }
-    }
+    dequeue_sent(pieces, ec);
     if (ec) {
       sending_ = false;  // the client is gone: its reader ends the session
       return;
@@ -289,7 +281,16 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
           if (next == run.size()) return std::nullopt;
           return std::string_view(run[next++]->frames);
         });
-    for (const SharedOutputPtr& output : run) {
+    dequeue_sent(run, ec);
+    co_return ec;
+  }
+
+  // Encoded pieces a write has taken: each leaves the queue (unless
+  // drop_slow_client() emptied it meanwhile) and, if the write succeeded,
+  // counts its messages as sent.
+  template <typename Pieces>
+  void dequeue_sent(const Pieces& pieces, error_code ec) {
+    for (const SharedOutputPtr& output : pieces) {
       if (queue_.empty() || queue_.front() != output) break;
       queued_bytes_ -= output->bytes;
       queue_.pop_front();
@@ -298,7 +299,6 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
           metrics::message_to_client(message.size());
       }
     }
-    co_return ec;
   }
 
   // Too far behind: the others and the program must not wait for it. Its
