@@ -46,20 +46,30 @@ class AsyncEvent {
 // costs one timer on its own coroutine frame; nobody waiting costs nothing
 // (an empty vector allocates nothing, unlike a deque).
 //
+// A release hands the gate straight to the first waiter: it stays busy
+// until that waiter has run and released it in turn. Freeing it and letting
+// the waiter take it when it runs let whoever asked in between take it
+// first: a later acquire(), or a shared program's direct send, which calls
+// try_acquire() the moment its last write completes. A server shutting
+// down then sent a client its close frame only once that client's whole
+// queue had been written, one write after another.
+//
 // Its waiters' timers are made on the waiting coroutine's executor: the gate
 // keeps none of its own (48 bytes less in every WebSocket session, of which
 // a shared program may have thousands).
 class AsyncGate {
  public:
   boost::asio::awaitable<void> acquire() {
-    while (busy_) {
-      boost::asio::steady_timer wake(co_await boost::asio::this_coro::executor,
-                                     boost::asio::steady_timer::time_point::max());
-      waiters_.push_back(&wake);
-      boost::system::error_code ignored;  // cancel() is the wake-up call
-      co_await wake.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
+    if (!busy_) {
+      busy_ = true;
+      co_return;
     }
-    busy_ = true;
+    boost::asio::steady_timer wake(co_await boost::asio::this_coro::executor,
+                                   boost::asio::steady_timer::time_point::max());
+    waiters_.push_back(&wake);
+    boost::system::error_code ignored;  // cancel() is the hand-over
+    co_await wake.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
+    // release() handed the gate over: it is ours, still busy.
   }
 
   // Takes the gate if it is free, without waiting: for a caller that has
@@ -71,11 +81,12 @@ class AsyncGate {
   }
 
   void release() {
-    busy_ = false;
-    if (!waiters_.empty()) {
-      waiters_.front()->cancel();
-      waiters_.erase(waiters_.begin());
+    if (waiters_.empty()) {
+      busy_ = false;
+      return;
     }
+    waiters_.front()->cancel();  // the gate is theirs from now
+    waiters_.erase(waiters_.begin());
   }
 
   bool busy() const { return busy_; }
