@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <memory>
 #include <set>
 #include <string>
@@ -302,6 +303,41 @@ TEST(SharedBroadcast, PongsLandBetweenWholeFramesOfAFloodOfLines) {
   EXPECT_EQ(lines_in_order, kLines);
   EXPECT_EQ(pongs, kPings);
   EXPECT_EQ(pongs_in_order, kPings);
+}
+
+// A server shutting down closes a shared client that is behind with 1001
+// once the write on its socket is done, as it closes a per-connection
+// session: it does not first write everything still queued for it. The
+// close used to wait for the writer's gate while the direct send took the
+// gate again as each of its writes completed, so every queued line went
+// out first (all 40,040 here: 40 MB in lines of 999 bytes).
+TEST(SharedBroadcast, AShutdownClosesAClientThatIsBehindWithoutWritingItsWholeQueueFirst) {
+  constexpr int kLines = 40000;  // about: 40 MB, far more than the sockets hold
+  ServerProcess server({"--shared", "--sendqueue=67108864", "sh", "-c",
+                        "read -r go; head -c " + std::to_string(kLines * 1000) +
+                            " /dev/zero | tr '\\0' x | fold -w 999; exec sleep 60"});
+  auto client = RawWsConnection::upgraded(server.port());
+  ASSERT_TRUE(client->send_frame({.opcode = opcode::text, .payload = "go"}));
+  // Not reading: the sockets fill and the rest of the lines queue up.
+  std::this_thread::sleep_for(2s);
+  server.send_signal(SIGTERM);
+  int lines = 0;
+  int close_code = 0;
+  const auto deadline = Clock::now() + 30s;
+  while (Clock::now() < deadline) {
+    ReadResult read = client->read_frame(5s);
+    if (read.end != ReadEnd::frame) break;
+    if (read.frame.opcode == opcode::close) {
+      close_code = read.frame.close_code();
+      break;
+    }
+    ASSERT_EQ(read.frame.opcode, opcode::text) << describe(read.frame);
+    ++lines;
+  }
+  EXPECT_EQ(close_code, 1001) << "after " << lines << " lines\n" << server.diagnostics();
+  // What the sockets held and the write in progress, not the whole queue.
+  EXPECT_LT(lines, kLines / 2) << "lines before the close";
+  EXPECT_TRUE(server.wait_exit(10s).has_value()) << server.diagnostics();
 }
 
 TEST(SharedBroadcast, PassstderrBroadcastsTaggedStderrLines) {
