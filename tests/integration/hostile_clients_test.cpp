@@ -148,9 +148,12 @@ TEST(HostileClients, UpgradesWhose101IsNeverReadAreDroppedByPingsLeavingNothing)
     ASSERT_TRUE(abandoned.back()->send(UpgradeRequest{}.serialize()));
   }
   // They never read, so they never answer a ping: after two intervals
-  // unanswered they go, with their programs.
-  EXPECT_TRUE(children_all_gone(server, 6s));
-  EXPECT_TRUE(descriptors_return_to(server, idle_descriptors, 3s));
+  // unanswered they go, with their programs. (About 1 s here; the bounds
+  // are for the instrumented server in CI, with compiles beside it, where
+  // 100 sessions took over 6 s to end and a bound of 3 s more for their
+  // descriptors failed twice in one run.)
+  EXPECT_TRUE(children_all_gone(server, 15s));
+  EXPECT_TRUE(descriptors_return_to(server, idle_descriptors, 15s));
   EXPECT_TRUE(serves_another_client(server));
   // Proof that they had been upgraded, read only now from what waited.
   int upgraded = 0;
