@@ -39,8 +39,12 @@ TEST(HostilePrograms, SigtermEndsServerAndChildrenThatIgnoreTermAndInt) {
   for (const std::string& word : recorded) cleanup.add(parse_pid(word));
 
   server.send_signal(SIGTERM);
-  std::optional<ExitStatus> status = server.wait_exit(3500ms);
-  EXPECT_TRUE(status.has_value()) << "the server did not exit within 3.5 s of SIGTERM";
+  // The ladder reaches SIGKILL after 0.85 s and the server's stop deadline
+  // is 2.5 s (limits.hpp); the rest is for the instrumented server's exit
+  // (LeakSanitizer's scan) in CI's ASan share, with compiles beside it,
+  // where 3.5 s was missed twice in one run. About 1.2 s here.
+  std::optional<ExitStatus> status = server.wait_exit(10s);
+  EXPECT_TRUE(status.has_value()) << "the server did not exit within 10 s of SIGTERM";
   for (const std::string& word : recorded) {
     const pid_t pid = parse_pid(word);
     EXPECT_TRUE(wait_until([&] { return !process_running(pid); }, 1s))
