@@ -18,55 +18,55 @@ namespace {
 
 namespace asio = boost::asio;
 
-// Starts a coroutine that waits for the gate, notes `name` in `order` once
-// it holds it, and releases it.
-void start_holder(asio::io_context& context, AsyncGate& gate, const std::string& name,
-                  std::vector<std::string>& order) {
-  asio::co_spawn(
-      context,
-      [&gate, &order, name]() -> asio::awaitable<void> {
-        co_await gate.acquire();
-        order.push_back(name);
-        gate.release();
-      },
-      asio::detached);
-}
+// A gate on a one-thread event loop, and the order in which coroutines got
+// it. Each coroutine waits for the gate, notes its name once it holds it,
+// and releases it.
+class AsyncGateOrder : public testing::Test {
+ protected:
+  void start_holder(const std::string& name) {
+    asio::co_spawn(
+        context_,
+        [this, name]() -> asio::awaitable<void> {
+          co_await gate_.acquire();
+          order_.push_back(name);
+          gate_.release();
+        },
+        asio::detached);
+  }
 
-TEST(AsyncGate, AWaiterGetsTheGateAtTheReleaseBeforeATryAcquireMadeRightAfterIt) {
-  asio::io_context context{1};
-  AsyncGate gate;
-  std::vector<std::string> order;
-  ASSERT_TRUE(gate.try_acquire());
-  start_holder(context, gate, "waiter", order);
-  context.poll();  // the waiter is now waiting for the gate
-  ASSERT_TRUE(order.empty());
+  // The gate is held (by the test) and `names` are waiting for it, in order.
+  void hold_with_waiters(const std::vector<std::string>& names) {
+    ASSERT_TRUE(gate_.try_acquire());
+    for (const std::string& name : names) start_holder(name);
+    context_.poll();
+    ASSERT_TRUE(order_.empty());
+  }
 
-  gate.release();
+  asio::io_context context_{1};
+  AsyncGate gate_;
+  std::vector<std::string> order_;
+};
+
+TEST_F(AsyncGateOrder, AWaiterGetsTheGateAtTheReleaseBeforeATryAcquireMadeRightAfterIt) {
+  hold_with_waiters({"waiter"});
+  gate_.release();
   // What the direct send does when its write completes and more is queued.
-  EXPECT_FALSE(gate.try_acquire()) << "the gate went to a caller that came after the waiter";
-  context.poll();
-  EXPECT_EQ(order, std::vector<std::string>{"waiter"});
+  EXPECT_FALSE(gate_.try_acquire()) << "the gate went to a caller that came after the waiter";
+  context_.poll();
+  EXPECT_EQ(order_, std::vector<std::string>{"waiter"});
   // The waiter released it: it is free again.
-  EXPECT_FALSE(gate.busy());
-  EXPECT_TRUE(gate.try_acquire());
+  EXPECT_FALSE(gate_.busy());
+  EXPECT_TRUE(gate_.try_acquire());
 }
 
-TEST(AsyncGate, WaitersGetTheGateInTheOrderTheyAskedEvenAgainstANewAcquire) {
-  asio::io_context context{1};
-  AsyncGate gate;
-  std::vector<std::string> order;
-  ASSERT_TRUE(gate.try_acquire());
-  start_holder(context, gate, "first", order);
-  start_holder(context, gate, "second", order);
-  context.poll();
-  ASSERT_TRUE(order.empty());
-
-  gate.release();
+TEST_F(AsyncGateOrder, WaitersGetTheGateInTheOrderTheyAskedEvenAgainstANewAcquire) {
+  hold_with_waiters({"first", "second"});
+  gate_.release();
   // A coroutine that asks only now comes after both.
-  start_holder(context, gate, "third", order);
-  context.poll();
-  EXPECT_EQ(order, (std::vector<std::string>{"first", "second", "third"}));
-  EXPECT_FALSE(gate.busy());
+  start_holder("third");
+  context_.poll();
+  EXPECT_EQ(order_, (std::vector<std::string>{"first", "second", "third"}));
+  EXPECT_FALSE(gate_.busy());
 }
 
 TEST(AsyncGate, AReleaseWithNobodyWaitingFreesTheGate) {
