@@ -107,20 +107,32 @@ void configure_websocket(boost::beast::websocket::stream<NextLayer>& ws, const S
 // meaning: section 7.4.2) for a valid one and would echo it. Its control
 // callback runs after the frame is read and before the reply is written, so
 // the layer under Beast is told to answer 1002 instead (see
-// CorkableStream::answer_next_close_with). `log_context` must outlive `ws`.
+// CorkableStream::answer_next_close_with). Then `on_close_frame()` runs: the
+// client has said it sends nothing more, while Beast has still to answer it
+// and wait for its end of the connection. `log_context` must outlive `ws`.
+template <typename NextLayer, typename OnCloseFrame>
+void answer_invalid_close_codes_with_1002(boost::beast::websocket::stream<NextLayer>& ws,
+                                          const std::string& log_context,
+                                          OnCloseFrame on_close_frame) {
+  namespace websocket = boost::beast::websocket;
+  constexpr std::uint16_t kFirstCodeBeyondTheRfc = 5000;
+  ws.control_callback([&ws, &log_context, on_close_frame = std::move(on_close_frame)](
+                          websocket::frame_type kind, boost::beast::string_view) {
+    if (kind != websocket::frame_type::close) return;
+    const std::uint16_t code = ws.reason().code;
+    if (code >= kFirstCodeBeyondTheRfc) {
+      ws.next_layer().answer_next_close_with(websocket::close_code::protocol_error);
+      log::write(LogLevel::info, "session", log_context,
+                 "client closed with invalid code " + std::to_string(code) + ", answered 1002");
+    }
+    on_close_frame();
+  });
+}
+
 template <typename NextLayer>
 void answer_invalid_close_codes_with_1002(boost::beast::websocket::stream<NextLayer>& ws,
                                           const std::string& log_context) {
-  namespace websocket = boost::beast::websocket;
-  constexpr std::uint16_t kFirstCodeBeyondTheRfc = 5000;
-  ws.control_callback([&ws, &log_context](websocket::frame_type kind, boost::beast::string_view) {
-    if (kind != websocket::frame_type::close) return;
-    const std::uint16_t code = ws.reason().code;
-    if (code < kFirstCodeBeyondTheRfc) return;
-    ws.next_layer().answer_next_close_with(websocket::close_code::protocol_error);
-    log::write(LogLevel::info, "session", log_context,
-               "client closed with invalid code " + std::to_string(code) + ", answered 1002");
-  });
+  answer_invalid_close_codes_with_1002(ws, log_context, [] {});
 }
 
 }  // namespace wsexec

@@ -128,7 +128,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     }
     configure_websocket(ws_, state_, subprotocol);
     ws_.set_option(deflate_settings(request, state_.config));
-    answer_invalid_close_codes_with_1002(ws_, context_);
+    answer_invalid_close_codes_with_1002(ws_, context_, [this] { on_close_frame(); });
     if (reverse_lookup) {
       const std::string remote_host =
           co_await lookup_remote_host(ws_.get_executor(), peer_.remote_address, peer_.remote_port);
@@ -314,6 +314,20 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     // before it left is in the pipe (see on_close_stdin above).
     begin_termination();
     release_pipes_if_done();
+  }
+
+  // The client's close frame: it sends nothing more, so its program's stdin
+  // closes now (after what it sent before), while Beast answers the close and
+  // waits for the client's end of the TCP connection, not once that round
+  // trip is over. A client that opens one connection after another connects
+  // again the moment it has closed: this way its last program exits, and its
+  // end of file and exit are handled, while this worker waits for that FIN
+  // instead of between the next connection's request and its 101. `this`:
+  // the callback belongs to our stream.
+  void on_close_frame() {
+    if (!client_.open || !stdin_feeder_ || !child_) return;
+    hand_kept_input_now();
+    begin_termination();
   }
 
   // When the client is gone and the child has exited, whatever is left of

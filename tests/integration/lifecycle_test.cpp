@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "harness.hpp"
+#include "raw_ws.hpp"
 
 namespace wsexec_test {
 namespace {
@@ -70,6 +71,38 @@ TEST(Lifecycle, ClientCloseClosesChildStdinFirst) {
   ASSERT_TRUE(client->close());
   EXPECT_TRUE(wait_until([&] { return !process_exists(pids[0]); }, kChildGoneDeadline));
   EXPECT_EQ(read_file(marker), "eof\n");
+}
+
+// The close frame is the client's goodbye, as under websocketd: its
+// program's stdin closes then, not once the client has also ended the TCP
+// connection. A client that keeps the connection open after its close
+// frame (this raw one never sends its FIN) used to leave its program
+// reading stdin for as long as it held the connection.
+TEST(Lifecycle, ClientCloseFrameClosesChildStdinWhileTheConnectionStaysOpen) {
+  TempDir dir;
+  std::string marker = dir.file("marker");
+  // Ignores SIGINT, as above: only the end of stdin writes the marker.
+  std::string script = dir.write_script(
+      "graceful.sh",
+      "trap '' INT\necho $$\nwhile read -r line; do :; done\necho eof > '" + marker + "'\n");
+  ServerProcess server({script});
+  auto connection = RawWsConnection::upgraded(server.port());
+  ReadResult first = connection->read_frame(5s);
+  ASSERT_EQ(first.end, ReadEnd::frame) << describe(first.frame);
+  const pid_t pid = parse_pid(first.frame.payload);
+  PidCleanup cleanup;
+  cleanup.add(pid);
+  ASSERT_TRUE(connection->send_frame({.opcode = opcode::close, .payload = close_payload(1000)}));
+  ReadResult reply = connection->read_frame(5s);
+  ASSERT_EQ(reply.end, ReadEnd::frame);
+  EXPECT_EQ(reply.frame.opcode, opcode::close) << describe(reply.frame);
+  EXPECT_EQ(reply.frame.close_code(), 1000);
+  EXPECT_TRUE(wait_until([&] { return read_file(marker) == "eof\n"; }, kChildGoneDeadline));
+  // It is reaped when the session ends, once we close our end too: until
+  // then its pid, which is its process group's id, stays reserved for the
+  // kill of whatever is left of that group.
+  connection.reset();
+  EXPECT_TRUE(wait_until([&] { return !process_exists(pid); }, kChildGoneDeadline));
 }
 
 TEST(Lifecycle, ClientCloseEndsChildAndGrandchild) {
