@@ -5,6 +5,12 @@
 
 namespace wsexec {
 
+namespace {
+// Long enough for a client that reconnects at once to get its 101 first,
+// short enough that a DISCONNECT line and a reap are not visibly late.
+constexpr std::chrono::milliseconds kRetireDelay{2};
+}  // namespace
+
 std::size_t worker_count() {
   const unsigned cores = std::thread::hardware_concurrency();
   return cores == 0 ? 1 : cores;
@@ -17,6 +23,23 @@ std::size_t worker_count() {
 // choose_worker).
 Worker::Worker() : context_(1) {
   boost::asio::steady_timer create_reactor_now(context_);
+}
+
+void Worker::retire(std::function<void()> work) {
+  retired_.push_back(std::move(work));
+  if (retired_.size() > 1) return;
+  retire_timer_.expires_after(kRetireDelay);
+  retire_timer_.async_wait([this](boost::system::error_code error) {
+    if (!error) run_retired();
+  });
+}
+
+void Worker::run_retired() {
+  if (retired_.empty()) return;
+  retire_timer_.cancel();
+  auto work = std::move(retired_);
+  retired_.clear();
+  for (auto& step : work) step();
 }
 
 }  // namespace wsexec

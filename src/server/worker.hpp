@@ -5,8 +5,11 @@
 // hand_over(), which the acceptor calls to choose a worker.
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstddef>
+#include <functional>
 #include <unordered_set>
+#include <vector>
 
 namespace wsexec {
 
@@ -48,6 +51,15 @@ class Worker {
   void hand_over() { incoming_.fetch_add(1, std::memory_order_relaxed); }
   void arrived() { incoming_.fetch_sub(1, std::memory_order_relaxed); }
 
+  // The end of a session that is over (its group's kill, its pipes'
+  // closes, the reap, DISCONNECT) waits until the next connection on this
+  // worker has asked for its program, or kRetireDelay: a client that
+  // connects again the moment it has closed must not find that work
+  // between its request and its 101.
+  void retire(std::function<void()> work);
+  // Runs what retire() was given; a connection calls it once its spawn is asked for.
+  void run_retired();
+
   // Asks every live connection to end; they unregister as they go.
   void stop_all() {
     const auto snapshot = connections_;  // stop() may unregister synchronously
@@ -61,6 +73,9 @@ class Worker {
   std::atomic<std::size_t> registered_{0};
   std::atomic<std::size_t> incoming_{0};
   boost::asio::io_context context_;
+  // After the context: what they hold (sessions) goes before the loop does.
+  std::vector<std::function<void()>> retired_;
+  boost::asio::steady_timer retire_timer_{context_};
 };
 
 // Registers a connection for the scope of its owner.

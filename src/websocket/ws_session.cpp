@@ -67,6 +67,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
         target_(std::move(target)),
         slot_(std::move(slot)),
         state_(state),
+        worker_(worker),
         registration_(worker, this),
         id_(state.next_connection_id()) {}
 
@@ -126,6 +127,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     if (!reverse_lookup && !stopping_) {
       pending = start_child(request, peer_.remote_address, subprotocol);
     }
+    worker_.run_retired();  // the sessions that ended before us, now that our spawn is asked for
     configure_websocket(ws_, state_, subprotocol);
     ws_.set_option(deflate_settings(request, state_.config));
     answer_invalid_close_codes_with_1002(ws_, context_, [this] { on_close_frame(); });
@@ -345,6 +347,11 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
   }
 
   void on_child_exited() {
+    // Both sides gone: what is left (the group kill, the closes, the reap
+    // and DISCONNECT when we go) can wait for the next connection's spawn.
+    if (!client_.open) {
+      return worker_.retire([self = this->shared_from_this()] { self->release_pipes_if_done(); });
+    }
     release_pipes_if_done();
     if (std::exchange(close_after_exit_, false)) close_once_exited();
   }
@@ -400,6 +407,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
   ScriptTarget target_;
   std::optional<ForkSlot> slot_;  // handed to the supervisor once the child runs
   ServerState& state_;
+  Worker& worker_;
   WorkerRegistration registration_;
   metrics::SessionMeter meter_{SessionKind::websocket};
   std::string id_;
