@@ -30,6 +30,16 @@ std::vector<pid_t> read_pids(WsClient& client) {
   return pids;
 }
 
+// A program that prints its pid, reads stdin to its end, then writes "eof"
+// to `marker`. It ignores SIGINT, so that a slow machine cannot turn a test
+// into a race with the ladder's first signal: SIGTERM (at 350 ms) kills it
+// before it writes the marker unless its stdin was closed.
+std::string write_stdin_end_marker_script(TempDir& dir, const std::string& marker) {
+  return dir.write_script(
+      "graceful.sh",
+      "trap '' INT\necho $$\nwhile read -r line; do :; done\necho eof > '" + marker + "'\n");
+}
+
 TEST(Lifecycle, ChildExitDeliversAllOutputThenCloses1000) {
   TempDir dir;
   std::string script = dir.write_script("count.sh", "seq 1 5000\n");
@@ -54,15 +64,9 @@ TEST(Lifecycle, ChildClosingStdoutEndsTheSessionWith1000) {
 
 TEST(Lifecycle, ClientCloseClosesChildStdinFirst) {
   TempDir dir;
-  // A well-behaved child ends on EOF by itself. It ignores SIGINT so that a
-  // slow machine cannot turn this into a race with the ladder's first
-  // signal; SIGTERM (at 350 ms) would kill it before it writes the marker
-  // if stdin were never closed.
+  // A well-behaved child ends on EOF by itself.
   std::string marker = dir.file("marker");
-  std::string script = dir.write_script(
-      "graceful.sh",
-      "trap '' INT\necho $$\nwhile read -r line; do :; done\necho eof > '" + marker + "'\n");
-  ServerProcess server({script});
+  ServerProcess server({write_stdin_end_marker_script(dir, marker)});
   auto client = connect_to(server);
   std::vector<pid_t> pids = read_pids(*client);
   ASSERT_EQ(pids.size(), 1u);
@@ -81,11 +85,7 @@ TEST(Lifecycle, ClientCloseClosesChildStdinFirst) {
 TEST(Lifecycle, ClientCloseFrameClosesChildStdinWhileTheConnectionStaysOpen) {
   TempDir dir;
   std::string marker = dir.file("marker");
-  // Ignores SIGINT, as above: only the end of stdin writes the marker.
-  std::string script = dir.write_script(
-      "graceful.sh",
-      "trap '' INT\necho $$\nwhile read -r line; do :; done\necho eof > '" + marker + "'\n");
-  ServerProcess server({script});
+  ServerProcess server({write_stdin_end_marker_script(dir, marker)});
   auto connection = RawWsConnection::upgraded(server.port());
   ReadResult first = connection->read_frame(5s);
   ASSERT_EQ(first.end, ReadEnd::frame) << describe(first.frame);
