@@ -81,6 +81,14 @@ done
 if [ "$crashed" -eq 0 ]; then
   rm -rf "$work"
 else
+  # On a CI machine the kept files are gone with the machine: print what
+  # each crash said (the sanitizer's or FUZZ_CHECK's report, the input in
+  # base64) so the run's output alone is enough to reproduce it.
+  for log in "$work"/*/log; do
+    grep -qE '^(==[0-9]+==ERROR|SUMMARY|MS: |Base64: )|runtime error|FUZZ_CHECK' "$log" || continue
+    echo "--- ${log%/log}: the end of its log" >&2
+    grep -vE '^#[0-9]+' "$log" | tail -n 40 >&2
+  done
   echo "kept for inspection: $work" >&2
 fi
 exit "$crashed"

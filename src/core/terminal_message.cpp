@@ -1,5 +1,8 @@
 #include "core/terminal_message.hpp"
 
+#include <cmath>
+#include <limits>
+
 #include <nlohmann/json.hpp>
 
 namespace wsexec {
@@ -30,11 +33,14 @@ bool read_side(const Json& object, const char* name, unsigned long long& side) {
     side = found->get<unsigned long long>();
     return true;
   }
+  // A double can hold an integer far beyond any integer type (1.2e20):
+  // converting it is undefined behaviour, so whole values from 2^64 up are
+  // read as "as large as can be", which the bound then brings down.
   const double value = found->get<double>();
-  if (!(value >= 0) || value != static_cast<double>(static_cast<unsigned long long>(value))) {
-    return false;
-  }
-  side = static_cast<unsigned long long>(value);
+  if (!(value >= 0) || value != std::floor(value)) return false;
+  constexpr double kTwoToThe64 = 18446744073709551616.0;
+  side = value >= kTwoToThe64 ? std::numeric_limits<unsigned long long>::max()
+                              : static_cast<unsigned long long>(value);
   return true;
 }
 

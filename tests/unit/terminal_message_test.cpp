@@ -21,6 +21,18 @@ TEST(TerminalMessage, ResizeIsBounded) {
   EXPECT_EQ(message.size, (TerminalSize{1, limits::kMaxTerminalSide}));
 }
 
+// JSON numbers beyond every integer type arrive as doubles (found by
+// fuzz_terminal_message: converting 1.2e20 was undefined behaviour).
+TEST(TerminalMessage, ResizeSidesBeyondAnyIntegerAreBoundedToo) {
+  for (const char* text : {R"({"type":"resize","cols":121555155555555555505,"rows":24})",
+                           R"({"type":"resize","cols":18446744073709551616,"rows":24})",
+                           R"({"type":"resize","cols":1e300,"rows":24.0})"}) {
+    const auto message = read_terminal_message(text);
+    ASSERT_EQ(message.kind, Kind::resize) << text;
+    EXPECT_EQ(message.size, (TerminalSize{limits::kMaxTerminalSide, 24})) << text;
+  }
+}
+
 TEST(TerminalMessage, ResizeWithBadSidesIsRefusedNotTyped) {
   for (const char* text :
        {R"({"type":"resize"})", R"({"type":"resize","cols":"80","rows":24})",
