@@ -102,6 +102,9 @@ void configure_websocket(boost::beast::websocket::stream<NextLayer>& ws, const S
   ws.auto_fragment(false);
 }
 
+// What the server does when a client's close frame arrives: answers invalid
+// codes with 1002, then tells the session.
+//
 // Beast reads a close frame and checks its code against the ranges RFC 6455
 // forbids, but takes every code from 5000 up (which the RFC gives no
 // meaning: section 7.4.2) for a valid one and would echo it. Its control
@@ -111,9 +114,8 @@ void configure_websocket(boost::beast::websocket::stream<NextLayer>& ws, const S
 // client has said it sends nothing more, while Beast has still to answer it
 // and wait for its end of the connection. `log_context` must outlive `ws`.
 template <typename NextLayer, typename OnCloseFrame>
-void answer_invalid_close_codes_with_1002(boost::beast::websocket::stream<NextLayer>& ws,
-                                          const std::string& log_context,
-                                          OnCloseFrame on_close_frame) {
+void watch_client_close_frames(boost::beast::websocket::stream<NextLayer>& ws,
+                               const std::string& log_context, OnCloseFrame on_close_frame) {
   namespace websocket = boost::beast::websocket;
   constexpr std::uint16_t kFirstCodeBeyondTheRfc = 5000;
   ws.control_callback([&ws, &log_context, on_close_frame = std::move(on_close_frame)](
@@ -130,9 +132,9 @@ void answer_invalid_close_codes_with_1002(boost::beast::websocket::stream<NextLa
 }
 
 template <typename NextLayer>
-void answer_invalid_close_codes_with_1002(boost::beast::websocket::stream<NextLayer>& ws,
-                                          const std::string& log_context) {
-  answer_invalid_close_codes_with_1002(ws, log_context, [] {});
+void watch_client_close_frames(boost::beast::websocket::stream<NextLayer>& ws,
+                               const std::string& log_context) {
+  watch_client_close_frames(ws, log_context, [] {});
 }
 
 }  // namespace wsexec
