@@ -152,7 +152,10 @@ struct Server::Impl {
     AcceptFailureLog failures(acceptor.get_executor());
     while (true) {
       error_code ec;
-      auto socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      // On the first worker's executor: where the connection stays if it
+      // is chosen, and what move_to() replaces if not.
+      auto socket = co_await acceptor.async_accept(workers[0].executor(),
+                                                   asio::redirect_error(asio::use_awaitable, ec));
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       if (ec) {
         // EMFILE and friends: pause rather than spin on a full table.
@@ -165,7 +168,7 @@ struct Server::Impl {
       Worker& worker = pick_worker();
       if (&worker != &workers[0] && !move_to(worker, socket)) continue;
       worker.hand_over();
-      asio::co_spawn(worker.context(), arrive_then(worker, serve(std::move(socket), worker)),
+      asio::co_spawn(worker.executor(), arrive_then(worker, serve(std::move(socket), worker)),
                      asio::detached);
     }
   }
@@ -176,7 +179,7 @@ struct Server::Impl {
   template <typename Socket>
   static bool move_to(Worker& worker, Socket& socket) {
     error_code ec;
-    Socket moved(worker.context());
+    Socket moved(worker.executor());
     const auto protocol = socket.local_endpoint(ec).protocol();
     int fd = -1;  // ours alone between release() and assign()
     if (!ec) fd = socket.release(ec);

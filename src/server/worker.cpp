@@ -3,6 +3,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <thread>
 
+#include "server/batching_executor.hpp"
+
 namespace wsexec {
 
 namespace {
@@ -23,6 +25,10 @@ std::size_t worker_count() {
 // choose_worker).
 Worker::Worker() : context_(1) {
   boost::asio::steady_timer create_reactor_now(context_);
+}
+
+boost::asio::any_io_executor Worker::executor() {
+  return boost::asio::any_io_executor(BatchingExecutor(batch_));
 }
 
 void Worker::retire(std::function<void()> work) {

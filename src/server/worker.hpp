@@ -4,12 +4,15 @@
 // member is called from the worker's own thread, except load() and
 // hand_over(), which the acceptor calls to choose a worker.
 #include <atomic>
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstddef>
 #include <functional>
 #include <unordered_set>
 #include <vector>
+
+#include "server/handler_batch.hpp"
 
 namespace wsexec {
 
@@ -31,6 +34,10 @@ class Worker {
   // Opens the worker's epoll, eventfd and timerfd now (see worker.cpp).
   Worker();
   boost::asio::io_context& context() { return context_; }
+  // The executor for the worker's connections (their sockets, and all that
+  // is made from them): the io_context's, with handlers posted on this
+  // worker's thread run in batches (batching_executor.hpp).
+  boost::asio::any_io_executor executor();
 
   void add(Stoppable* connection) {
     connections_.insert(connection);
@@ -73,6 +80,8 @@ class Worker {
   std::atomic<std::size_t> registered_{0};
   std::atomic<std::size_t> incoming_{0};
   boost::asio::io_context context_;
+  // After the context: handlers it still holds (sessions) go before the loop.
+  HandlerBatch batch_{context_};
   // After the context: what they hold (sessions) goes before the loop does.
   std::vector<std::function<void()>> retired_;
   boost::asio::steady_timer retire_timer_{context_};

@@ -1,0 +1,161 @@
+// Worker::executor(): handlers posted on the worker's thread run in batches
+// (HandlerBatch), one turn of the event loop per batch instead of one per
+// handler; everything else behaves as the io_context's own executor.
+#include <gtest/gtest.h>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
+#include <future>
+#include <memory>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "server/worker.hpp"
+
+namespace wsexec {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr int kTurn = static_cast<int>(HandlerBatch::kMaxPerTurn);
+
+// Posts a chain of `length` handlers, each posting the next, and counts them.
+void post_chain(const boost::asio::any_io_executor& executor, int length, int& ran) {
+  if (length == 0) return;
+  boost::asio::post(executor, [executor, length, &ran] {
+    ++ran;
+    post_chain(executor, length - 1, ran);
+  });
+}
+
+TEST(WorkerExecutor, AChainOfPostsRunsInOneTurnOfTheLoop) {
+  Worker worker;
+  int ran = 0;
+  // Posted from this thread, which is not running the loop: the io_context's queue.
+  post_chain(worker.executor(), 10, ran);
+  EXPECT_EQ(worker.context().run_one(), 1u);  // the first link, which posts the second
+  EXPECT_EQ(ran, 1);
+  EXPECT_EQ(worker.context().run_one(), 1u);  // one turn: the other nine links
+  EXPECT_EQ(ran, 10);
+  worker.context().restart();
+  EXPECT_EQ(worker.context().poll(), 0u);  // nothing left behind
+}
+
+TEST(WorkerExecutor, ALongChainLetsTheLoopPollBetweenBatches) {
+  Worker worker;
+  int ran = 0;
+  post_chain(worker.executor(), 1 + 2 * kTurn + 5, ran);
+  worker.context().run_one();
+  worker.context().run_one();
+  EXPECT_EQ(ran, 1 + kTurn);  // a turn ends at the bound
+  worker.context().run_one();
+  EXPECT_EQ(ran, 1 + 2 * kTurn);
+  worker.context().run();
+  EXPECT_EQ(ran, 1 + 2 * kTurn + 5);
+}
+
+TEST(WorkerExecutor, PostsKeepTheirOrder) {
+  Worker worker;
+  std::vector<int> order;
+  const auto executor = worker.executor();
+  boost::asio::post(executor, [&] {
+    for (int i = 0; i < 5; ++i) boost::asio::post(executor, [&order, i] { order.push_back(i); });
+    order.push_back(-1);  // a post never runs inside the handler that posts it
+  });
+  worker.context().run();
+  EXPECT_EQ(order, (std::vector<int>{-1, 0, 1, 2, 3, 4}));
+}
+
+TEST(WorkerExecutor, DispatchOnTheWorkersThreadRunsAtOnce) {
+  Worker worker;
+  std::vector<int> order;
+  const auto executor = worker.executor();
+  boost::asio::post(executor, [&] {
+    boost::asio::dispatch(executor, [&] { order.push_back(1); });
+    order.push_back(2);
+  });
+  worker.context().run();
+  EXPECT_EQ(order, (std::vector<int>{1, 2}));
+}
+
+TEST(WorkerExecutor, PostsFromOtherThreadsReachTheLoop) {
+  Worker worker;
+  auto guard = boost::asio::make_work_guard(worker.context());
+  std::thread loop([&] { worker.context().run(); });
+  std::promise<std::thread::id> ran_on;
+  std::thread other([&] {
+    boost::asio::post(worker.executor(), [&] { ran_on.set_value(std::this_thread::get_id()); });
+  });
+  other.join();
+  auto answer = ran_on.get_future();
+  ASSERT_EQ(answer.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(answer.get(), loop.get_id());
+  guard.reset();
+  loop.join();
+}
+
+TEST(WorkerExecutor, TrackedWorkKeepsTheLoopRunningUntilReleased) {
+  Worker worker;
+  auto guard = boost::asio::make_work_guard(worker.executor());
+  std::promise<void> returned;
+  std::thread loop([&] {
+    worker.context().run();
+    returned.set_value();
+  });
+  auto done = returned.get_future();
+  EXPECT_EQ(done.wait_for(100ms), std::future_status::timeout);  // held by the guard
+  guard.reset();
+  EXPECT_EQ(done.wait_for(5s), std::future_status::ready);
+  loop.join();
+}
+
+TEST(WorkerExecutor, TimersAndBatchedHandlersBothRun) {
+  Worker worker;
+  const auto executor = worker.executor();
+  boost::asio::steady_timer timer(executor, 1ms);
+  bool fired = false;
+  int ran = 0;
+  timer.async_wait([&](boost::system::error_code error) { fired = !error; });
+  post_chain(executor, 3 * kTurn, ran);
+  worker.context().run_for(5s);
+  EXPECT_TRUE(fired);
+  EXPECT_EQ(ran, 3 * kTurn);
+}
+
+TEST(WorkerExecutor, AThrowingHandlerLeavesTheRestForTheNextRun) {
+  Worker worker;
+  std::vector<int> order;
+  const auto executor = worker.executor();
+  boost::asio::post(executor, [&] {
+    boost::asio::post(executor, [] { throw std::runtime_error("handler failed"); });
+    boost::asio::post(executor, [&] { order.push_back(2); });
+  });
+  EXPECT_THROW(worker.context().run(), std::runtime_error);
+  EXPECT_TRUE(order.empty());
+  worker.context().restart();
+  worker.context().run();
+  EXPECT_EQ(order, (std::vector<int>{2}));
+}
+
+TEST(WorkerExecutor, HandlersStillPendingAreDestroyedWithTheWorker) {
+  auto owner = std::make_shared<int>(0);
+  std::weak_ptr<int> watch = owner;
+  {
+    Worker worker;
+    auto executor = worker.executor();
+    boost::asio::post(executor, [executor, held = std::move(owner)]() mutable {
+      boost::asio::post(executor, [held = std::move(held)] {});
+    });
+    worker.context().run_one();  // the batch now holds the second handler, never run
+    EXPECT_FALSE(watch.expired());
+  }
+  EXPECT_TRUE(watch.expired());
+}
+
+}  // namespace
+}  // namespace wsexec
