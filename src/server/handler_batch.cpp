@@ -9,6 +9,14 @@ void HandlerBatch::push_task(std::unique_ptr<Task> task) {
   if (!scheduled_ && !running_) schedule();
 }
 
+void HandlerBatch::discard() {
+  // Moved out first: a handler's destructor may push (it is then destroyed
+  // with the rest at the next discard or with the batch).
+  auto pending = std::move(tasks_);
+  tasks_.clear();
+  pending.clear();
+}
+
 void HandlerBatch::schedule() {
   scheduled_ = true;
   boost::asio::post(context_, [this] { run_some(); });

@@ -44,6 +44,10 @@ class HandlerBatch {
   // Handlers pushed and not yet run (for tests).
   std::size_t pending() const { return tasks_.size(); }
 
+  // Destroys the handlers not yet run, without running them: the worker's
+  // end, before its io_context goes.
+  void discard();
+
  private:
   struct Task {
     virtual ~Task() = default;

@@ -27,6 +27,13 @@ Worker::Worker() : context_(1) {
   boost::asio::steady_timer create_reactor_now(context_);
 }
 
+// Handlers still in the batch hold sessions, whose sockets and pipes need
+// the io_context to close: they go first. What the io_context itself still
+// holds goes with it, the batch (which its executors point to) after it.
+Worker::~Worker() {
+  batch_.discard();
+}
+
 boost::asio::any_io_executor Worker::executor() {
   return boost::asio::any_io_executor(BatchingExecutor(batch_));
 }

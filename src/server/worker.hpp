@@ -33,6 +33,9 @@ class Worker {
  public:
   // Opens the worker's epoll, eventfd and timerfd now (see worker.cpp).
   Worker();
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
   boost::asio::io_context& context() { return context_; }
   // The executor for the worker's connections (their sockets, and all that
   // is made from them): the io_context's, with handlers posted on this
@@ -79,9 +82,12 @@ class Worker {
   std::unordered_set<Stoppable*> connections_;
   std::atomic<std::size_t> registered_{0};
   std::atomic<std::size_t> incoming_{0};
-  boost::asio::io_context context_;
-  // After the context: handlers it still holds (sessions) go before the loop.
+  // Before the context, so it outlives it: while the io_context shuts down,
+  // the sessions it destroys still ask their executor (whose state this is)
+  // which thread they are on. ~Worker() drops its pending handlers first,
+  // while the loop is whole.
   HandlerBatch batch_{context_};
+  boost::asio::io_context context_;
   // After the context: what they hold (sessions) goes before the loop does.
   std::vector<std::function<void()>> retired_;
   boost::asio::steady_timer retire_timer_{context_};
