@@ -41,9 +41,6 @@ class HandlerBatch {
     push_task(std::make_unique<TaskOf<Stored>>(std::forward<Handler>(handler)));
   }
 
-  // Handlers pushed and not yet run (for tests).
-  std::size_t pending() const { return tasks_.size(); }
-
   // Destroys the handlers not yet run, without running them: the worker's
   // end, before its io_context goes.
   void discard();
