@@ -10,10 +10,17 @@
 // in the socket (perf trace, docs/performance.md). Throughput was half
 // websocketd's.
 //
-// So when a read fills all Beast asked for and the socket holds more, the
-// rest (up to limits::kReadAheadBytes) is read in the same turn, and Beast's
-// next reads are served from it: the messages of a batch then reach the
-// stdin feeder together and leave in one write.
+// So when a read fills all Beast asked for, the socket may hold more; the
+// next small read then takes what it holds (up to limits::kReadAheadBytes)
+// in the same turn, and Beast's next reads are served from it: the messages
+// of a batch then reach the stdin feeder together and leave in one write.
+//
+// A large read (limits::kDirectReadBytes or more) goes to the socket as
+// asked: Beast asks that much only for the rest of a long frame's payload,
+// straight into the message buffer, and bytes read ahead would reach it by
+// a second copy. Reading ahead right after the full read, as this did
+// first, copied about half of every 64 KiB message twice (perf,
+// docs/performance.md).
 //
 // Memory: only bytes read ahead, allocated to their size and released once
 // Beast has taken them; an idle connection holds none. Another stream (TLS)
@@ -83,6 +90,10 @@ class ReadAhead {
     void operator()(Self& self, error_code ec = {}, std::size_t n = 0) {
       switch (step) {
         case Step::start:
+          if (ahead.buffered() == 0 && ahead.socket_may_hold_more_) {
+            ahead.socket_may_hold_more_ = false;
+            if (boost::asio::buffer_size(buffers) < limits::kDirectReadBytes) ahead.fill(stream);
+          }
           if (ahead.buffered() > 0 || ahead.deferred_error_) {
             step = Step::served;
             return boost::asio::post(stream.get_executor(), std::move(self));
@@ -95,7 +106,7 @@ class ReadAhead {
             return self.complete(std::exchange(ahead.deferred_error_, {}), 0);
           return self.complete(error_code(), ahead.take(buffers));
         case Step::read:
-          if (!ec && n == boost::asio::buffer_size(buffers)) ahead.fill(stream);
+          ahead.socket_may_hold_more_ = !ec && n == boost::asio::buffer_size(buffers);
           return self.complete(ec, n);
       }
     }
@@ -136,7 +147,10 @@ class ReadAhead {
   // for every connection.
   static_assert(limits::kReadAheadBytes <= UINT32_MAX);
   std::uint32_t size_ = 0;
-  std::uint32_t taken_ = 0;
+  std::uint32_t taken_ : 31 = 0;
+  // The last read of the socket filled all it asked for: the next small
+  // read reads ahead. A bit beside taken_, so the state stays 48 bytes.
+  std::uint32_t socket_may_hold_more_ : 1 = 0;
   error_code deferred_error_;  // the socket's error after the bytes read ahead
   void (*before_socket_read_)(void*) = nullptr;
   void* hook_argument_ = nullptr;

@@ -1,8 +1,8 @@
-// ReadAhead against a real socket pair and a real event loop: a read that
-// fills its buffer takes what else the socket holds in the same turn; the
-// bytes come out whole, in order, each completion outside the call that
-// asked; the end of the stream comes after the bytes before it; nothing is
-// held once taken.
+// ReadAhead against a real socket pair and a real event loop: after a read
+// that fills its buffer, the next small read takes what else the socket
+// holds, and a large one reads the socket as asked; the bytes come out
+// whole, in order, each completion outside the call that asked; the end of
+// the stream comes after the bytes before it; nothing is held once taken.
 #include "websocket/read_ahead.hpp"
 
 #include <gtest/gtest.h>
@@ -64,16 +64,40 @@ struct SocketPair {
   }
 };
 
-TEST(ReadAhead, AReadThatFillsItsBufferTakesTheRestOfTheBatchInTheSameTurn) {
+TEST(ReadAhead, AfterAReadThatFillsItsBufferTheNextSmallReadTakesTheRestOfTheBatch) {
   SocketPair p;
   const std::string sent = SocketPair::pattern(20'000);
   asio::write(p.writer, asio::buffer(sent));
-  char buffer[kBeastSizedRead];
+  char first[kBeastSizedRead];
+  char second[kBeastSizedRead];
   error_code ec;
-  ASSERT_EQ(p.read_once(buffer, sizeof buffer, ec), sizeof buffer);
+  ASSERT_EQ(p.read_once(first, sizeof first, ec), sizeof first);
+  ASSERT_FALSE(ec) << ec.message();
+  ASSERT_EQ(p.read_once(second, sizeof second, ec), sizeof second);
   ASSERT_FALSE(ec) << ec.message();
   EXPECT_EQ(p.unread_in_socket(), 0u) << "the batch was left in the socket, one read per buffer";
-  EXPECT_EQ(p.ahead.buffered(), sent.size() - sizeof buffer);
+  EXPECT_EQ(p.ahead.buffered(), sent.size() - 2 * kBeastSizedRead);
+  EXPECT_EQ(std::string(first, sizeof first) + std::string(second, sizeof second),
+            sent.substr(0, 2 * kBeastSizedRead));
+}
+
+// Beast asks this much only for the rest of a long payload, straight into
+// the message buffer: reading ahead would bring it there by a second copy.
+TEST(ReadAhead, ALargeReadGoesToTheSocketAsAskedWithoutReadingAhead) {
+  SocketPair p;
+  const std::string sent = SocketPair::pattern(40'000);
+  asio::write(p.writer, asio::buffer(sent));
+  char head[kBeastSizedRead];
+  std::string payload(limits::kDirectReadBytes * 4, '\0');
+  error_code ec;
+  ASSERT_EQ(p.read_once(head, sizeof head, ec), sizeof head);
+  const std::size_t n = p.read_once(payload.data(), payload.size(), ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(n, payload.size());
+  EXPECT_EQ(p.ahead.buffered(), 0u) << "read ahead of a large read";
+  EXPECT_EQ(p.unread_in_socket(), sent.size() - sizeof head - n);
+  EXPECT_TRUE(std::string(head, sizeof head) + payload.substr(0, n) ==
+              sent.substr(0, sizeof head + n));
 }
 
 TEST(ReadAhead, BytesComeOutWholeAndInOrderAndNothingIsHeldAfterwards) {
@@ -130,6 +154,7 @@ TEST(ReadAhead, ServedReadsCompleteOutsideTheCallThatAsked) {
   asio::write(p.writer, asio::buffer(SocketPair::pattern(10'000)));
   char buffer[kBeastSizedRead];
   error_code ec;
+  p.read_once(buffer, sizeof buffer, ec);  // fills its buffer: the next read reads ahead
   p.read_once(buffer, sizeof buffer, ec);
   ASSERT_GT(p.ahead.buffered(), 0u);
   bool returned = false;
