@@ -311,10 +311,11 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
   // epoll round, even when the bytes are already there (no speculative
   // read): one epoll_wait more per 64 KiB message (strace -c). Cancelling
   // ends every operation on the socket, so only when none other is there:
-  // no read while paused, and no write when our layer is idle. Otherwise
+  // no read while paused unless our close is under way (Beast then reads
+  // the client's reply), and no write when our layer is idle. Otherwise
   // the watch stays and serves the next pause.
   void stop_watching_paused_client() {
-    if (!watching_paused_client_ || !ws_.next_layer().idle()) return;
+    if (!watching_paused_client_ || !client_.writable() || !ws_.next_layer().idle()) return;
     error_code ignored;
     socket_of(beast::get_lowest_layer(ws_)).cancel(ignored);
     watching_paused_client_ = false;
