@@ -92,11 +92,6 @@ inline constexpr std::size_t kStdinQueueHighWater = 64 * 1024;
 // until Beast takes it; while reads are paused (the stdin queue is full) a
 // connection holds at most this much beyond the queue.
 inline constexpr std::size_t kReadAheadBytes = 64 * 1024;
-// A read of the client's socket this large is not read ahead of: Beast's
-// own reads (frame headers and short payloads) ask for at most its 1,536-byte
-// buffer, so one this large is the rest of a long payload, read straight into
-// the message buffer (src/websocket/read_ahead.hpp).
-inline constexpr std::size_t kDirectReadBytes = 2048;
 
 // ---- Shared programs (--shared) ----------------------------------------------
 

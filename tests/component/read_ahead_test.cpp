@@ -1,8 +1,8 @@
 // ReadAhead against a real socket pair and a real event loop: after a read
-// that fills its buffer, the next small read takes what else the socket
-// holds, and a large one reads the socket as asked; the bytes come out
-// whole, in order, each completion outside the call that asked; the end of
-// the stream comes after the bytes before it; nothing is held once taken.
+// that fills its buffer, the next read takes what else the socket holds;
+// the bytes come out whole, in order, each completion outside the call
+// that asked; the end of the stream comes after the bytes before it;
+// nothing is held once taken.
 #include "websocket/read_ahead.hpp"
 
 #include <gtest/gtest.h>
@@ -64,7 +64,7 @@ struct SocketPair {
   }
 };
 
-TEST(ReadAhead, AfterAReadThatFillsItsBufferTheNextSmallReadTakesTheRestOfTheBatch) {
+TEST(ReadAhead, AfterAReadThatFillsItsBufferTheNextReadTakesTheRestOfTheBatch) {
   SocketPair p;
   const std::string sent = SocketPair::pattern(20'000);
   asio::write(p.writer, asio::buffer(sent));
@@ -79,25 +79,6 @@ TEST(ReadAhead, AfterAReadThatFillsItsBufferTheNextSmallReadTakesTheRestOfTheBat
   EXPECT_EQ(p.ahead.buffered(), sent.size() - 2 * kBeastSizedRead);
   EXPECT_EQ(std::string(first, sizeof first) + std::string(second, sizeof second),
             sent.substr(0, 2 * kBeastSizedRead));
-}
-
-// Beast asks this much only for the rest of a long payload, straight into
-// the message buffer: reading ahead would bring it there by a second copy.
-TEST(ReadAhead, ALargeReadGoesToTheSocketAsAskedWithoutReadingAhead) {
-  SocketPair p;
-  const std::string sent = SocketPair::pattern(40'000);
-  asio::write(p.writer, asio::buffer(sent));
-  char head[kBeastSizedRead];
-  std::string payload(limits::kDirectReadBytes * 4, '\0');
-  error_code ec;
-  ASSERT_EQ(p.read_once(head, sizeof head, ec), sizeof head);
-  const std::size_t n = p.read_once(payload.data(), payload.size(), ec);
-  ASSERT_FALSE(ec) << ec.message();
-  EXPECT_EQ(n, payload.size());
-  EXPECT_EQ(p.ahead.buffered(), 0u) << "read ahead of a large read";
-  EXPECT_EQ(p.unread_in_socket(), sent.size() - sizeof head - n);
-  EXPECT_TRUE(std::string(head, sizeof head) + payload.substr(0, n) ==
-              sent.substr(0, sizeof head + n));
 }
 
 TEST(ReadAhead, BytesComeOutWholeAndInOrderAndNothingIsHeldAfterwards) {
