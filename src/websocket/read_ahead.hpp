@@ -17,7 +17,7 @@
 //
 // At the next read, not right after the one that filled (as this did
 // first): by then Beast has asked for its next piece and more of the batch
-// has arrived, so one read takes more. Binary 1 KiB went 235 to 272 MB/s
+// has arrived, so one read takes more: binary 1 KiB about 20 % faster
 // (docs/performance.md). Sending the next read straight to the socket when
 // it is large (the rest of a long payload, which bytes read ahead reach by
 // a second copy) was tried too, and cost 64 KiB messages 6-10 %.
