@@ -36,6 +36,7 @@
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/websocket/teardown.hpp>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -156,7 +157,7 @@ class CorkableStream {
   template <typename ConstBufferSequence, typename Handler>
   void hand_on(const ConstBufferSequence& buffers, Handler handler) {
     writing_ = true;
-    boost::asio::async_write(next_, buffers,
+    boost::asio::async_write(next_, buffers, WholeWrites{},
                              [this, handler = std::move(handler)](boost::system::error_code ec,
                                                                   std::size_t written) mutable {
                                writing_ = false;
@@ -177,7 +178,7 @@ class CorkableStream {
       writing_ = true;
       sending_held_ = true;
       boost::asio::async_write(
-          next_, boost::asio::buffer(held_),
+          next_, boost::asio::buffer(held_), WholeWrites{},
           [this, done = std::move(done)](boost::system::error_code ec, std::size_t) mutable {
             writing_ = false;
             sending_held_ = false;
@@ -187,6 +188,18 @@ class CorkableStream {
           });
     });
   }
+
+  // Asio's async_write hands the stream at most 64 KiB per write_some
+  // (transfer_all's default), so a 64 KiB chunk of output and its frame
+  // header took two sendmsg calls, the second for the header's worth of
+  // bytes. This condition offers the stream everything that is left: the
+  // kernel takes what fits, and a TLS stream still writes one record per
+  // call.
+  struct WholeWrites {
+    std::size_t operator()(const boost::system::error_code& ec, std::size_t) const noexcept {
+      return ec ? 0 : std::numeric_limits<std::size_t>::max();
+    }
+  };
 
   // A server's close frame carrying a code and no reason: FIN + opcode 8,
   // unmasked payload length 2, then the code.

@@ -6,6 +6,7 @@
 #include "websocket/corkable_stream.hpp"
 
 #include <gtest/gtest.h>
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/connect_pair.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
@@ -162,6 +163,58 @@ TEST(CorkableStream, OneWriteSomeCallIsWrittenWholeBeforeTheNextWrite) {
   EXPECT_EQ(pair.read_exactly(frames.size() + pong.size()), frames + pong);
   pair.run_until(pong_written);
   EXPECT_EQ(first_written, frames.size()) << "the write_some call was not written whole";
+}
+
+// Counts the stream's write_some calls and their sizes: what reaches the
+// socket, one system call each.
+struct CountingSocket {
+  using executor_type = Socket::executor_type;
+  Socket socket;
+  std::vector<std::size_t>* calls;
+
+  executor_type get_executor() { return socket.get_executor(); }
+  template <typename Buffers, typename Handler>
+  auto async_write_some(const Buffers& buffers, Handler&& handler) {
+    calls->push_back(asio::buffer_size(buffers));
+    return socket.async_write_some(buffers, std::forward<Handler>(handler));
+  }
+  template <typename Buffers, typename Handler>
+  auto async_read_some(const Buffers& buffers, Handler&& handler) {
+    return socket.async_read_some(buffers, std::forward<Handler>(handler));
+  }
+};
+
+// A 64 KiB chunk of output and its 10-byte frame header are offered to the
+// socket in one call: Asio's async_write, by default, offers at most
+// 64 KiB per call, which cost every such frame a second system call for
+// its last 10 bytes.
+TEST(CorkableStream, AFrameOfA64KiBChunkIsOfferedToTheSocketInOneCall) {
+  asio::io_context context{1};
+  std::vector<std::size_t> calls;
+  CorkableStream<CountingSocket> stream{CountingSocket{Socket(context), &calls}};
+  Socket peer{context};
+  asio::local::connect_pair(stream.next_layer().socket, peer);
+  stream.next_layer().socket.set_option(asio::socket_base::send_buffer_size(1 << 20));
+  const std::string header = pattern(10, 'h');
+  const std::string payload = pattern(64 * 1024, 'p');
+  bool written = false;
+  stream.async_write_some(std::array{asio::buffer(header), asio::buffer(payload)},
+                          [&](error_code ec, std::size_t n) {
+                            EXPECT_FALSE(ec);
+                            EXPECT_EQ(n, header.size() + payload.size());
+                            written = true;
+                          });
+  std::string got(header.size() + payload.size(), '\0');
+  bool read = false;
+  asio::async_read(peer, asio::buffer(got), [&](error_code ec, std::size_t) {
+    EXPECT_FALSE(ec);
+    read = true;
+  });
+  while (!(written && read) && context.run_one_for(5s) > 0) {
+  }
+  ASSERT_TRUE(written && read);
+  EXPECT_EQ(got, header + payload);
+  EXPECT_EQ(calls, (std::vector<std::size_t>{header.size() + payload.size()}));
 }
 
 // A write is on the socket (a pong, or frames written straight through)
