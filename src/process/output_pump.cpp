@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cerrno>
+#include <memory>
 #include <span>
 
 #include "core/limits.hpp"
@@ -11,9 +12,9 @@
 namespace wsexec {
 namespace {
 
-// One buffer per worker thread instead of one per connection: a read is
-// framed (or copied, in binary mode) before the thread does anything else,
-// so the connections of a thread can share it.
+// One buffer per worker thread instead of one per connection: a read in
+// text mode is framed before the thread does anything else, so the
+// connections of a thread can share it.
 std::span<char> thread_read_buffer() {
   thread_local std::array<char, limits::kChildReadChunkBytes> buffer;
   return buffer;
@@ -34,7 +35,7 @@ ssize_t read_some_now(int fd, std::span<char> into) {
 OutputPump::OutputPump(ChildProcess::Pipe& pipe, OutputStream stream, Framing framing,
                        OutputSink& sink)
     : pipe_(pipe), sink_(sink), stream_(stream) {
-  if (framing == Framing::chunks) held_.emplace<std::string>();
+  if (framing == Framing::chunks) held_.emplace<Chunk>();
 }
 
 void OutputPump::wait_readable() {
@@ -45,18 +46,31 @@ void OutputPump::wait_readable() {
 
 void OutputPump::on_readable(boost::system::error_code ec) {
   if (ec || !pipe_.is_open()) return sink_.on_output_end(*this);
-  const ssize_t n = read_some_now(pipe_.native_handle(), thread_read_buffer());
+  auto* chunk = std::get_if<Chunk>(&held_);
+  const ssize_t n =
+      chunk ? read_chunk(*chunk) : read_some_now(pipe_.native_handle(), thread_read_buffer());
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return wait_readable();
   if (n <= 0) return sink_.on_output_end(*this);
-  const std::string_view just_read(thread_read_buffer().data(), static_cast<std::size_t>(n));
-  if (auto* chunk = std::get_if<std::string>(&held_)) {
-    chunk->assign(just_read);
+  if (chunk) {
     chunk_taken_ = false;
   } else {
+    const std::string_view just_read(thread_read_buffer().data(), static_cast<std::size_t>(n));
     std::get<LineFramer>(held_).append(just_read);
     if (holds_no_complete_line(just_read)) return wait_readable();
   }
   sink_.on_output(*this);
+}
+
+ssize_t OutputPump::read_chunk(Chunk& chunk) {
+  if (!chunk.bytes)
+    chunk.bytes = std::make_unique_for_overwrite<char[]>(limits::kChildReadChunkBytes);
+  const ssize_t n = read_some_now(pipe_.native_handle(),
+                                  std::span<char>(chunk.bytes.get(), limits::kChildReadChunkBytes));
+  const int read_errno = errno;
+  chunk.size = n > 0 ? static_cast<std::size_t>(n) : 0;
+  if (n <= 0) chunk.bytes.reset();  // nothing to hold while waiting
+  errno = read_errno;
+  return n;
 }
 
 bool OutputPump::holds_no_complete_line(std::string_view just_read) const {
@@ -66,9 +80,15 @@ bool OutputPump::holds_no_complete_line(std::string_view just_read) const {
 
 std::optional<std::string_view> OutputPump::next_piece() {
   if (auto* lines = std::get_if<LineFramer>(&held_)) return lines->next_line();
-  if (chunk_taken_) return std::nullopt;
+  const std::optional<std::string_view> chunk = peek_chunk();
   chunk_taken_ = true;
-  return std::get<std::string>(held_);
+  return chunk;
+}
+
+std::optional<std::string_view> OutputPump::peek_chunk() const {
+  const auto* chunk = std::get_if<Chunk>(&held_);
+  if (!chunk || chunk_taken_ || !chunk->bytes) return std::nullopt;
+  return std::string_view(chunk->bytes.get(), chunk->size);
 }
 
 void OutputPump::resume() {
@@ -76,7 +96,7 @@ void OutputPump::resume() {
   if (auto* lines = std::get_if<LineFramer>(&held_)) {
     lines->compact();
   } else {
-    std::get<std::string>(held_) = std::string();
+    std::get<Chunk>(held_) = Chunk();
   }
   wait_readable();
 }

@@ -5,14 +5,17 @@
 //
 // The pump waits until its pipe is readable (a plain callback: an idle
 // connection holds no coroutine frame and no buffer for it), reads up to
-// 64 KiB into the thread's shared buffer, frames what it read (lines in
-// text mode, the chunk as it came in binary mode) and hands the pieces to
+// 64 KiB (into the thread's shared buffer in text mode, into a chunk's own
+// memory in binary mode), frames what it read (lines in text mode, the
+// chunk as it came in binary mode) and hands the pieces to
 // its sink. It does not read the pipe again until the sink has taken them
 // and called resume(): a client that stops reading stops the child. At EOF
 // it hands over what is left, a last line without "\n" included.
 //
 // Runs on one worker's thread; every member is called from it. No Beast
 // here: the sink decides what a piece becomes.
+#include <sys/types.h>
+
 #include <boost/system/error_code.hpp>
 #include <memory>
 #include <optional>
@@ -61,6 +64,10 @@ class OutputPump {
   // (binary mode). The view stays valid until the next call.
   std::optional<std::string_view> next_piece();
 
+  // Binary mode: the chunk read, without taking it (next_piece() still
+  // returns it). Valid until resume(). nullopt in text mode or once taken.
+  std::optional<std::string_view> peek_chunk() const;
+
   // The sink has taken the pieces: read the pipe again.
   void resume();
 
@@ -75,9 +82,20 @@ class OutputPump {
 
   ChildProcess::Pipe& pipe_;
   OutputSink& sink_;
+  // A chunk of binary output, read straight into memory of its own (not
+  // into the thread's shared buffer and then copied): held from the read
+  // until the sink has sent it, then given back.
+  struct Chunk {
+    std::unique_ptr<char[]> bytes;
+    std::size_t size = 0;
+  };
+  // Reads into the chunk's memory (allocated for the read). Returns as
+  // read_some_now() does.
+  ssize_t read_chunk(Chunk& chunk);
+
   // Lines: what was read, not yet taken as lines. Chunks: the chunk being
-  // sent (the read buffer is shared). One or the other, never both.
-  std::variant<LineFramer, std::string> held_;
+  // sent. One or the other, never both.
+  std::variant<LineFramer, Chunk> held_;
   OutputStream stream_;
   bool chunk_taken_ = false;
 };

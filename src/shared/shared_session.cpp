@@ -141,7 +141,7 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
     // the program, which is one for all of them).
     configure_websocket(ws_, state_, chosen_subprotocol(request, state_.config));
     ws_.set_option(deflate_settings(request, state_.config));
-    watch_client_close_frames(ws_, context_);
+    watch_client_close_frames(ws_, context_, [this] { client_.close_received = true; });
     error_code ec;
     co_await ws_.async_accept(request, asio::redirect_error(asio::use_awaitable, ec));
     if (ec || stopping_) {

@@ -14,6 +14,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_cat.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <optional>
 #include <string>
@@ -31,7 +32,12 @@ namespace wsexec {
 struct ClientState {
   bool open = true;         // false once its read ended or a write to it failed
   bool close_sent = false;  // our close frame went out: nothing may follow it
-  bool writable() const { return open && !close_sent; }
+  // The client's close frame was read: Beast answers it, and nothing of
+  // ours may follow that answer (RFC 6455, 5.5.1). Beast's own writes
+  // refuse by then; frames written past Beast (try_send_encoded_now,
+  // try_send_frame_now) are refused here.
+  bool close_received = false;
+  bool writable() const { return open && !close_sent && !close_received; }
 };
 
 template <typename Stream>
@@ -138,6 +144,27 @@ class ClientWriter {
           done(ec);
         });
     return true;
+  }
+
+  // Sends one binary message as a single write of its frame: `header`
+  // (ServerFrameHeader for payload's size) and the payload from where it
+  // is, past Beast's write operation and without a coroutine. As
+  // try_send_encoded_now: false, doing nothing, when the gate is held; both
+  // buffers must outlive the write.
+  //
+  // (Not a std::array of the two: Asio's write loop keeps its first,
+  // consumed element as an empty buffer, and Beast's ssl_stream, given a
+  // sequence that starts empty, writes nothing and reports 0 bytes, which
+  // ends the loop with the payload unsent. buffers_cat skips it.)
+  template <typename Done>
+  bool try_send_frame_now(boost::asio::const_buffer header, std::string_view payload, Done done) {
+    const auto buffers =
+        boost::beast::buffers_cat(header, boost::asio::buffer(payload.data(), payload.size()));
+    return try_send_encoded_now(
+        buffers, [size = payload.size(), done = std::move(done)](error_code ec) mutable {
+          if (!ec) metrics::message_to_client(size);
+          done(ec);
+        });
   }
 
   // Sends our close frame, once; nothing is written after it. A close_code

@@ -21,6 +21,7 @@
 #include "process/child_process.hpp"
 #include "process/output_pump.hpp"
 #include "server/log.hpp"
+#include "websocket/frame_header.hpp"
 
 namespace wsexec {
 
@@ -55,8 +56,31 @@ class OutputRelay : public OutputSink {
       }
       return pump.resume();
     }
+    if (binary_ && send_chunk_now(pump)) return;
     session().spawn_task(
         [&pump](Session& self) { return static_cast<OutputRelay&>(self).send_output(pump); });
+  }
+
+  // A chunk of binary output (stdout: stderr is always lines) goes out as
+  // one write of its frame, past Beast's write operation and without a
+  // coroutine: a 64 KiB chunk and its header then leave in one sendmsg
+  // (docs/performance.md, "A binary chunk in one write"). Not with
+  // --compress, whose messages may have to be compressed (Beast's way),
+  // nor while another send or the close holds the gate: the coroutine then
+  // waits its turn. Only this pump's chunks use chunk_header_, and the pump
+  // reads its next chunk only once this one is sent (resume()).
+  bool send_chunk_now(OutputPump& pump) {
+    if (session().state_.config.compress || !session().client_.writable()) return false;
+    const std::optional<std::string_view> chunk = pump.peek_chunk();
+    if (!chunk) return false;
+    chunk_header_ = ServerFrameHeader(/*binary=*/true, chunk->size());
+    session().note_activity();
+    return session().writer_.try_send_frame_now(
+        chunk_header_.buffer(), *chunk,
+        [this, &pump, owner = session().shared_from_this()](boost::system::error_code ec) {
+          if (ec) session().begin_termination();
+          pump.resume();
+        });
   }
 
   void on_output_end(OutputPump& pump) override {
@@ -111,6 +135,7 @@ class OutputRelay : public OutputSink {
   std::optional<OutputPump> stdout_pump_;  // once connected
   std::optional<OutputPump> stderr_pump_;  // once connected
   bool binary_ = false;                    // --binary, or --pty: stdout in binary messages
+  ServerFrameHeader chunk_header_{/*binary=*/true, 0};  // of the chunk send_chunk_now() sends
 };
 
 }  // namespace wsexec

@@ -131,10 +131,4 @@ void watch_client_close_frames(boost::beast::websocket::stream<NextLayer>& ws,
   });
 }
 
-template <typename NextLayer>
-void watch_client_close_frames(boost::beast::websocket::stream<NextLayer>& ws,
-                               const std::string& log_context) {
-  watch_client_close_frames(ws, log_context, [] {});
-}
-
 }  // namespace wsexec

@@ -130,7 +130,10 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     worker_.run_retired();  // the sessions that ended before us, now that our spawn is asked for
     configure_websocket(ws_, state_, subprotocol);
     ws_.set_option(deflate_settings(request, state_.config));
-    watch_client_close_frames(ws_, context_, [this] { on_close_frame(); });
+    watch_client_close_frames(ws_, context_, [this] {
+      client_.close_received = true;
+      on_close_frame();
+    });
     if (reverse_lookup) {
       const std::string remote_host =
           co_await lookup_remote_host(ws_.get_executor(), peer_.remote_address, peer_.remote_port);

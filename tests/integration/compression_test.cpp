@@ -111,5 +111,22 @@ TEST(Compression, AConformingClientRoundTripsCompressedMessages) {
   EXPECT_TRUE(contains(run.out, "echoed=51\n")) << run.out;
 }
 
+// Binary mode with --compress: a program's chunks still go through Beast,
+// which compresses them for a client that took the extension.
+TEST(Compression, BinaryOutputIsCompressedForAClientThatTookTheExtension) {
+  ServerProcess server({"--compress", "--binary", "cat"});
+  UpgradeRequest request;
+  request.set("Sec-WebSocket-Extensions", "permessage-deflate; client_max_window_bits");
+  RawWsConnection connection(server.port());
+  ASSERT_EQ(http_status_of(connection.request_upgrade(request)), 101);
+  const std::string payload(4096, 'z');
+  ASSERT_TRUE(connection.send_frame({.opcode = opcode::binary, .payload = payload}));
+  const ReadResult read = connection.read_frame(5s);
+  ASSERT_EQ(read.end, ReadEnd::frame);
+  EXPECT_EQ(read.frame.opcode, opcode::binary) << describe(read.frame);
+  EXPECT_EQ(read.frame.rsv, kRsv1) << "the echo was not compressed: " << describe(read.frame);
+  EXPECT_LT(read.frame.payload.size(), payload.size());
+}
+
 }  // namespace
 }  // namespace wsexec_test

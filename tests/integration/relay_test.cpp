@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "harness.hpp"
+#include "raw_ws.hpp"
 
 namespace wsexec_test {
 namespace {
@@ -121,6 +122,40 @@ TEST(Relay, ClientCloseDuringAFloodOfLinesGetsItsCloseReply) {
     for (int i = 0; i < 100; ++i) ASSERT_TRUE(IsText(client->read(5s), "y")) << "round " << round;
     EXPECT_TRUE(client->close(1000, 5s)) << "round " << round << ": no close reply";
   }
+}
+
+// RFC 6455 (5.5.1): after its close frame an endpoint sends no more data
+// frames. A client closes in the middle of a flood; nothing may follow the
+// server's close reply. Frames the server writes past Beast (a binary
+// chunk in one write, a shared program's encoded lines) must stop at the
+// client's close frame as Beast's own writes do.
+void expect_nothing_after_the_close_reply(const std::vector<std::string>& args) {
+  ServerProcess server(args);
+  for (int round = 0; round < 20; ++round) {
+    auto client = RawWsConnection::upgraded(server.port());
+    ASSERT_GE(client->read_data(64 * 1024, 5s).size(), 64u * 1024) << "round " << round;
+    ASSERT_TRUE(client->send_frame({.opcode = opcode::close, .payload = close_payload(1000)}));
+    ReadResult read;
+    do {
+      read = client->read_frame(5s);
+    } while (read.end == ReadEnd::frame && read.frame.opcode != opcode::close);
+    ASSERT_EQ(read.end, ReadEnd::frame) << "round " << round << ": no close reply";
+    const ReadResult after = client->read_frame(300ms);
+    EXPECT_NE(after.end, ReadEnd::frame)
+        << "round " << round << ": after the close reply came " << describe(after.frame);
+  }
+}
+
+TEST(Relay, NoBinaryChunkFollowsTheCloseReply) {
+  expect_nothing_after_the_close_reply({"--binary", "yes"});
+}
+
+TEST(Relay, NoLineFollowsTheCloseReply) {
+  expect_nothing_after_the_close_reply({"yes"});
+}
+
+TEST(Relay, NoSharedLineFollowsTheCloseReply) {
+  expect_nothing_after_the_close_reply({"--shared", "yes"});
 }
 
 TEST(Relay, VeryLongLineArrivesAsOneMessage) {

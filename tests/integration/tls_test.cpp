@@ -607,5 +607,24 @@ TEST(Tls, SilentClientIsDroppedAfterTheRequestHeadLimitWhileOthersAreServed) {
   EXPECT_TRUE(Echoes(*client, "after the silent client left"));
 }
 
+// Binary mode over TLS: the program's chunks are written as whole frames
+// past Beast's write operation, through the TLS stream; a large echo must
+// come back whole and in order.
+TEST(Tls, BinaryModeEchoesAMebibyteOverTls) {
+  ServerProcess server(tls_server(shared_pki().server, {"--binary"}));
+  HandshakeResult result = WsClient::handshake(wss_options(server, trusting_client()));
+  ASSERT_EQ(result.http_status, 101) << result.error << "\n" << server.diagnostics();
+  std::string sent(1 << 20, '\0');
+  for (std::size_t i = 0; i < sent.size(); ++i) sent[i] = static_cast<char>((i * 131) >> 7);
+  ASSERT_TRUE(result.client->send_binary(sent));
+  std::string back;
+  while (back.size() < sent.size()) {
+    WsEvent event = result.client->read(kWait);
+    ASSERT_EQ(event.kind, EventKind::binary) << describe(event) << " after " << back.size();
+    back += event.data;
+  }
+  EXPECT_TRUE(back == sent) << "the echo differs from the mebibyte sent";
+}
+
 }  // namespace
 }  // namespace wsexec_test
