@@ -2,7 +2,7 @@
 
 #include <unistd.h>
 
-#include <array>
+#include <algorithm>
 #include <cerrno>
 #include <memory>
 #include <span>
@@ -12,13 +12,38 @@
 namespace wsexec {
 namespace {
 
-// One buffer per worker thread instead of one per connection: a read in
-// text mode is framed before the thread does anything else, so the
-// connections of a thread can share it.
-std::span<char> thread_read_buffer() {
-  thread_local std::array<char, limits::kChildReadChunkBytes> buffer;
-  return buffer;
+// One read buffer per worker thread instead of one per connection: a read
+// in text mode is framed before the thread does anything else, so the
+// connections of a thread can share it. On the heap, so that a large chunk
+// of binary output can take the block whole instead of being copied out of
+// it (take_thread_block); the thread then reads into the block the last
+// chunk sent gave back (give_back_thread_block), or a new one.
+using ReadBlock = std::unique_ptr<char[]>;
+
+ReadBlock& thread_block_slot() {
+  thread_local ReadBlock block;
+  return block;
 }
+
+std::span<char> thread_read_buffer() {
+  ReadBlock& block = thread_block_slot();
+  if (!block) block = std::make_unique_for_overwrite<char[]>(limits::kChildReadChunkBytes);
+  return {block.get(), limits::kChildReadChunkBytes};
+}
+
+ReadBlock take_thread_block() {
+  return std::move(thread_block_slot());
+}
+
+void give_back_thread_block(ReadBlock block) {
+  ReadBlock& slot = thread_block_slot();
+  if (!slot) slot = std::move(block);  // else freed: one spare per thread is enough
+}
+
+// A chunk this large takes the read block whole; a smaller one is copied
+// out, so that a chunk held for a client that does not read costs at most
+// four times its size, not always 64 KiB.
+constexpr std::size_t kChunkTakesTheBlock = limits::kChildReadChunkBytes / 4;
 
 // One read from a pipe that the event loop reported readable. Returns bytes
 // read, 0 at EOF, or -1 with errno (EAGAIN: nothing after all).
@@ -46,31 +71,30 @@ void OutputPump::wait_readable() {
 
 void OutputPump::on_readable(boost::system::error_code ec) {
   if (ec || !pipe_.is_open()) return sink_.on_output_end(*this);
-  auto* chunk = std::get_if<Chunk>(&held_);
-  const ssize_t n =
-      chunk ? read_chunk(*chunk) : read_some_now(pipe_.native_handle(), thread_read_buffer());
+  const ssize_t n = read_some_now(pipe_.native_handle(), thread_read_buffer());
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return wait_readable();
   if (n <= 0) return sink_.on_output_end(*this);
-  if (chunk) {
-    chunk_taken_ = false;
+  const auto size = static_cast<std::size_t>(n);
+  if (auto* chunk = std::get_if<Chunk>(&held_)) {
+    hold_chunk(*chunk, size);
   } else {
-    const std::string_view just_read(thread_read_buffer().data(), static_cast<std::size_t>(n));
+    const std::string_view just_read(thread_read_buffer().data(), size);
     std::get<LineFramer>(held_).append(just_read);
     if (holds_no_complete_line(just_read)) return wait_readable();
   }
   sink_.on_output(*this);
 }
 
-ssize_t OutputPump::read_chunk(Chunk& chunk) {
-  if (!chunk.bytes)
-    chunk.bytes = std::make_unique_for_overwrite<char[]>(limits::kChildReadChunkBytes);
-  const ssize_t n = read_some_now(pipe_.native_handle(),
-                                  std::span<char>(chunk.bytes.get(), limits::kChildReadChunkBytes));
-  const int read_errno = errno;
-  chunk.size = n > 0 ? static_cast<std::size_t>(n) : 0;
-  if (n <= 0) chunk.bytes.reset();  // nothing to hold while waiting
-  errno = read_errno;
-  return n;
+void OutputPump::hold_chunk(Chunk& chunk, std::size_t size) {
+  chunk.size = size;
+  chunk.whole_block = size >= kChunkTakesTheBlock;
+  if (chunk.whole_block) {
+    chunk.bytes = take_thread_block();
+  } else {
+    chunk.bytes = std::make_unique_for_overwrite<char[]>(size);
+    std::copy_n(thread_read_buffer().data(), size, chunk.bytes.get());
+  }
+  chunk_taken_ = false;
 }
 
 bool OutputPump::holds_no_complete_line(std::string_view just_read) const {
@@ -96,7 +120,9 @@ void OutputPump::resume() {
   if (auto* lines = std::get_if<LineFramer>(&held_)) {
     lines->compact();
   } else {
-    std::get<Chunk>(held_) = Chunk();
+    Chunk& chunk = std::get<Chunk>(held_);
+    if (chunk.whole_block) give_back_thread_block(std::move(chunk.bytes));
+    chunk = Chunk();
   }
   wait_readable();
 }

@@ -5,17 +5,15 @@
 //
 // The pump waits until its pipe is readable (a plain callback: an idle
 // connection holds no coroutine frame and no buffer for it), reads up to
-// 64 KiB (into the thread's shared buffer in text mode, into a chunk's own
-// memory in binary mode), frames what it read (lines in text mode, the
-// chunk as it came in binary mode) and hands the pieces to
+// 64 KiB into the thread's shared buffer, frames what it read (lines in
+// text mode, the chunk as it came in binary mode: a large chunk takes the
+// buffer whole rather than a copy) and hands the pieces to
 // its sink. It does not read the pipe again until the sink has taken them
 // and called resume(): a client that stops reading stops the child. At EOF
 // it hands over what is left, a last line without "\n" included.
 //
 // Runs on one worker's thread; every member is called from it. No Beast
 // here: the sink decides what a piece becomes.
-#include <sys/types.h>
-
 #include <boost/system/error_code.hpp>
 #include <memory>
 #include <optional>
@@ -82,16 +80,15 @@ class OutputPump {
 
   ChildProcess::Pipe& pipe_;
   OutputSink& sink_;
-  // A chunk of binary output, read straight into memory of its own (not
-  // into the thread's shared buffer and then copied): held from the read
-  // until the sink has sent it, then given back.
+  // A chunk of binary output, held from the read until the sink has sent
+  // it. A large one takes the thread's read block whole instead of being
+  // copied out of it, and gives it back once sent (output_pump.cpp).
   struct Chunk {
     std::unique_ptr<char[]> bytes;
     std::size_t size = 0;
+    bool whole_block = false;  // `bytes` is a read block, to be given back
   };
-  // Reads into the chunk's memory (allocated for the read). Returns as
-  // read_some_now() does.
-  ssize_t read_chunk(Chunk& chunk);
+  void hold_chunk(Chunk& chunk, std::size_t size);
 
   // Lines: what was read, not yet taken as lines. Chunks: the chunk being
   // sent. One or the other, never both.
