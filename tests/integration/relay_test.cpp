@@ -131,9 +131,13 @@ TEST(Relay, ClientCloseDuringAFloodOfLinesGetsItsCloseReply) {
 // client's close frame as Beast's own writes do.
 void expect_nothing_after_the_close_reply(const std::vector<std::string>& args) {
   ServerProcess server(args);
-  for (int round = 0; round < 20; ++round) {
+  // Five rounds: without the guard, data followed the close reply from the
+  // first rounds on (binary: rounds 0-2 of every run seen).
+  for (int round = 0; round < 5; ++round) {
     auto client = RawWsConnection::upgraded(server.port());
-    ASSERT_GE(client->read_data(64 * 1024, 5s).size(), 64u * 1024) << "round " << round;
+    // Some of the flood first (4 KiB: in line mode, 4096 messages, which
+    // the instrumented server of the sanitizer run sends in well under 10 s).
+    ASSERT_GE(client->read_data(4 * 1024, 10s).size(), 4u * 1024) << "round " << round;
     ASSERT_TRUE(client->send_frame({.opcode = opcode::close, .payload = close_payload(1000)}));
     ReadResult read;
     do {
