@@ -70,13 +70,16 @@ void announce_what_is_served(const wsexec::ServerState& state) {
   if (state.cgi_dir) info("server", "Serving CGI scripts from    : " + state.cgi_dir->root());
 }
 
-// One spawn helper per spawner thread (src/process/spawn_helpers.hpp), once
+// One spawn helper per spawner thread, and one more that a worker may take
+// while no other spawn is under way (src/process/spawn_helpers.hpp, spawner.hpp):
+// a worker that is then flooded with handshakes reads its helper's answer
+// late, and the spawner threads still have one helper each. Once
 // the privileges are final: the helpers start every child, with their own
 // credentials. Without them the server still serves, spawning directly.
 void start_spawn_helpers() {
   std::error_code error;
   const auto report = [](const std::string& message) { wsexec::log::error("server", message); };
-  if (!wsexec::spawn_helpers().start(wsexec::worker_count(), "/proc/self/exe", report, error)) {
+  if (!wsexec::spawn_helpers().start(wsexec::worker_count() + 1, "/proc/self/exe", report, error)) {
     wsexec::log::error("server", "cannot start the spawn helpers (" + error.message() +
                                      "): starting programs directly, which slows down as "
                                      "connections grow");

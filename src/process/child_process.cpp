@@ -127,40 +127,120 @@ bool make_terminal_session(ChildEnds& ends, TerminalSize size, std::error_code& 
   return true;
 }
 
-}  // namespace
-
-StartedChild ChildProcess::start(const SpawnRequest& request, std::error_code& error) {
-  ChildEnds ends;
-  const bool session = request.terminal == TerminalMode::session;
-  if (session) {
-    if (!make_terminal_session(ends, request.terminal_size, error)) return {};
-  } else if (!make_pipes(ends, error) ||
-             (request.terminal == TerminalMode::stdout_only &&
-              !put_stdout_on_terminal(ends, request.terminal_size, error))) {
-    return {};
+// The pipes (or terminal) a child is started on, for `request`.
+bool make_child_ends(const SpawnRequest& request, ChildEnds& ends, std::error_code& error) {
+  if (request.terminal == TerminalMode::session) {
+    return make_terminal_session(ends, request.terminal_size, error);
   }
-  const int child_stdin = ends.child_stdin.get();
-  const int child_stdout = session ? child_stdin : ends.child_stdout.get();
-  const int child_stderr = session ? child_stdin : ends.child_stderr.get();
+  return make_pipes(ends, error) && (request.terminal != TerminalMode::stdout_only ||
+                                     put_stdout_on_terminal(ends, request.terminal_size, error));
+}
 
-  // Through a spawn helper when the server runs them (spawn_helpers.hpp),
-  // so the cost does not grow with the server's descriptors.
-  std::optional<StartedProgram> program =
-      spawn_helpers().try_start(request, child_stdin, child_stdout, child_stderr, error);
-  if (!program) {
-    auto argv = as_c_strings(request.argv);
-    auto envp = as_c_strings(request.environment);
-    program = start_program(request.executable.c_str(), argv.data(), envp.data(), child_stdin,
-                            child_stdout, child_stderr, error,
-                            session ? ChildSession::own_terminal_session : ChildSession::own_group);
-  }
-  if (program->pid < 0) return {};
+struct ChildFds {
+  int in, out, err;
+};
+
+// The descriptors the child gets as 0, 1 and 2: in a terminal session, the
+// terminal for all three.
+ChildFds child_fds(const SpawnRequest& request, const ChildEnds& ends) {
+  const int in = ends.child_stdin.get();
+  if (request.terminal == TerminalMode::session) return {in, in, in};
+  return {in, ends.child_stdout.get(), ends.child_stderr.get()};
+}
+
+// The child `program` started on `ends` (none if it failed to start).
+StartedChild started_on(ChildEnds& ends, const StartedProgram& program) {
+  if (program.pid < 0) return {};
   // The child's ends now live in the child; ours would hide its EOFs.
   ends.child_stdin.reset();
   ends.child_stdout.reset();
   ends.child_stderr.reset();
-  return StartedChild(program->pid, OwnedFd(program->pidfd), std::move(ends.our_stdin),
+  return StartedChild(program.pid, OwnedFd(program.pidfd), std::move(ends.our_stdin),
                       std::move(ends.our_stdout), std::move(ends.our_stderr));
+}
+
+// Starts `request` on `ends`: through the helper `lease` already holds the
+// request for, else through any spawn helper, else directly.
+StartedChild start_on(ChildEnds& ends, const SpawnRequest& request,
+                      std::optional<SpawnHelpers::Lease> lease, std::error_code& error) {
+  const ChildFds fds = child_fds(request, ends);
+  // Through a spawn helper when the server runs them (spawn_helpers.hpp),
+  // so the cost does not grow with the server's descriptors.
+  std::optional<StartedProgram> program =
+      lease ? spawn_helpers().finish(std::move(*lease), fds.in, fds.out, fds.err, error)
+            : spawn_helpers().try_start(request, fds.in, fds.out, fds.err, error);
+  if (!program) {
+    auto argv = as_c_strings(request.argv);
+    auto envp = as_c_strings(request.environment);
+    const bool session = request.terminal == TerminalMode::session;
+    program = start_program(request.executable.c_str(), argv.data(), envp.data(), fds.in, fds.out,
+                            fds.err, error,
+                            session ? ChildSession::own_terminal_session : ChildSession::own_group);
+  }
+  return started_on(ends, *program);
+}
+
+}  // namespace
+
+struct ChildLaunch::Parts {
+  bool begun = false;  // a helper was taken and the ends made
+  ChildEnds ends;
+  std::error_code error;  // making the ends failed
+  std::optional<SpawnHelpers::Lease> lease;
+};
+
+ChildLaunch::ChildLaunch(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+ChildLaunch::ChildLaunch(ChildLaunch&&) noexcept = default;
+ChildLaunch& ChildLaunch::operator=(ChildLaunch&&) noexcept = default;
+ChildLaunch::~ChildLaunch() = default;
+int ChildLaunch::answer_socket() const {
+  return parts_ && parts_->lease ? parts_->lease->socket() : -1;
+}
+
+StartedChild ChildProcess::start(const SpawnRequest& request, std::error_code& error) {
+  ChildEnds ends;
+  if (!make_child_ends(request, ends, error)) return {};
+  return start_on(ends, request, std::nullopt, error);
+}
+
+ChildLaunch ChildProcess::begin_start(const SpawnRequest& request) {
+  auto parts = std::make_unique<ChildLaunch::Parts>();
+  // No helper to take now: all is left to finish_start, descriptors included
+  // (a worker in a storm has handshakes to do).
+  std::optional<SpawnHelpers::Lease> lease = spawn_helpers().try_lease_now(request);
+  if (!lease) return ChildLaunch(std::move(parts));
+  parts->begun = true;
+  if (!make_child_ends(request, parts->ends, parts->error)) return ChildLaunch(std::move(parts));
+  const ChildFds fds = child_fds(request, parts->ends);
+  spawn_helpers().send_now(*lease, fds.in, fds.out, fds.err);
+  parts->lease.emplace(std::move(*lease));
+  return ChildLaunch(std::move(parts));
+}
+
+std::optional<StartedChild> ChildProcess::try_finish_start_now(ChildLaunch& launch,
+                                                               std::error_code& error) {
+  ChildLaunch::Parts& parts = *launch.parts_;
+  if (!parts.lease) return std::nullopt;
+  StartedProgram program;
+  if (!spawn_helpers().read_answer_now(*parts.lease, program, error)) return std::nullopt;
+  parts.lease.reset();
+  return started_on(parts.ends, program);
+}
+
+void ChildProcess::give_up_on_answer(ChildLaunch& launch) {
+  ChildLaunch::Parts& parts = *launch.parts_;
+  if (parts.lease) spawn_helpers().give_up_on(*parts.lease);
+}
+
+StartedChild ChildProcess::finish_start(ChildLaunch launch, const SpawnRequest& request,
+                                        std::error_code& error) {
+  ChildLaunch::Parts& parts = *launch.parts_;
+  if (!parts.begun) return start(request, error);
+  if (parts.error) {
+    error = parts.error;
+    return {};
+  }
+  return start_on(parts.ends, request, std::move(parts.lease), error);
 }
 
 std::unique_ptr<ChildProcess> ChildProcess::adopt(const boost::asio::any_io_executor& executor,

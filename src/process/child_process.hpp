@@ -59,6 +59,25 @@ class StartedChild {
   OwnedFd stderr_;
 };
 
+// A child on its way: the first half of a start, done where waiting is not
+// allowed (its descriptors made, its request handed to a spawn helper that
+// was free), finished where it is (ChildProcess::finish_start).
+class ChildLaunch {
+ public:
+  ChildLaunch(ChildLaunch&&) noexcept;
+  ChildLaunch& operator=(ChildLaunch&&) noexcept;
+  ~ChildLaunch();
+  // The socket the helper answers on, when a helper took the request; -1
+  // otherwise.
+  int answer_socket() const;
+
+ private:
+  friend class ChildProcess;
+  struct Parts;
+  explicit ChildLaunch(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
 class ChildProcess {
  public:
   using Pipe = boost::asio::posix::stream_descriptor;
@@ -66,6 +85,24 @@ class ChildProcess {
   // Starts the child; safe on any thread. On failure the result is empty
   // and `error` says why (exec's errno included: start_program reports it).
   static StartedChild start(const SpawnRequest& request, std::error_code& error);
+  // start() in two halves, for a worker that asks and a spawner thread that
+  // waits: begin_start makes the child's descriptors and, when a spawn
+  // helper is free at once, sends it the request, so the helper clones
+  // while the worker goes on; it never waits, and keeps any error for
+  // finish_start. finish_start (on a thread that may wait) reads the
+  // helper's answer, or starts the child as start() does when no helper
+  // took it. Together they keep start()'s contract.
+  static ChildLaunch begin_start(const SpawnRequest& request);
+  static StartedChild finish_start(ChildLaunch launch, const SpawnRequest& request,
+                                   std::error_code& error);
+  // For a worker, once launch.answer_socket() is readable: finish_start
+  // without waiting, or nullopt when that needs a thread that may wait (the
+  // helper died; it is being replaced). `launch` is spent unless nullopt.
+  static std::optional<StartedChild> try_finish_start_now(ChildLaunch& launch,
+                                                          std::error_code& error);
+  // The helper did not answer in time: it is replaced, and finish_start
+  // asks the replacement.
+  static void give_up_on_answer(ChildLaunch& launch);
   // Takes a started child over on `executor`'s thread. Registering its
   // descriptors with the event loop can fail (epoll_ctl: ENOMEM, ENOSPC):
   // then the child is killed with its group and reaped in the background,

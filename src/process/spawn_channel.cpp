@@ -1,5 +1,6 @@
 #include "process/spawn_channel.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -30,10 +31,26 @@ void collect_descriptors(msghdr& message, std::vector<OwnedFd>& fds, std::size_t
   }
 }
 
+// After EAGAIN on a non-blocking socket: waits until it is ready for
+// `events`, at most `wait_ms`. False (errno EAGAIN) on the limit.
+bool wait_until_ready(int socket, short events, int wait_ms) {
+  pollfd watched{socket, events, 0};
+  int ready;
+  do {
+    ready = ::poll(&watched, 1, wait_ms);
+  } while (ready < 0 && errno == EINTR);
+  if (ready == 0) errno = EAGAIN;
+  return ready > 0;
+}
+
+bool would_block(int value) {
+  return value == EAGAIN || value == EWOULDBLOCK;
+}
+
 }  // namespace
 
 bool send_with_descriptors(int socket, const std::string& bytes, const std::vector<int>& fds,
-                           std::error_code& error) {
+                           std::error_code& error, int wait_ms) {
   if (fds.size() > kMaxDescriptors) {
     set_errno(error, EINVAL);
     return false;
@@ -58,6 +75,7 @@ bool send_with_descriptors(int socket, const std::string& bytes, const std::vect
     const ssize_t n = ::sendmsg(socket, &message, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EINTR) continue;
+      if (would_block(errno) && wait_until_ready(socket, POLLOUT, wait_ms)) continue;
       set_errno(error, errno);
       return false;
     }
@@ -68,7 +86,7 @@ bool send_with_descriptors(int socket, const std::string& bytes, const std::vect
 
 bool receive_with_descriptors(int socket, std::size_t size, std::string& bytes,
                               std::vector<OwnedFd>& fds, std::size_t max_fds,
-                              std::error_code& error) {
+                              std::error_code& error, int wait_ms) {
   bytes.resize(size);
   alignas(cmsghdr) char control[CMSG_SPACE(kMaxDescriptors * sizeof(int))];
   std::size_t got = 0;
@@ -82,6 +100,7 @@ bool receive_with_descriptors(int socket, std::size_t size, std::string& bytes,
     const ssize_t n = ::recvmsg(socket, &message, MSG_CMSG_CLOEXEC);
     if (n < 0) {
       if (errno == EINTR) continue;
+      if (would_block(errno) && wait_until_ready(socket, POLLIN, wait_ms)) continue;
       set_errno(error, errno);
       return false;
     }

@@ -23,6 +23,10 @@ extern char** environ;
 namespace wsexec {
 namespace {
 
+// How long a blocking exchange with a helper waits for each step.
+constexpr int kAnswerWaitMs =
+    static_cast<int>(std::chrono::milliseconds(limits::kSpawnHelperAnswerTimeout).count());
+
 bool is_open(int fd) {
   return ::fcntl(fd, F_GETFD) >= 0;
 }
@@ -106,25 +110,51 @@ void SpawnHelpers::retire(Helper& helper, bool stuck, const std::string& why) {
   }
 }
 
-SpawnHelpers::Helper& SpawnHelpers::pick() {
-  // Round robin, skipping busy helpers when a free one exists: one per
-  // spawner thread, so a free one usually does.
+SpawnHelpers::Helper* SpawnHelpers::pick_free_now() {
+  // Round robin, skipping busy helpers: one per spawner thread, so a free
+  // one usually exists.
   const std::size_t first = next_.fetch_add(1, std::memory_order_relaxed);
   for (std::size_t i = 0; i < helpers_.size(); ++i) {
     Helper& helper = *helpers_[(first + i) % helpers_.size()];
-    if (helper.mutex.try_lock()) return helper;
+    if (helper.free.try_acquire()) return &helper;
   }
-  Helper& helper = *helpers_[first % helpers_.size()];
-  helper.mutex.lock();
+  return nullptr;
+}
+
+SpawnHelpers::Helper* SpawnHelpers::pick_if_all_free() {
+  std::size_t taken = 0;
+  while (taken < helpers_.size() && helpers_[taken]->free.try_acquire()) ++taken;
+  if (taken == helpers_.size()) {
+    const std::size_t chosen = next_.fetch_add(1, std::memory_order_relaxed) % helpers_.size();
+    for (std::size_t i = 0; i < helpers_.size(); ++i) {
+      if (i != chosen) helpers_[i]->free.release();
+    }
+    return helpers_[chosen].get();
+  }
+  for (std::size_t i = 0; i < taken; ++i) helpers_[i]->free.release();
+  return nullptr;
+}
+
+SpawnHelpers::Helper& SpawnHelpers::pick() {
+  if (Helper* free = pick_free_now()) return *free;
+  Helper& helper = *helpers_[next_.fetch_add(1, std::memory_order_relaxed) % helpers_.size()];
+  helper.free.acquire();
   return helper;
 }
 
 bool SpawnHelpers::exchange(Helper& helper, const std::string& request, const std::vector<int>& fds,
-                            StartedProgram& started, std::error_code& error) {
-  if (!send_with_descriptors(helper.socket.get(), request, fds, error)) return false;
+                            bool sent, StartedProgram& started, std::error_code& error) {
+  if (!sent && !send_with_descriptors(helper.socket.get(), request, fds, error, kAnswerWaitMs)) {
+    return false;
+  }
+  return receive_answer(helper, started, error);
+}
+
+bool SpawnHelpers::receive_answer(Helper& helper, StartedProgram& started, std::error_code& error) {
   std::string bytes;
   std::vector<OwnedFd> pidfd;
-  if (!receive_with_descriptors(helper.socket.get(), kSpawnReplyBytes, bytes, pidfd, 1, error)) {
+  if (!receive_with_descriptors(helper.socket.get(), kSpawnReplyBytes, bytes, pidfd, 1, error,
+                                kAnswerWaitMs)) {
     if (!error) error = std::make_error_code(std::errc::broken_pipe);  // it hung up
     return false;
   }
@@ -139,26 +169,111 @@ bool SpawnHelpers::exchange(Helper& helper, const std::string& request, const st
   return true;
 }
 
+namespace {
+
+std::string encode_for_helper(const SpawnRequest& request) {
+  return encode_spawn_request(request.executable, request.argv, request.environment,
+                              request.terminal == TerminalMode::session,
+                              limits::kMaxSpawnRequestBytes);
+}
+
+}  // namespace
+
 std::optional<StartedProgram> SpawnHelpers::try_start(const SpawnRequest& request, int stdin_fd,
                                                       int stdout_fd, int stderr_fd,
                                                       std::error_code& error) {
   if (!running()) return std::nullopt;
-  const std::string message = encode_spawn_request(
-      request.executable, request.argv, request.environment,
-      request.terminal == TerminalMode::session, limits::kMaxSpawnRequestBytes);
+  std::string message = encode_for_helper(request);
   if (message.empty()) {
     error = std::make_error_code(std::errc::argument_list_too_long);  // as execve says it
     return {};
   }
-  const std::vector<int> fds{stdin_fd, stdout_fd, stderr_fd};
-  Helper& helper = pick();
-  std::lock_guard<std::mutex> held(helper.mutex, std::adopt_lock);
-  if (!running()) return std::nullopt;  // stopped while we waited for it
+  return serve_on(pick(), message, {stdin_fd, stdout_fd, stderr_fd}, /*sent=*/false, error);
+}
+
+std::optional<SpawnHelpers::Lease> SpawnHelpers::try_lease_now(const SpawnRequest& request) {
+  if (!running()) return std::nullopt;
+  std::string message = encode_for_helper(request);
+  if (message.empty()) return std::nullopt;  // try_start reports it
+  // Only while no other spawn is under way: in a storm a worker busy with
+  // handshakes reads the answer late, and the spawner threads keep one
+  // helper each (main.cpp starts one more than them).
+  Helper* helper = pick_if_all_free();
+  if (helper == nullptr) return std::nullopt;
+  std::optional<Lease> lease(Lease(*this, *helper, std::move(message)));
+  lease->sent_ = false;
+  return lease;
+}
+
+void SpawnHelpers::send_now(Lease& lease, int stdin_fd, int stdout_fd, int stderr_fd) {
+  Helper& helper = *lease.helper_;
+  // A helper to start (none yet, or gone) is left to the spawner thread
+  // that finishes the request: starting one takes an exec.
+  if (!running() || !helper.socket) return;
+  std::error_code error;
+  // Never waits: the socket has room for a request (a helper holds at most
+  // one), unless the helper is stuck.
+  if (!send_with_descriptors(helper.socket.get(), lease.message_, {stdin_fd, stdout_fd, stderr_fd},
+                             error, /*wait_ms=*/0)) {
+    const bool stuck = error == std::errc::resource_unavailable_try_again;
+    retire(helper, stuck, stuck ? "did not take a request" : "failed: " + error.message());
+    return;
+  }
+  lease.sent_ = true;
+}
+
+bool SpawnHelpers::read_answer_now(Lease& lease, StartedProgram& started, std::error_code& error) {
+  Helper& helper = *lease.helper_;
+  error.clear();
+  if (!receive_answer(helper, started, error)) {
+    retire(helper, /*stuck=*/false, "failed: " + error.message());
+    lease.sent_ = false;
+    return false;
+  }
+  lease.owner_ = nullptr;
+  helper.free.release();
+  if (error) {
+    // Exec failed: the child is ours (CLONE_PARENT) and has exited.
+    if (started.pid > 0) kill_group_and_reap(started.pid);
+    started = StartedProgram{};
+  }
+  return true;
+}
+
+void SpawnHelpers::give_up_on(Lease& lease) {
+  // It may be stuck where even SIGKILL waits: retire() reaps it in the background.
+  retire(*lease.helper_, /*stuck=*/true, "did not answer");
+  lease.sent_ = false;
+}
+
+std::optional<StartedProgram> SpawnHelpers::finish(Lease lease, int stdin_fd, int stdout_fd,
+                                                   int stderr_fd, std::error_code& error) {
+  Helper& helper = *lease.helper_;
+  lease.owner_ = nullptr;  // serve_on gives the helper back
+  return serve_on(helper, lease.message_, {stdin_fd, stdout_fd, stderr_fd}, lease.sent_, error);
+}
+
+SpawnHelpers::Lease::~Lease() {
+  if (owner_ == nullptr) return;
+  // Dropped with its answer unread (the server stopped before a spawner
+  // thread got to it): that answer must not reach the next request.
+  if (sent_) owner_->retire(*helper_, /*stuck=*/true, "dropped with a request unanswered");
+  helper_->free.release();
+}
+
+std::optional<StartedProgram> SpawnHelpers::serve_on(Helper& helper, const std::string& message,
+                                                     const std::vector<int>& fds, bool sent,
+                                                     std::error_code& error) {
+  struct GiveBack {
+    Helper& helper;
+    ~GiveBack() { helper.free.release(); }
+  } give_back{helper};
+  if (!running() && !sent) return std::nullopt;  // stopped while we waited for it
   StartedProgram started;
   for (int attempt = 0; attempt < 2; ++attempt) {
     error.clear();
     if (!helper.socket && !launch(helper, error)) break;
-    if (exchange(helper, message, fds, started, error)) break;
+    if (exchange(helper, message, fds, sent && attempt == 0, started, error)) break;
     // The helper is gone or broken: what it did with this request is
     // unknown, so it is replaced and asked once more.
     const bool stuck = error == std::errc::resource_unavailable_try_again;
@@ -175,9 +290,10 @@ std::optional<StartedProgram> SpawnHelpers::try_start(const SpawnRequest& reques
     return std::nullopt;
   }
   if (error) {
-    // Exec failed: the child is ours (CLONE_PARENT) and has exited.
+    // Exec failed: the child is ours (CLONE_PARENT) and has exited. A
+    // failure, not "no helper" (nullopt): the caller must not start it again.
     if (started.pid > 0) kill_group_and_reap(started.pid);
-    return {};
+    return StartedProgram{};
   }
   return started;
 }
@@ -185,21 +301,23 @@ std::optional<StartedProgram> SpawnHelpers::try_start(const SpawnRequest& reques
 void SpawnHelpers::stop() {
   running_.store(false, std::memory_order_release);
   for (auto& helper : helpers_) {
-    std::lock_guard<std::mutex> held(helper->mutex);
+    helper->free.acquire();
     helper->socket.reset();
     if (helper->pid > 0) {
       while (::waitpid(helper->pid, nullptr, 0) < 0 && errno == EINTR) {
       }
       helper->pid = -1;
     }
+    helper->free.release();
   }
 }
 
 std::vector<pid_t> SpawnHelpers::pids() {
   std::vector<pid_t> pids;
   for (auto& helper : helpers_) {
-    std::lock_guard<std::mutex> held(helper->mutex);
+    helper->free.acquire();
     pids.push_back(helper->pid);
+    helper->free.release();
   }
   return pids;
 }

@@ -127,7 +127,6 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     if (!reverse_lookup && !stopping_) {
       pending = start_child(request, peer_.remote_address, subprotocol);
     }
-    worker_.run_retired();  // the sessions that ended before us, now that our spawn is asked for
     configure_websocket(ws_, state_, subprotocol);
     ws_.set_option(deflate_settings(request, state_.config));
     watch_client_close_frames(ws_, context_, [this] {
@@ -142,6 +141,9 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
 
     error_code ec;
     co_await ws_.async_accept(request, asio::redirect_error(asio::use_awaitable, ec));
+    // The sessions that ended before us, now that our spawn is asked for and
+    // our 101 is with the kernel: not ahead of either.
+    worker_.run_retired();
     if (ec || stopping_) {
       if (ec) log::write(LogLevel::debug, "session", {}, "handshake failed: " + ec.message());
       client_.open = false;
