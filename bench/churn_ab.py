@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""Issue 16, item 4: serial churn of several servers and the floor server, interleaved.
+
+Each round runs every target once, in an order reversed every other round,
+each server a fresh process (`--port= --address=127.0.0.1 --maxforks=0 ...
+cat`), one `wsbench churn` against it. Per run it records the churn rate, its
+phases (opening, first echo, closing; medians), the machine's busy cores
+during the run (/proc/stat) and CPU per connection: the machine's and the
+server's own threads' (/proc/PID/task/*/stat; spawn helpers and children not
+included).
+
+    bench/churn_ab.py --rounds 8 base=/tmp/wsexec-base after=build/wsexec floor \\
+        websocketd=../shared/reference/websocketd-head
+    bench/churn_ab.py --rounds 6 'exp=build/wsexec --binary SOME_ENV=1'
+
+A target is LABEL=PATH [ARGS...] [NAME=VALUE...] (extra server options and
+environment variables, space-separated) or the word `floor`: wsbench's floor
+server, which serves one connection at a time on the client's own thread.
+Prints every run (churn is bimodal run to run on a 2-core machine: see
+docs/performance.md, "Churn from inside the server"), then the medians and
+churn / the floor server's median.
+
+Run it un-niced on a quiet machine; say what else ran.
+"""
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def machine_ticks():
+    """(all ticks, idle ticks) of the machine so far."""
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    return sum(values), values[3] + values[4]
+
+
+def thread_ticks(pid):
+    """User + system ticks of every thread of `pid` (0 once it is gone)."""
+    total = 0
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    except OSError:
+        pass
+    return total
+
+
+def wait_for_port(port, seconds=5.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return True
+        time.sleep(0.02)
+    return False
+
+
+def parse_target(text):
+    if text == "floor":
+        return "floor", None, [], {}
+    label, _, rest = text.partition("=")
+    if not rest:
+        sys.exit(f"churn_ab: {text!r}: give LABEL=PATH or floor")
+    words = rest.split()
+    env = dict(w.split("=", 1) for w in words[1:] if "=" in w and not w.startswith("-"))
+    args = [w for w in words[1:] if not ("=" in w and not w.startswith("-"))]
+    return label, words[0], args, env
+
+
+def run_once(wsbench, target, seconds):
+    label, path, args, env = target
+    port = free_port()
+    server = None
+    if path is None:
+        command = [wsbench, "churn", "--floor", "--port", str(port), "--seconds", str(seconds)]
+    else:
+        server = subprocess.Popen(
+            [path, f"--port={port}", "--address=127.0.0.1", "--maxforks=0", *args, "cat"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **env})
+        if not wait_for_port(port):
+            server.kill()
+            sys.exit(f"churn_ab: {label} did not listen on {port}")
+        command = [wsbench, "churn", "--port", str(port), "--seconds", str(seconds)]
+    try:
+        server_before = thread_ticks(server.pid) if server else 0
+        all_before, idle_before = machine_ticks()
+        started = time.monotonic()
+        out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30)
+        elapsed = time.monotonic() - started
+        all_after, idle_after = machine_ticks()
+        server_after = thread_ticks(server.pid) if server else 0
+    finally:
+        if server:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    if result.get("status") != "ok":
+        sys.exit(f"churn_ab: {label}: {result}")
+    connections = result["connections"]
+    busy = ((all_after - all_before) - (idle_after - idle_before)) / TICKS
+    return {
+        "conns_per_s": result["conns_per_s"],
+        "open_ms": result["open_ms_p50"],
+        "echo_ms": result["echo_ms_p50"],
+        "close_ms": result["close_ms_p50"],
+        "busy_cores": busy / elapsed,
+        "cpu_ms_per_conn": busy / connections * 1e3,
+        "server_cpu_ms_per_conn": (server_after - server_before) / TICKS / connections * 1e3,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("targets", nargs="+")
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--wsbench", default=os.path.join(HERE, "..", "build-bench", "bench",
+                                                          "wsbench"))
+    options = parser.parse_args()
+    targets = [parse_target(t) for t in options.targets]
+    runs = {t[0]: [] for t in targets}
+    for round_number in range(options.rounds):
+        order = targets if round_number % 2 == 0 else list(reversed(targets))
+        for target in order:
+            run = run_once(options.wsbench, target, options.seconds)
+            runs[target[0]].append(run)
+            print(f"round {round_number + 1} {target[0]:>12}: {run['conns_per_s']:7.0f} conn/s, "
+                  f"opening {run['open_ms']:.3f} ms, echo {run['echo_ms']:.3f} ms, "
+                  f"closing {run['close_ms']:.3f} ms", flush=True)
+            time.sleep(0.3)
+    fields = ["conns_per_s", "open_ms", "echo_ms", "close_ms", "busy_cores", "cpu_ms_per_conn",
+              "server_cpu_ms_per_conn"]
+    medians = {label: {f: statistics.median(r[f] for r in rows) for f in fields}
+               for label, rows in runs.items()}
+    floor = medians.get("floor", {}).get("conns_per_s")
+    print(f"\nmedians of {options.rounds} ({options.seconds} s each):")
+    print(f"{'target':>12} {'conn/s':>7} {'/floor':>6} {'opening':>8} {'echo':>6} {'closing':>8} "
+          f"{'cores':>5} {'CPU/conn':>8} {'server':>7}")
+    for label, m in medians.items():
+        ratio = f"{m['conns_per_s'] / floor:6.3f}" if floor else "     -"
+        print(f"{label:>12} {m['conns_per_s']:7.0f} {ratio} {m['open_ms']:8.3f} {m['echo_ms']:6.3f} "
+              f"{m['close_ms']:8.3f} {m['busy_cores']:5.2f} {m['cpu_ms_per_conn']:8.3f} "
+              f"{m['server_cpu_ms_per_conn']:7.3f}")
+
+
+if __name__ == "__main__":
+    main()
