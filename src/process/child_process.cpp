@@ -162,13 +162,14 @@ StartedChild started_on(ChildEnds& ends, const StartedProgram& program) {
 // Starts `request` on `ends`: through the helper `lease` already holds the
 // request for, else through any spawn helper, else directly.
 StartedChild start_on(ChildEnds& ends, const SpawnRequest& request,
-                      std::optional<SpawnHelpers::Lease> lease, std::error_code& error) {
+                      std::optional<SpawnHelpers::Lease> lease, std::error_code& error,
+                      bool may_wait = true) {
   const ChildFds fds = child_fds(request, ends);
   // Through a spawn helper when the server runs them (spawn_helpers.hpp),
   // so the cost does not grow with the server's descriptors.
   std::optional<StartedProgram> program =
       lease ? spawn_helpers().finish(std::move(*lease), fds.in, fds.out, fds.err, error)
-            : spawn_helpers().try_start(request, fds.in, fds.out, fds.err, error);
+            : spawn_helpers().try_start(request, fds.in, fds.out, fds.err, error, may_wait);
   if (!program) {
     auto argv = as_c_strings(request.argv);
     auto envp = as_c_strings(request.environment);
@@ -197,10 +198,11 @@ int ChildLaunch::answer_socket() const {
   return parts_ && parts_->lease ? parts_->lease->socket() : -1;
 }
 
-StartedChild ChildProcess::start(const SpawnRequest& request, std::error_code& error) {
+StartedChild ChildProcess::start(const SpawnRequest& request, std::error_code& error,
+                                 bool on_worker) {
   ChildEnds ends;
   if (!make_child_ends(request, ends, error)) return {};
-  return start_on(ends, request, std::nullopt, error);
+  return start_on(ends, request, std::nullopt, error, /*may_wait=*/!on_worker);
 }
 
 ChildLaunch ChildProcess::begin_start(const SpawnRequest& request) {
@@ -270,7 +272,7 @@ std::unique_ptr<ChildProcess> ChildProcess::adopt(const boost::asio::any_io_exec
 std::unique_ptr<ChildProcess> ChildProcess::spawn(const boost::asio::any_io_executor& executor,
                                                   const SpawnRequest& request,
                                                   std::error_code& error) {
-  StartedChild started = start(request, error);
+  StartedChild started = start(request, error, /*on_worker=*/true);
   if (!started) return nullptr;
   return adopt(executor, std::move(started), error);
 }

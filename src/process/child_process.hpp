@@ -84,7 +84,11 @@ class ChildProcess {
 
   // Starts the child; safe on any thread. On failure the result is empty
   // and `error` says why (exec's errno included: start_program reports it).
-  static StartedChild start(const SpawnRequest& request, std::error_code& error);
+  // `on_worker`: the caller is a worker, which must never wait for a busy
+  // spawn helper (it may hold one itself, its answer waiting in the
+  // worker's own event loop): with none free it starts the child directly.
+  static StartedChild start(const SpawnRequest& request, std::error_code& error,
+                            bool on_worker = false);
   // start() in two halves, for a worker that asks and a spawner thread that
   // waits: begin_start makes the child's descriptors and, when a spawn
   // helper is free at once, sends it the request, so the helper clones
@@ -115,8 +119,9 @@ class ChildProcess {
   // the server.
   static std::unique_ptr<ChildProcess> adopt(const boost::asio::any_io_executor& executor,
                                              StartedChild started);
-  // start() and adopt() in one, on the caller's thread. On failure returns
-  // nullptr and sets `error`.
+  // start() and adopt() in one, on the caller's thread, a worker's (CGI):
+  // it never waits for a busy spawn helper. On failure returns nullptr and
+  // sets `error`.
   static std::unique_ptr<ChildProcess> spawn(const boost::asio::any_io_executor& executor,
                                              const SpawnRequest& request, std::error_code& error);
 

@@ -181,14 +181,16 @@ std::string encode_for_helper(const SpawnRequest& request) {
 
 std::optional<StartedProgram> SpawnHelpers::try_start(const SpawnRequest& request, int stdin_fd,
                                                       int stdout_fd, int stderr_fd,
-                                                      std::error_code& error) {
+                                                      std::error_code& error, bool may_wait) {
   if (!running()) return std::nullopt;
   std::string message = encode_for_helper(request);
   if (message.empty()) {
     error = std::make_error_code(std::errc::argument_list_too_long);  // as execve says it
     return {};
   }
-  return serve_on(pick(), message, {stdin_fd, stdout_fd, stderr_fd}, /*sent=*/false, error);
+  Helper* helper = may_wait ? &pick() : pick_free_now();
+  if (helper == nullptr) return std::nullopt;
+  return serve_on(*helper, message, {stdin_fd, stdout_fd, stderr_fd}, /*sent=*/false, error);
 }
 
 std::optional<SpawnHelpers::Lease> SpawnHelpers::try_lease_now(const SpawnRequest& request) {

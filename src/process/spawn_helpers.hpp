@@ -63,8 +63,12 @@ class SpawnHelpers {
   // helper: the child's pid and pidfd, or the failure (exec's errno
   // included) with any failed child reaped. nullopt when no helper runs
   // (never started, or stopped): the caller then starts it directly.
+  // `may_wait` false (a worker, which may hold a helper's lease itself
+  // while its answer waits in its event loop): nullopt when no helper is
+  // free now, rather than waiting for one.
   std::optional<StartedProgram> try_start(const SpawnRequest& request, int stdin_fd, int stdout_fd,
-                                          int stderr_fd, std::error_code& error);
+                                          int stderr_fd, std::error_code& error,
+                                          bool may_wait = true);
 
   // try_start in halves, for a worker, which must not wait. try_lease_now
   // takes a helper, only while every helper is free (no other spawn under

@@ -147,6 +147,26 @@ TEST(SpawnHelperHalves, AWorkerTakesAHelperOnlyWhileEveryHelperIsFree) {
   EXPECT_TRUE(helpers->try_lease_now(shell("exit 0")).has_value());
 }
 
+// A worker that holds a helper (its answer waiting in the worker's own
+// event loop) and then starts a CGI script must not wait for a helper: the
+// one it would wait for may be its own. The first version did, and the
+// soak hung (CI, 2026-12-05).
+TEST(SpawnHelperHalves, AStartThatMayNotWaitGetsNoHelperWhileNoneIsFree) {
+  Helpers helpers(1);
+  ASSERT_TRUE(helpers.started());
+  auto held = helpers->try_lease_now(shell("exit 0"));
+  ASSERT_TRUE(held.has_value());
+  ChildPipes pipes;
+  std::error_code error;
+  const auto begun = std::chrono::steady_clock::now();
+  EXPECT_FALSE(helpers
+                   ->try_start(shell("exit 0"), pipes.in(), pipes.out(), pipes.out(), error,
+                               /*may_wait=*/false)
+                   .has_value());
+  EXPECT_LT(std::chrono::steady_clock::now() - begun, 1s);
+  EXPECT_FALSE(error) << error.message();
+}
+
 TEST(SpawnHelperHalves, NoHelperIsFreeWhileEachHoldsALeaseAndOneIsOnceItsAnswerIsRead) {
   Helpers helpers(1);
   ASSERT_TRUE(helpers.started());
