@@ -195,13 +195,18 @@ std::optional<StartedProgram> SpawnHelpers::try_start(const SpawnRequest& reques
 
 std::optional<SpawnHelpers::Lease> SpawnHelpers::try_lease_now(const SpawnRequest& request) {
   if (!running()) return std::nullopt;
-  std::string message = encode_for_helper(request);
-  if (message.empty()) return std::nullopt;  // try_start reports it
   // Only while no other spawn is under way: in a storm a worker busy with
   // handshakes reads the answer late, and the spawner threads keep one
-  // helper each (main.cpp starts one more than them).
+  // helper each (main.cpp starts one more than them). Checked before the
+  // request is encoded: in a storm most workers find none, and the spawner
+  // thread encodes it then.
   Helper* helper = pick_if_all_free();
   if (helper == nullptr) return std::nullopt;
+  std::string message = encode_for_helper(request);
+  if (message.empty()) {  // try_start reports it
+    helper->free.release();
+    return std::nullopt;
+  }
   std::optional<Lease> lease(Lease(*this, *helper, std::move(message)));
   lease->sent_ = false;
   return lease;
