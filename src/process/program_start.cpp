@@ -57,8 +57,9 @@ struct ExecPlan {
   int stderr_fd;
   int first_realtime_signal;  // SIGRTMIN, a libc call: read in the parent
   ChildSession session;
-  int exec_errno = 0;   // set by the child when exec fails
-  int errno_pipe = -1;  // TSan builds: where the child writes exec_errno
+  const ChangedSignals* changed = nullptr;  // known ahead, or null: the child asks
+  int exec_errno = 0;                       // set by the child when exec fails
+  int errno_pipe = -1;                      // TSan builds: where the child writes exec_errno
 };
 
 // Every signal goes back to its default in the child, whoever changed it:
@@ -81,18 +82,41 @@ struct ExecPlan {
 // the last classic one and SIGRTMIN, which glibc keeps for itself
 // (cancellation, set*id), refuses to sigaction, and always catches, so exec
 // resets them.
-bool reset_signal_dispositions(int first_realtime_signal) {
-  struct sigaction current {};
-  struct sigaction default_action {};
-  default_action.sa_handler = SIG_DFL;
+//
+// `visit(signal)` is called for each signal that can be changed.
+template <typename Visit>
+bool for_each_changeable_signal(int first_realtime_signal, Visit visit) {
   for (int signal = 1; signal < NSIG; ++signal) {
     if (signal == SIGKILL || signal == SIGSTOP) continue;
     if (signal > SIGSYS && signal < first_realtime_signal) continue;
-    if (::sigaction(signal, nullptr, &current) != 0) return false;
-    if (current.sa_handler == SIG_DFL) continue;
-    if (::sigaction(signal, &default_action, nullptr) != 0) return false;
+    if (!visit(signal)) return false;
   }
   return true;
+}
+
+bool is_default(int signal, bool& is) {
+  struct sigaction current {};
+  if (::sigaction(signal, nullptr, &current) != 0) return false;
+  is = current.sa_handler == SIG_DFL;
+  return true;
+}
+
+bool reset_signal_dispositions(int first_realtime_signal, const ChangedSignals* changed) {
+  struct sigaction default_action {};
+  default_action.sa_handler = SIG_DFL;
+  const auto reset = [&default_action](int signal) {
+    return ::sigaction(signal, &default_action, nullptr) == 0;
+  };
+  if (changed != nullptr) {
+    for (int i = 0; i < changed->count; ++i) {
+      if (!reset(changed->signals[i])) return false;
+    }
+    return true;
+  }
+  return for_each_changeable_signal(first_realtime_signal, [&reset](int signal) {
+    bool already = false;
+    return is_default(signal, already) && (already || reset(signal));
+  });
 }
 
 // Puts `from` at `to` for the child; dup2 onto itself would keep
@@ -158,7 +182,7 @@ bool close_listed(int directory) {
 WSEXEC_CHILD_STACK_CODE int exec_in_child(void* plan_pointer) {
   ExecPlan& plan = *static_cast<ExecPlan*>(plan_pointer);
   // Every signal is blocked here: the parent blocked them around clone.
-  if (!reset_signal_dispositions(plan.first_realtime_signal)) fail_in_child(plan);
+  if (!reset_signal_dispositions(plan.first_realtime_signal, plan.changed)) fail_in_child(plan);
   // A process group of its own: the ladder signals the whole group, and a
   // Ctrl-C meant for the server does not hit every child directly. A
   // terminal session is a group of its own too (setsid makes both ids the
@@ -296,9 +320,23 @@ StartedProgram start_program(const char* path, char* const argv[], char* const e
 
 StartedProgram start_program_for_parent(const char* path, char* const argv[], char* const envp[],
                                         int stdin_fd, int stdout_fd, int stderr_fd,
-                                        std::error_code& error, ChildSession session) {
-  ExecPlan plan{path, argv, envp, stdin_fd, stdout_fd, stderr_fd, SIGRTMIN, session};
+                                        std::error_code& error, ChildSession session,
+                                        const ChangedSignals* changed) {
+  ExecPlan plan{path, argv, envp, stdin_fd, stdout_fd, stderr_fd, SIGRTMIN, session, changed};
   return launch(plan, CLONE_PARENT, error);
+}
+
+bool ChangedSignals::read_now() {
+  static_assert(sizeof signals / sizeof signals[0] >= NSIG - 1, "room for every signal");
+  count = 0;
+  const bool read = for_each_changeable_signal(SIGRTMIN, [this](int signal) {
+    bool unchanged = false;
+    if (!is_default(signal, unchanged)) return false;
+    if (!unchanged) signals[count++] = signal;  // at most NSIG - 3 of them: they fit
+    return true;
+  });
+  if (!read) count = 0;
+  return read;
 }
 
 void kill_group_and_reap(pid_t pid) {

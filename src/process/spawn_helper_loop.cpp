@@ -29,7 +29,8 @@ bool is_stream_socket(int fd) {
 // Starts what `body` describes on `fds`. The child's pidfd, if any, lands in
 // `pidfd`; a failed exec leaves a pid with an errno (the server reaps it).
 SpawnReply start_requested(const SpawnHeader& header, std::string& body,
-                           const std::vector<OwnedFd>& fds, OwnedFd& pidfd) {
+                           const std::vector<OwnedFd>& fds, const ChangedSignals* changed,
+                           OwnedFd& pidfd) {
   SpawnReply reply;
   const std::optional<SpawnStrings> strings = decode_spawn_body(header, body);
   if (!strings) {
@@ -40,7 +41,8 @@ SpawnReply start_requested(const SpawnHeader& header, std::string& body,
   const StartedProgram started = start_program_for_parent(
       strings->executable, strings->argv.data(), strings->envp.data(), fds[0].get(), fds[1].get(),
       fds[2].get(), error,
-      header.terminal_session ? ChildSession::own_terminal_session : ChildSession::own_group);
+      header.terminal_session ? ChildSession::own_terminal_session : ChildSession::own_group,
+      changed);
   reply.pid = started.pid;
   reply.error = error.value();
   pidfd.reset(started.pidfd);
@@ -57,6 +59,10 @@ int run_spawn_helper(int socket) {
         stderr);
     return 2;
   }
+  // Ours are final from here on (the loop below changes none), so each child
+  // is told which to reset instead of asking about every signal.
+  ChangedSignals changed;
+  const ChangedSignals* known = changed.read_now() ? &changed : nullptr;
   while (true) {
     std::string head;
     std::vector<OwnedFd> fds;
@@ -73,7 +79,7 @@ int run_spawn_helper(int socket) {
     std::vector<OwnedFd> stray;  // a body carries no descriptors; any are closed
     if (!receive_with_descriptors(socket, header->body_bytes, body, stray, 0, error)) return 1;
     OwnedFd pidfd;
-    const SpawnReply reply = start_requested(*header, body, fds, pidfd);
+    const SpawnReply reply = start_requested(*header, body, fds, known, pidfd);
     fds.clear();  // the child has its copies; ours would hide its EOFs
     std::vector<int> attached;
     if (pidfd) attached.push_back(pidfd.get());

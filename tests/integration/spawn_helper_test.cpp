@@ -40,6 +40,36 @@ TEST(SpawnHelpers, HoldOnlyTheirSocketAndStartChildrenThatAreTheServers) {
   EXPECT_EQ(parse_pid(words[1]), server.pid());
 }
 
+// A server started with signals ignored (nohup's SIGHUP; here also SIGUSR2
+// and a real-time signal) ignores SIGPIPE too; a program started through a
+// helper must see none of that. The helper is itself started with every
+// disposition reset, and resets in each child those it read as changed
+// (ChangedSignals; component tests in program_start_signals_test.cpp).
+TEST(SpawnHelpers, ChildrenStartWithNoSignalIgnoredWhateverTheServerInherited) {
+  TempDir dir;
+  const std::string wrapper = dir.write_script(
+      "ignoring.sh", "trap '' HUP USR2 40\nexec \"" + binary_under_test() + "\" \"$@\"\n");
+  const std::string program =
+      dir.write_script("signals.sh", "exec grep -E '^Sig(Ign|Blk)' /proc/self/status\n");
+  ServerOptions options;
+  options.program = wrapper;
+  options.args = {program};
+  ServerProcess server(options);
+  std::vector<pid_t> helpers;
+  ASSERT_TRUE(wait_until([&] { return !(helpers = spawn_helpers_of(server.pid())).empty(); }, 5s))
+      << server.diagnostics();
+  auto client = connect_to(server);
+  std::vector<std::string> lines;
+  for (int i = 0; i < 2; ++i) {
+    const WsEvent event = client->read(5s);
+    ASSERT_EQ(event.kind, EventKind::text) << describe(event) << server.diagnostics();
+    lines.push_back(event.data);
+  }
+  // (Not SigCgt: exec clears every handler, and grep installs its own.)
+  EXPECT_EQ(lines,
+            (std::vector<std::string>{"SigBlk:\t0000000000000000", "SigIgn:\t0000000000000000"}));
+}
+
 TEST(SpawnHelpers, AKilledHelperIsReapedReplacedAndSaidSoAndTheNextClientIsServed) {
   TempDir dir;
   ServerProcess server({write_parent_script(dir)});
