@@ -29,11 +29,11 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <semaphore>
 #include <string>
 #include <system_error>
 #include <vector>
 
+#include "process/claim_flag.hpp"
 #include "process/owned_fd.hpp"
 #include "process/program_start.hpp"
 #include "process/spawn_request.hpp"
@@ -107,9 +107,9 @@ class SpawnHelpers {
 
  private:
   struct Helper {
-    // One request at a time per helper. A semaphore, not a mutex: a lease
-    // taken on a worker is given back on a spawner thread.
-    std::binary_semaphore free{1};
+    // One request at a time per helper. Not a mutex: a lease taken on a
+    // worker is given back on a spawner thread.
+    ClaimFlag free;
     OwnedFd socket;
     pid_t pid = -1;
   };
