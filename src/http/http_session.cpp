@@ -404,14 +404,18 @@ class HttpConnection : public Stoppable {
 
 }  // namespace
 
-asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, ListenerRole role,
-                                       ServerState& state, Worker& worker) {
+asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, asio::ip::tcp::endpoint remote,
+                                       ListenerRole role, ServerState& state, Worker& worker) {
   error_code ec;
-  socket.set_option(asio::ip::tcp::no_delay(true), ec);  // latency of small messages
-  const auto remote = socket.remote_endpoint(ec);
-  if (ec) co_return;  // gone before we looked
-  const auto local = socket.local_endpoint(ec);
-  if (ec) co_return;
+  if (!role.accepts_with_nodelay) {
+    socket.set_option(asio::ip::tcp::no_delay(true), ec);  // latency of small messages
+  }
+  std::uint16_t local_port = role.local_port;
+  if (local_port == 0) {
+    const auto local = socket.local_endpoint(ec);
+    if (ec) co_return;  // gone before we looked
+    local_port = local.port();
+  }
   PeerInfo peer;
   // The all-interfaces listener is dual-stack: an IPv4 client arrives as
   // ::ffff:a.b.c.d, which programs (and websocketd) know as a.b.c.d.
@@ -421,7 +425,7 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, ListenerRol
   }
   peer.remote_address = address.to_string();
   peer.remote_port = remote.port();
-  peer.local_port = local.port();
+  peer.local_port = local_port;
 
   PlainStream stream(std::move(socket));
   if (role.tls != nullptr) {

@@ -158,10 +158,8 @@ bool passed(const std::vector<ActivatedSocket>& activated, PassedRole role) {
   return false;
 }
 
-}  // namespace
-
-Listeners bind_listeners(const Config& config, TlsContextStore* tls, asio::io_context& context,
-                         const std::vector<ActivatedSocket>& activated) {
+Listeners bind_each(const Config& config, TlsContextStore* tls, asio::io_context& context,
+                    const std::vector<ActivatedSocket>& activated) {
   Listeners listeners;
   adopt_activated(activated, tls, context, listeners);
   if (!config.unix_socket.empty() && !passed(activated, PassedRole::unix_socket)) {
@@ -177,6 +175,26 @@ Listeners bind_listeners(const Config& config, TlsContextStore* tls, asio::io_co
     bind_port(config, config.redirect_port, ListenerRole{ListenerRole::Kind::redirect, nullptr},
               "Starting redirect server    : http://", context, listeners);
   }
+  return listeners;
+}
+
+// What each TCP listener's connections share with it (ListenerRole): its
+// port, and TCP_NODELAY set once on it (Linux copies it to every accepted
+// socket; a listener that refuses it leaves the setting to each connection).
+void note_shared_socket_facts(TcpListener& listener) {
+  error_code ec;
+  const auto local = listener.acceptor.local_endpoint(ec);
+  if (!ec) listener.role.local_port = local.port();
+  listener.acceptor.set_option(tcp::no_delay(true), ec);
+  listener.role.accepts_with_nodelay = !ec;
+}
+
+}  // namespace
+
+Listeners bind_listeners(const Config& config, TlsContextStore* tls, asio::io_context& context,
+                         const std::vector<ActivatedSocket>& activated) {
+  Listeners listeners = bind_each(config, tls, context, activated);
+  for (auto& listener : listeners.tcp) note_shared_socket_facts(listener);
   return listeners;
 }
 

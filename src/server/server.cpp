@@ -154,7 +154,8 @@ struct Server::Impl {
       error_code ec;
       // On the first worker's executor: where the connection stays if it
       // is chosen, and what move_to() replaces if not.
-      auto socket = co_await acceptor.async_accept(workers[0].executor(),
+      typename Acceptor::endpoint_type peer;  // from accept() itself: no getpeername later
+      auto socket = co_await acceptor.async_accept(workers[0].executor(), peer,
                                                    asio::redirect_error(asio::use_awaitable, ec));
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       if (ec) {
@@ -168,7 +169,8 @@ struct Server::Impl {
       Worker& worker = pick_worker();
       if (&worker != &workers[0] && !move_to(worker, socket)) continue;
       worker.hand_over();
-      asio::co_spawn(worker.executor(), arrive_then(worker, serve(std::move(socket), worker)),
+      asio::co_spawn(worker.executor(),
+                     arrive_then(worker, serve(std::move(socket), std::move(peer), worker)),
                      asio::detached);
     }
   }
@@ -201,18 +203,22 @@ struct Server::Impl {
 
   void start_accepting() {
     for (auto& listener : listeners.tcp) {
-      asio::co_spawn(workers[0].context(),
-                     accept_loop(listener.acceptor,
-                                 [this, role = listener.role](tcp::socket socket, Worker& worker) {
-                                   return serve_connection(std::move(socket), role, state, worker);
-                                 }),
-                     asio::detached);
+      asio::co_spawn(
+          workers[0].context(),
+          accept_loop(
+              listener.acceptor,
+              [this, role = listener.role](tcp::socket socket, tcp::endpoint peer, Worker& worker) {
+                return serve_connection(std::move(socket), std::move(peer), role, state, worker);
+              }),
+          asio::detached);
     }
     if (listeners.unix_socket) {
       asio::co_spawn(
           workers[0].context(),
           accept_loop(*listeners.unix_socket,
-                      [this](asio::local::stream_protocol::socket socket, Worker& worker) {
+                      [this](asio::local::stream_protocol::socket socket,
+                             asio::local::stream_protocol::endpoint /*unnamed, as clients are*/,
+                             Worker& worker) {
                         return serve_unix_connection(std::move(socket), ListenerRole{}, state,
                                                      worker);
                       }),
