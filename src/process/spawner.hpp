@@ -51,10 +51,15 @@ class Spawner {
     // late, holding its helper from the spawner threads meanwhile.
     ChildLaunch launch = ChildProcess::begin_start(request);
     if (launch.answer_socket() >= 0) {
-      auto wait = std::make_shared<AnswerWait<OnStarted>>(
-          *this, std::move(executor), std::move(request), std::move(launch), std::move(on_started));
-      // No descriptor left to watch the answer with: a spawner thread waits.
-      if (!wait->begin()) wait->finish_elsewhere();
+      auto wait = std::make_shared<AnswerWait<OnStarted>>(*this, executor, std::move(request),
+                                                          std::move(launch), std::move(on_started));
+      // The watch is set up after the caller's turn of the loop (four system
+      // calls): a session writes its 101 in that turn, and the answer, which
+      // comes once the program has exec'd, cannot be ready before it anyway.
+      boost::asio::post(executor, [wait = std::move(wait)] {
+        // No descriptor left to watch the answer with: a spawner thread waits.
+        if (!wait->begin()) wait->finish_elsewhere();
+      });
       return;
     }
     finish_on_pool(std::move(request), std::move(launch), std::move(executor),

@@ -10,7 +10,7 @@ namespace wsexec {
 std::shared_ptr<PendingChild> PendingChild::request(Spawner& spawner, SpawnRequest request,
                                                     const boost::asio::any_io_executor& executor,
                                                     std::function<void(PendingChild&)> on_answer) {
-  auto pending = std::make_shared<PendingChild>(executor);
+  auto pending = std::make_shared<PendingChild>();
   spawner.start(
       std::move(request), executor,
       [pending, on_answer = std::move(on_answer), asked = std::chrono::steady_clock::now()](
@@ -18,7 +18,7 @@ std::shared_ptr<PendingChild> PendingChild::request(Spawner& spawner, SpawnReque
         metrics::spawned(std::chrono::steady_clock::now() - asked, static_cast<bool>(started));
         pending->started_ = std::move(started);
         pending->error_ = error;
-        pending->answered_.set();
+        pending->answered_ = true;
         on_answer(*pending);
       });
   return pending;

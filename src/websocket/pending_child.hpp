@@ -1,21 +1,18 @@
 #pragma once
 // The child a WebSocket session asked for, from the moment it is asked for
-// until the session takes it. The spawn runs on a spawner thread while the
-// session sends its 101, so the answer (the started child, or why it could
-// not start) may arrive before the handshake ends or after; this box holds
-// it in between, and lets the handshake coroutine wait for it.
+// until the session takes it. The spawn's answer (the started child, or why
+// it could not start) may arrive before the session's handshake ends or
+// after; this box holds it in between.
 //
-// Held by pointer, only while the handshake waits: its event's timer is not
-// needed for the connection's whole life.
+// Held by pointer, only until the session has both: it is not needed for
+// the connection's whole life.
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
 #include <functional>
 #include <memory>
 #include <system_error>
 
 #include "process/child_process.hpp"
 #include "process/spawn_request.hpp"
-#include "server/async_event.hpp"
 
 namespace wsexec {
 
@@ -30,11 +27,7 @@ class PendingChild {
                                                const boost::asio::any_io_executor& executor,
                                                std::function<void(PendingChild&)> on_answer);
 
-  explicit PendingChild(const boost::asio::any_io_executor& executor) : answered_(executor) {}
-
-  // Returns once the answer is here (at once if it already is).
-  boost::asio::awaitable<void> answered() { return answered_.wait(); }
-  bool has_answer() const { return answered_.is_set(); }
+  bool has_answer() const { return answered_; }
 
   // The started child (empty if the spawn failed); once only.
   StartedChild take() { return std::move(started_); }
@@ -45,7 +38,7 @@ class PendingChild {
   void adoption_failed(std::error_code error) { error_ = error; }
 
  private:
-  AsyncEvent answered_;
+  bool answered_ = false;
   StartedChild started_;
   std::error_code error_;
 };

@@ -79,10 +79,48 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
                "DISCONNECT");
   }
 
+  // Everything up to our 101 runs here, in the caller's turn of the event
+  // loop (the upgrade request was just parsed): the spawn is asked for and
+  // the 101 handed to the kernel before any other handler of this worker
+  // runs. A coroutine would start only after a post, behind whatever else
+  // the worker had ready (in churn, the previous connection's end: its
+  // pipes' EOFs, its exit), and so would the spawn.
   void start(UpgradeRequest request) {
-    spawn_task([request = std::move(request)](WsSession& self) mutable {
-      return self.run(std::move(request));
+    const std::string* subprotocol = chosen_subprotocol(request, state_.config);
+    // The child is started first, before our 101 goes out, so its start-up
+    // (exec, the dynamic loader) overlaps the client's round trip instead
+    // of following it. Only a reverse lookup of the client (REMOTE_HOST)
+    // has to come before it.
+    const bool reverse_lookup = state_.config.reverse_lookup;
+    if (!reverse_lookup && !stopping_) {
+      pending_ = start_child(request, peer_.remote_address, subprotocol);
+    }
+    configure_websocket(ws_, state_, subprotocol);
+    ws_.set_option(deflate_settings(request, state_.config));
+    watch_client_close_frames(ws_, context_, [this] {
+      client_.close_received = true;
+      on_close_frame();
     });
+    if (reverse_lookup) {
+      note_log_context(request);
+      return spawn_task([request = std::move(request), subprotocol](WsSession& self) mutable {
+        return self.look_up_then_handshake(std::move(request), subprotocol);
+      });
+    }
+    handshake(request);
+    // Nothing is logged with it before the handshake ends: made once the
+    // spawn and the 101 are on their way.
+    note_log_context(request);
+  }
+
+  void note_log_context(const UpgradeRequest& request) {
+    const std::string host = header_value(request, beast::http::field::host);
+    context_ = log::make_context({{"url", std::string(peer_.tls ? "https://" : "http://") + host +
+                                              std::string(request.target())},
+                                  {"id", id_},
+                                  {"remote", peer_.remote_address},
+                                  {"command", target_.executable},
+                                  {"origin", header_value(request, beast::http::field::origin)}});
   }
 
   // Server shutdown: close 1001 ("going away"), then end the child.
@@ -107,57 +145,48 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     spawn_session_task(ws_.get_executor(), this->shared_from_this(), context_, std::move(body));
   }
 
-  asio::awaitable<void> run(UpgradeRequest request) {
-    const std::string host = header_value(request, beast::http::field::host);
-    context_ = log::make_context({{"url", std::string(peer_.tls ? "https://" : "http://") + host +
-                                              std::string(request.target())},
-                                  {"id", id_},
-                                  {"remote", peer_.remote_address},
-                                  {"command", target_.executable},
-                                  {"origin", header_value(request, beast::http::field::origin)}});
-    // The child is started next, before our 101 goes out, so its start-up
-    // (exec, the dynamic loader) overlaps the client's round trip instead
-    // of following it; on the spawner's thread, so the 101 is not held up
-    // by the spawn either. Only a reverse lookup of the client (REMOTE_HOST)
-    // has to come before it. The answer waits in `pending`, held by this
-    // coroutine only, not by the session for its whole life.
-    std::shared_ptr<PendingChild> pending;
-    const std::string* subprotocol = chosen_subprotocol(request, state_.config);
-    const bool reverse_lookup = state_.config.reverse_lookup;
-    if (!reverse_lookup && !stopping_) {
-      pending = start_child(request, peer_.remote_address, subprotocol);
-    }
-    configure_websocket(ws_, state_, subprotocol);
-    ws_.set_option(deflate_settings(request, state_.config));
-    watch_client_close_frames(ws_, context_, [this] {
-      client_.close_received = true;
-      on_close_frame();
-    });
-    if (reverse_lookup) {
-      const std::string remote_host =
-          co_await lookup_remote_host(ws_.get_executor(), peer_.remote_address, peer_.remote_port);
-      if (!stopping_) pending = start_child(request, remote_host, subprotocol);
-    }
+  asio::awaitable<void> look_up_then_handshake(UpgradeRequest request,
+                                               const std::string* subprotocol) {
+    const std::string remote_host =
+        co_await lookup_remote_host(ws_.get_executor(), peer_.remote_address, peer_.remote_port);
+    if (!stopping_) pending_ = start_child(request, remote_host, subprotocol);
+    handshake(request);
+  }
 
-    error_code ec;
-    co_await ws_.async_accept(request, asio::redirect_error(asio::use_awaitable, ec));
-    // The sessions that ended before us, now that our spawn is asked for and
-    // our 101 is with the kernel: not ahead of either.
-    worker_.run_retired();
+  // Beast builds the 101 from the request when the write starts (it keeps
+  // no reference to it), and the write is tried at once.
+  void handshake(const UpgradeRequest& request) {
+    ws_.async_accept(request,
+                     [self = this->shared_from_this()](error_code ec) { self->on_handshake(ec); });
+  }
+
+  void on_handshake(error_code ec) {
     if (ec || stopping_) {
+      worker_.run_retired();
       if (ec) log::write(LogLevel::debug, "session", {}, "handshake failed: " + ec.message());
       client_.open = false;
+      pending_.reset();
       begin_termination();  // a child already adopted; one still on its way, once it arrives
-      co_return;
+      return;
     }
     metrics::responded(101);
-    // Not stopping: start_child() was called.
-    co_await pending->answered();
+    handshake_done_ = true;
+    // Not stopping: start_child() was called. Otherwise its answer calls us.
+    if (pending_->has_answer()) begin_serving();
+  }
+
+  // The handshake is done and the spawn answered.
+  void begin_serving() {
+    const std::error_code spawn_error = pending_->error();
+    pending_.reset();
     if (!child_) {
+      worker_.run_retired();
       log::write(LogLevel::error, "process", context_,
-                 "cannot start " + target_.executable + ": " + pending->error().message());
-      co_await writer_.close(websocket::close_code::internal_error);
-      co_return;
+                 "cannot start " + target_.executable + ": " + spawn_error.message());
+      spawn_task([](WsSession& self) {
+        return self.writer_.close(websocket::close_code::internal_error);
+      });
+      return;
     }
     connected_ = true;
     log::write(LogLevel::access, "session", context_, "CONNECT");
@@ -167,6 +196,12 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
         [](void* session) { static_cast<WsSession*>(session)->hand_kept_input_now(); }, this);
     read_client();
     this->relay_output(child_->child(), state_.config.binary || state_.config.pty);
+    // The sessions that ended before us (their group kill, closes, reap and
+    // DISCONNECT), now: our spawn and 101 went first, and the program is
+    // still starting (about 0.5 ms for cat), time this worker would
+    // otherwise spend waiting. Right after the 101 it kept the client, woken
+    // by the 101, from the core while the program started on the other.
+    worker_.run_retired();
   }
 
   // The child is adopted the moment it arrives, even mid-handshake, as
@@ -183,8 +218,12 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     return PendingChild::request(*state_.spawner, std::move(spawn), ws_.get_executor(),
                                  [self = this->shared_from_this()](PendingChild& answer) {
                                    self->adopt_child(answer);
-                                   // The handshake failed meanwhile: end the child at once.
-                                   if (!self->client_.open) self->begin_termination();
+                                   if (!self->client_.open) {
+                                     // The handshake failed meanwhile: end the child at once.
+                                     self->begin_termination();
+                                   } else if (self->handshake_done_) {
+                                     self->begin_serving();
+                                   }
                                  });
   }
 
@@ -448,10 +487,13 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
   std::string context_;
   std::shared_ptr<ChildSupervisor> child_;
   std::optional<StdinFeeder> stdin_feeder_;  // once the child runs
-  InputBatch input_;                         // the client's messages being read
+  // The spawn, from the request until the handshake is done and it answered.
+  std::shared_ptr<PendingChild> pending_;
+  InputBatch input_;  // the client's messages being read
 
   bool pipes_released_ = false;
   bool stopping_ = false;
+  bool handshake_done_ = false;          // our 101 was written
   bool reads_paused_ = false;            // the stdin queue is full: the client is not read
   bool watching_paused_client_ = false;  // a watch_paused_client() wait is on the socket
   bool connected_ = false;  // the handshake is done and the child runs: CONNECT was logged
