@@ -17,23 +17,40 @@
 namespace wsexec {
 namespace {
 
+// `cat /proc/self/status`, its output on a pipe: what both ways of starting
+// it below share.
+struct StatusReader {
+  StatusReader() {
+    if (::pipe2(out, O_CLOEXEC) != 0) out[0] = out[1] = -1;
+  }
+  // Everything the child printed, once our copy of its end is closed.
+  std::string read_all() {
+    ::close(out[1]);
+    ::close(null);
+    std::string printed;
+    char chunk[4096];
+    ssize_t n;
+    while ((n = ::read(out[0], chunk, sizeof chunk)) > 0) printed.append(chunk, n);
+    ::close(out[0]);
+    return printed;
+  }
+
+  int out[2];
+  int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  std::string path = "/bin/cat", name = "cat", file = "/proc/self/status";
+  char* argv[3] = {name.data(), file.data(), nullptr};
+  char* envp[1] = {nullptr};
+};
+
 // What `cat /proc/self/status` printed in a child started by start_program.
 std::string status_of_a_started_child() {
-  int out[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) return "pipe2 failed";
-  const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-  std::string path = "/bin/cat", name = "cat", file = "/proc/self/status";
-  char* argv[] = {name.data(), file.data(), nullptr};
-  char* envp[] = {nullptr};
+  StatusReader cat;
+  if (cat.out[0] < 0) return "pipe2 failed";
   std::error_code error;
-  const StartedProgram program = start_program(path.c_str(), argv, envp, null, out[1], null, error);
-  ::close(out[1]);
-  ::close(null);
-  std::string printed = error ? "start failed: " + error.message() : "";
-  char chunk[4096];
-  ssize_t n;
-  while ((n = ::read(out[0], chunk, sizeof chunk)) > 0) printed.append(chunk, n);
-  ::close(out[0]);
+  const StartedProgram program =
+      start_program(cat.path.c_str(), cat.argv, cat.envp, cat.null, cat.out[1], cat.null, error);
+  std::string printed = cat.read_all();
+  if (error) printed = "start failed: " + error.message();
   if (program.pidfd >= 0) ::close(program.pidfd);
   if (program.pid > 0) ::waitpid(program.pid, nullptr, 0);
   return printed;
@@ -102,30 +119,20 @@ TEST(ProgramStartSignals, TheServersOwnDispositionsAreLeftAsTheyWere) {
 // is given what the process read, or an empty list. Returns what `cat
 // /proc/self/status` printed.
 std::string status_of_a_helpers_child(int ignore, bool tell) {
-  int out[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) return "pipe2 failed";
-  const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-  std::string path = "/bin/cat", name = "cat", file = "/proc/self/status";
-  char* argv[] = {name.data(), file.data(), nullptr};
-  char* envp[] = {nullptr};
+  StatusReader cat;
+  if (cat.out[0] < 0) return "pipe2 failed";
   const pid_t helper = ::fork();
   if (helper == 0) {
     ::signal(ignore, SIG_IGN);
     ChangedSignals changed, nothing;
     const bool read = changed.read_now();
     std::error_code error;
-    const StartedProgram program =
-        start_program_for_parent(path.c_str(), argv, envp, null, out[1], null, error,
-                                 ChildSession::own_group, tell ? &changed : &nothing);
+    const StartedProgram program = start_program_for_parent(
+        cat.path.c_str(), cat.argv, cat.envp, cat.null, cat.out[1], cat.null, error,
+        ChildSession::own_group, tell ? &changed : &nothing);
     ::_exit(read && !error && program.pid > 0 ? 0 : 1);
   }
-  ::close(out[1]);
-  ::close(null);
-  std::string printed;
-  char chunk[4096];
-  ssize_t n;
-  while ((n = ::read(out[0], chunk, sizeof chunk)) > 0) printed.append(chunk, n);
-  ::close(out[0]);
+  std::string printed = cat.read_all();
   int status = 0;
   if (helper < 0 || ::waitpid(helper, &status, 0) != helper || !WIFEXITED(status) ||
       WEXITSTATUS(status) != 0) {
