@@ -1,6 +1,5 @@
 #include "process/output_pump.hpp"
 
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -56,14 +55,6 @@ ssize_t read_some_now(int fd, std::span<char> into) {
   return n;
 }
 
-// Bytes a pipe holds, unread; 0 when it holds none (at its end, say) or
-// cannot tell.
-std::size_t pending_bytes(int fd) {
-  int pending = 0;
-  if (::ioctl(fd, FIONREAD, &pending) != 0 || pending < 0) return 0;
-  return static_cast<std::size_t>(pending);
-}
-
 }  // namespace
 
 OutputPump::OutputPump(ChildProcess::Pipe& pipe, OutputStream stream, Framing framing,
@@ -80,30 +71,6 @@ void OutputPump::wait_readable() {
 
 void OutputPump::on_readable(boost::system::error_code ec) {
   if (ec || !pipe_.is_open()) return sink_.on_output_end(*this);
-  if (offers_unread_) {
-    // Nothing pending means the end (or a spurious wake-up): the read
-    // below tells which.
-    if (const std::size_t pending = pending_bytes(pipe_.native_handle()); pending > 0) {
-      unread_bytes_ = std::min(pending, limits::kChildReadChunkBytes);
-      return sink_.on_output(*this);
-    }
-  }
-  read_now();
-}
-
-int OutputPump::pipe_fd() {
-  return pipe_.native_handle();
-}
-
-bool OutputPump::read_instead() {
-  unread_bytes_.reset();
-  const ssize_t n = read_some_now(pipe_.native_handle(), thread_read_buffer());
-  if (n <= 0) return false;
-  hold_chunk(std::get<Chunk>(held_), static_cast<std::size_t>(n));
-  return true;
-}
-
-void OutputPump::read_now() {
   const ssize_t n = read_some_now(pipe_.native_handle(), thread_read_buffer());
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return wait_readable();
   if (n <= 0) return sink_.on_output_end(*this);
@@ -149,7 +116,6 @@ std::optional<std::string_view> OutputPump::peek_chunk() const {
 }
 
 void OutputPump::resume() {
-  unread_bytes_.reset();
   // Memory is given back before the wait: an idle pump holds no copy.
   if (auto* lines = std::get_if<LineFramer>(&held_)) {
     lines->compact();

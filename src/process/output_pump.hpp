@@ -66,21 +66,6 @@ class OutputPump {
   // returns it). Valid until resume(). nullopt in text mode or once taken.
   std::optional<std::string_view> peek_chunk() const;
 
-  // Binary mode: instead of reading its pipe when it becomes readable, the
-  // pump may offer the sink what the pipe holds, unread, to be spliced
-  // from it (spliced_frame_write.hpp). Off until asked for.
-  void offer_unread_output() { offers_unread_ = std::holds_alternative<Chunk>(held_); }
-  // Offered: how many bytes the pipe holds (at most a read's worth), none
-  // of them read; the sink either moves exactly that many out of
-  // pipe_fd() and calls resume(), or calls read_instead(). nullopt when
-  // nothing is offered (a chunk was read, or no output is pending).
-  std::optional<std::size_t> unread_bytes() const { return unread_bytes_; }
-  int pipe_fd();
-  // Turns the offer into an ordinary read: the chunk is then held as
-  // usual (peek_chunk, next_piece). False when nothing could be read after
-  // all; the sink then calls resume(), and the pump finds out why.
-  bool read_instead();
-
   // The sink has taken the pieces: read the pipe again.
   void resume();
 
@@ -90,7 +75,6 @@ class OutputPump {
  private:
   void wait_readable();
   void on_readable(boost::system::error_code ec);
-  void read_now();
   // Part of a line only: nothing to hand over yet.
   bool holds_no_complete_line(std::string_view just_read) const;
 
@@ -111,8 +95,6 @@ class OutputPump {
   std::variant<LineFramer, Chunk> held_;
   OutputStream stream_;
   bool chunk_taken_ = false;
-  bool offers_unread_ = false;
-  std::optional<std::size_t> unread_bytes_;  // offered, see unread_bytes()
 };
 
 }  // namespace wsexec

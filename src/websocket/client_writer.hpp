@@ -167,27 +167,6 @@ class ClientWriter {
         });
   }
 
-  // Sends one binary message whose payload is spliced from `pipe_fd`,
-  // which holds `payload_bytes` already, into the socket
-  // (CorkableStream::async_splice_frame): no copy passes through the
-  // server. Only on a bare socket (CorkableStream::can_splice). As
-  // try_send_encoded_now: false, doing nothing, when the gate is held or
-  // the client may not be written to. `header` is copied.
-  template <typename Done>
-  bool try_splice_frame_now(boost::asio::const_buffer header, int pipe_fd,
-                            std::size_t payload_bytes, Done done) {
-    if (!client_.writable() || !gate_.try_acquire()) return false;
-    ws_.next_layer().async_splice_frame(
-        header, pipe_fd, payload_bytes,
-        [this, done = std::move(done)](error_code ec, std::size_t sent) mutable {
-          gate_.release();
-          if (ec) client_.open = false;
-          if (!ec) metrics::message_to_client(sent);
-          done(ec);
-        });
-    return true;
-  }
-
   // Sends our close frame, once; nothing is written after it. A close_code
   // converts to a close_reason without a reason text.
   boost::asio::awaitable<void> close(boost::beast::websocket::close_reason reason) {

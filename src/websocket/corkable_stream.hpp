@@ -32,7 +32,6 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/socket_base.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/websocket/teardown.hpp>
@@ -40,10 +39,8 @@
 #include <limits>
 #include <memory>
 #include <string>
-#include <type_traits>
 
 #include "websocket/read_ahead.hpp"
-#include "websocket/spliced_frame_write.hpp"
 
 namespace wsexec {
 
@@ -124,40 +121,6 @@ class CorkableStream {
   // exactly four bytes, 0x88 0x02 and the code, recognised as such.)
   void answer_next_close_with(std::uint16_t code) noexcept { close_code_replacement_ = code; }
 
-  // A bare socket (TCP or Unix) under us, which bytes can be spliced into;
-  // not a TLS stream, which must encrypt what it sends.
-  // (Beast's tcp_stream and its Unix twin hold one as socket(); a TLS
-  // stream has a native_handle() too, but it is OpenSSL's.)
-  static constexpr bool can_splice =
-      std::is_base_of_v<boost::asio::socket_base, NextLayer> || requires(NextLayer & next) {
-    next.socket().native_handle();
-  };
-
-  // Writes one frame whose payload is spliced from a pipe into the socket
-  // (spliced_frame_write.hpp), whole and in its turn like any other write:
-  // a pong or close reply Beast writes meanwhile waits for it. The pipe
-  // must hold `payload_bytes` already. Completes with void(error_code,
-  // std::size_t payload bytes), posted. Not while corked: the caller holds
-  // ClientWriter's gate, under which nothing is held.
-  template <typename Handler>
-  void async_splice_frame(boost::asio::const_buffer header, int pipe_fd, std::size_t payload_bytes,
-                          Handler handler) requires can_splice {
-    wait_for_turn([this, write = SplicedFrameWrite(header, pipe_fd, payload_bytes),
-                   handler = std::move(handler)]() mutable {
-      writing_ = true;
-      boost::system::error_code ec;
-      // Asio made the socket non-blocking at its first asynchronous
-      // operation (the handshake); splice(2) needs it so, said once.
-      if (!socket_set_non_blocking_) bare_socket().native_non_blocking(true, ec);
-      socket_set_non_blocking_ = !ec;
-      if (ec || corked_ || !held_.empty()) {
-        if (!ec) ec = boost::asio::error::operation_not_supported;
-        return end_splice(std::move(write), std::move(handler), ec);
-      }
-      continue_splice(std::move(write), std::move(handler));
-    });
-  }
-
   // For Beast's teardown (see the functions below): runs `then` once
   // everything held and everything asked for before has been written; at
   // once when the layer is idle.
@@ -226,41 +189,6 @@ class CorkableStream {
     });
   }
 
-  // The socket to splice into (can_splice).
-  auto& bare_socket() {
-    if constexpr (std::is_base_of_v<boost::asio::socket_base, NextLayer>) {
-      return next_;
-    } else {
-      return next_.socket();
-    }
-  }
-
-  // Splices what the socket takes now; waits for it to be writable for
-  // the rest.
-  template <typename Handler>
-  void continue_splice(SplicedFrameWrite write, Handler handler) {
-    boost::system::error_code ec;
-    const auto progress = write.write_some(bare_socket().native_handle(), ec);
-    if (progress != SplicedFrameWrite::Progress::socket_full) {
-      return end_splice(std::move(write), std::move(handler), ec);
-    }
-    bare_socket().async_wait(boost::asio::socket_base::wait_write,
-                             [this, write = std::move(write),
-                              handler = std::move(handler)](boost::system::error_code ec) mutable {
-                               if (ec) return end_splice(std::move(write), std::move(handler), ec);
-                               continue_splice(std::move(write), std::move(handler));
-                             });
-  }
-
-  // The next turn is taken before the handler runs, as in hand_on().
-  template <typename Handler>
-  void end_splice(SplicedFrameWrite write, Handler handler, boost::system::error_code ec) {
-    writing_ = false;
-    take_next_turn();
-    boost::asio::post(get_executor(), boost::beast::bind_front_handler(std::move(handler), ec,
-                                                                       write.payload_bytes()));
-  }
-
   // Asio's async_write hands the stream at most 64 KiB per write_some
   // (transfer_all's default), so a 64 KiB chunk of output and its frame
   // header took two sendmsg calls, the second for the header's worth of
@@ -326,7 +254,6 @@ class CorkableStream {
   bool corked_ = false;
   bool writing_ = false;                      // a write is on the socket
   bool sending_held_ = false;                 // ... and it is the held bytes
-  bool socket_set_non_blocking_ = false;      // for splicing, said once
   std::uint16_t close_code_replacement_ = 0;  // 0: none asked for
   std::array<unsigned char, 4> rewritten_close_{};
 };

@@ -36,12 +36,6 @@ class OutputRelay : public OutputSink {
     // Stderr is always framed in lines: they are log lines.
     stderr_pump_.emplace(child.stderr_pipe(), OutputStream::stderr_stream,
                          OutputPump::Framing::lines, *this);
-    // A program's binary output on a bare socket is spliced from its pipe
-    // (not a terminal's: splice(2) needs a pipe; not with --compress).
-    if constexpr (Session::can_splice) {
-      const auto& config = session().state_.config;
-      if (binary && !config.pty && !config.compress) stdout_pump_->offer_unread_output();
-    }
     stdout_pump_->start();
     stderr_pump_->start();
   }
@@ -61,10 +55,6 @@ class OutputRelay : public OutputSink {
       while (logged(pump, pump.next_piece())) {
       }
       return pump.resume();
-    }
-    if (pump.unread_bytes()) {
-      if (splice_now(pump)) return;
-      if (!pump.read_instead()) return pump.resume();
     }
     if (binary_ && send_chunk_now(pump)) return;
     session().spawn_task(
@@ -91,26 +81,6 @@ class OutputRelay : public OutputSink {
           if (ec) session().begin_termination();
           pump.resume();
         });
-  }
-
-  // Output the pump offers unread goes from the pipe to the socket as one
-  // binary message, without passing through us (spliced_frame_write.hpp),
-  // unless the gate is held or the client is gone: it is then read and
-  // sent (or dropped) as a chunk.
-  bool splice_now(OutputPump& pump) {
-    if constexpr (Session::can_splice) {
-      const std::size_t bytes = *pump.unread_bytes();
-      const bool started = session().writer_.try_splice_frame_now(
-          ServerFrameHeader(/*binary=*/true, bytes).buffer(), pump.pipe_fd(), bytes,
-          [this, &pump, owner = session().shared_from_this()](boost::system::error_code ec) {
-            if (ec) session().begin_termination();
-            pump.resume();
-          });
-      if (started) session().note_activity();
-      return started;
-    } else {
-      return false;
-    }
   }
 
   void on_output_end(OutputPump& pump) override {

@@ -59,9 +59,6 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
   friend class OutputRelay<WsSession<Stream>>;
 
  public:
-  // The program's binary output may be spliced into the socket.
-  static constexpr bool can_splice = CorkableStream<Stream>::can_splice;
-
   WsSession(Stream stream, PeerInfo peer, ScriptTarget target, ForkSlot slot, ServerState& state,
             Worker& worker)
       : ws_(std::move(stream)),

@@ -154,38 +154,6 @@ TEST(Relay, NoBinaryChunkFollowsTheCloseReply) {
   expect_nothing_after_the_close_reply({"--binary", "yes"});
 }
 
-// A program's binary output is spliced from its pipe into the socket past
-// Beast (docs/performance.md, "Binary output spliced"); Beast's pongs,
-// asked for in the middle of the flood, must come whole and between whole
-// frames, each with its ping's payload, in order.
-TEST(Relay, PongsComeWholeBetweenSplicedBinaryFrames) {
-  ServerProcess server({"--binary", "yes"});
-  auto client = RawWsConnection::upgraded(server.port());
-  ASSERT_GE(client->read_data(256 * 1024, 10s).size(), 256u * 1024);
-  constexpr int kPings = 20;
-  for (int i = 0; i < kPings; ++i) {
-    ASSERT_TRUE(
-        client->send_frame({.opcode = opcode::ping, .payload = "ping " + std::to_string(i)}));
-  }
-  int pongs = 0;
-  while (pongs < kPings) {
-    const ReadResult read = client->read_frame(10s);
-    ASSERT_EQ(read.end, ReadEnd::frame) << pongs << " pongs came, then nothing";
-    const InFrame& frame = read.frame;
-    ASSERT_TRUE(frame.fin && !frame.masked && frame.rsv == 0) << describe(frame);
-    if (frame.opcode == opcode::pong) {
-      EXPECT_EQ(frame.payload, "ping " + std::to_string(pongs));
-      ++pongs;
-      continue;
-    }
-    ASSERT_EQ(frame.opcode, opcode::binary) << describe(frame);
-    // `yes` prints "y\n" forever; a chunk may start on either byte, but a
-    // frame cut by a pong would show another byte or a garbled header.
-    ASSERT_EQ(frame.payload.find_first_not_of("y\n"), std::string::npos) << describe(frame);
-  }
-  EXPECT_EQ(pongs, kPings);
-}
-
 TEST(Relay, NoLineFollowsTheCloseReply) {
   expect_nothing_after_the_close_reply({"yes"});
 }
