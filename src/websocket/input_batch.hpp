@@ -18,19 +18,25 @@
 // never waits for a slow one behind it.
 //
 // Bounded: a batch stops growing at limits::kStdinQueueHighWater. Between
-// batches the buffer is given back, so an idle connection holds none.
+// batches the buffer is given back, so an idle connection holds none: to
+// its thread's spare blocks (thread_block_cache.hpp), which the next batch
+// of any connection on the thread takes again.
+#include <algorithm>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <cstddef>
 #include <string_view>
 
 #include "core/limits.hpp"
+#include "websocket/thread_block_cache.hpp"
 
 namespace wsexec {
 
 class InputBatch {
  public:
+  using Buffer = boost::beast::basic_flat_buffer<ThreadCachedAllocator<char>>;
+
   // Where Beast reads the next message: after the messages kept so far.
-  boost::beast::flat_buffer& buffer() noexcept { return buffer_; }
+  Buffer& buffer() noexcept { return buffer_; }
 
   // The message just read joins the batch, with "\n" after it when
   // `newline` (text mode). Returns the message's size, without the "\n".
@@ -51,6 +57,14 @@ class InputBatch {
     return more_already_read && kept_ < limits::kStdinQueueHighWater;
   }
 
+  // `bytes` of the client's batch are read ahead already: room for their
+  // payloads now, in one block (up to a batch's bound), rather than by
+  // doubling as each message joins, each doubling a copy of what is kept.
+  void make_room_for(std::size_t bytes) {
+    const std::size_t wanted = std::min(buffer_.size() + bytes, limits::kStdinQueueHighWater);
+    if (wanted > buffer_.capacity()) buffer_.reserve(wanted);
+  }
+
   // The messages kept and not handed over yet; a message of the other type
   // read after them, which is ignored, is not part of it.
   std::string_view unhanded() const noexcept {
@@ -62,13 +76,13 @@ class InputBatch {
 
   // Empties the batch and gives its memory back.
   void clear() {
-    buffer_ = boost::beast::flat_buffer();
+    buffer_ = Buffer();
     kept_ = 0;
     handed_ = 0;
   }
 
  private:
-  boost::beast::flat_buffer buffer_;
+  Buffer buffer_;
   std::size_t kept_ = 0;    // bytes at the start of buffer_ that are whole messages of the batch
   std::size_t handed_ = 0;  // of those, the bytes already handed over
 };

@@ -295,7 +295,9 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
       metrics::message_to_program(input_.keep_message(/*newline=*/!binary_mode));
       // More of a pipelined batch is already read: it joins this message, so
       // the batch reaches the child in one write (input_batch.hpp).
-      if (input_.should_wait_for_more(ws_.next_layer().read_ahead_bytes() > 0)) {
+      const std::size_t read_ahead = ws_.next_layer().read_ahead_bytes();
+      if (input_.should_wait_for_more(read_ahead > 0)) {
+        input_.make_room_for(read_ahead);
         return read_client();
       }
     }
