@@ -10,6 +10,7 @@
 
 #include "core/termination_ladder.hpp"
 #include "server/log.hpp"
+#include "server/worker.hpp"
 
 namespace wsexec {
 
@@ -53,16 +54,14 @@ struct ReapWhenExited {
 
 // Whether a handler can still run on `executor`: true on the loop's own
 // thread while it runs; false when the loop is being torn down (its handlers
-// are destroyed on the thread that destroys it). The executor of an
-// io_context, with or without outstanding work; any other kind of executor
-// (none in the server) answers false, and its child goes to the reaper.
+// are destroyed on the thread that destroys it). This used to ask for the
+// io_context's executor type with any_executor::target<T>(), which in Boost
+// 1.74 does not check the type: a worker's executor (BatchingExecutor) was
+// read as the wrong type and answered false, so every forced teardown in the
+// server handed its child to the reaper thread and released the --maxforks
+// slot before the reap.
 bool on_running_loop(const asio::any_io_executor& executor) {
-  using Untracked = asio::io_context::executor_type;
-  using Tracked =
-      decltype(asio::prefer(std::declval<Untracked>(), asio::execution::outstanding_work.tracked));
-  if (const auto* loop = executor.target<Untracked>()) return loop->running_in_this_thread();
-  if (const auto* loop = executor.target<Tracked>()) return loop->running_in_this_thread();
-  return false;
+  return runs_on_this_thread(executor);
 }
 
 }  // namespace

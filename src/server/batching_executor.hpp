@@ -40,6 +40,10 @@ class BatchingExecutor {
     if (tracked()) inner().on_work_finished();
   }
 
+  // On the worker's thread, inside its run(): what a handler needs to know
+  // before it runs anything on the loop (see runs_on_this_thread).
+  bool running_in_this_thread() const noexcept { return inner().running_in_this_thread(); }
+
   friend bool operator==(const BatchingExecutor& a, const BatchingExecutor& b) noexcept {
     return a.batch_ == b.batch_ && a.bits_ == b.bits_;
   }

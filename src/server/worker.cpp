@@ -2,6 +2,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <thread>
+#include <typeinfo>
 
 #include "server/batching_executor.hpp"
 
@@ -32,6 +33,20 @@ Worker::Worker() : context_(1) {
 // holds goes with it, the batch (which its executors point to) after it.
 Worker::~Worker() {
   batch_.discard();
+}
+
+// any_executor::target<T>() in Boost 1.74 casts without checking the type
+// (later versions return null on a mismatch), so the type is compared first.
+bool runs_on_this_thread(const boost::asio::any_io_executor& executor) {
+  using Plain = boost::asio::io_context::executor_type;
+  using Tracked = decltype(boost::asio::prefer(std::declval<Plain>(),
+                                               boost::asio::execution::outstanding_work.tracked));
+  const std::type_info& type = executor.target_type();
+  if (type == typeid(BatchingExecutor))
+    return executor.target<BatchingExecutor>()->running_in_this_thread();
+  if (type == typeid(Plain)) return executor.target<Plain>()->running_in_this_thread();
+  if (type == typeid(Tracked)) return executor.target<Tracked>()->running_in_this_thread();
+  return false;
 }
 
 boost::asio::any_io_executor Worker::executor() {

@@ -20,6 +20,11 @@ namespace wsexec {
 // core.
 std::size_t worker_count();
 
+// Whether `executor` belongs to an io_context whose loop is running on the
+// calling thread: a worker's executor or an io_context's own. False on a
+// thread that is tearing the loop down, and for any other kind of executor.
+bool runs_on_this_thread(const boost::asio::any_io_executor& executor);
+
 // A connection the server can ask to end (on SIGINT/SIGTERM).
 class Stoppable {
  public:

@@ -35,6 +35,7 @@
 #include "process/child_supervisor.hpp"
 #include "process/program_start.hpp"
 #include "server/server_state.hpp"
+#include "server/worker.hpp"
 
 namespace wsexec {
 namespace {
@@ -293,13 +294,16 @@ TEST(ChildProcessRelease, AfterTheExitTheLeftoverJobIsKilledAndOurPipeEndsClosed
   EXPECT_FALSE(child->stdin_pipe().is_open());
 }
 
-TEST(ChildSupervisorTeardown, EndingBeforeTheChildReleasesTheSlotOnlyOnceItIsReaped) {
+// A supervisor ended on its event loop's thread while its child still runs
+// (a forced teardown): the slot must stay taken until the child is reaped,
+// on the loop. `executor_of` gives the executor the child is made with.
+void expect_the_slot_released_only_once_reaped(
+    asio::io_context& context, const std::function<asio::any_io_executor()>& executor_of) {
   ServerState state(Config{}, "/bin/true", {});
   auto slot = ForkSlot::try_acquire(state);
   ASSERT_TRUE(slot);
-  asio::io_context context{1};
   std::error_code error;
-  auto child = ChildProcess::spawn(context.get_executor(), unkillable_by_group(), error);
+  auto child = ChildProcess::spawn(executor_of(), unkillable_by_group(), error);
   ASSERT_NE(child, nullptr) << error.message();
   const pid_t pid = child->pid();
   ASSERT_EQ(read_some(child->stdout_pipe().native_handle()), "moved\n");
@@ -326,6 +330,18 @@ TEST(ChildSupervisorTeardown, EndingBeforeTheChildReleasesTheSlotOnlyOnceItIsRea
   work.reset();
   context.stop();
   loop.join();
+}
+
+TEST(ChildSupervisorTeardown, EndingBeforeTheChildReleasesTheSlotOnlyOnceItIsReaped) {
+  asio::io_context context{1};
+  expect_the_slot_released_only_once_reaped(context, [&] { return context.get_executor(); });
+}
+
+// The server's own executor (a worker's, which batches handlers): the
+// supervisor must still see that it is on its loop's thread.
+TEST(ChildSupervisorTeardown, OnAWorkersExecutorTheSlotIsAlsoReleasedOnlyOnceReaped) {
+  Worker worker;
+  expect_the_slot_released_only_once_reaped(worker.context(), [&] { return worker.executor(); });
 }
 
 }  // namespace
