@@ -4,7 +4,15 @@
 // HandlerBatch (see handler_batch.hpp for why). Everything else is the
 // io_context's executor: dispatch runs inline on the worker's thread, a
 // post from another thread (the spawner's answer) goes to the io_context's
-// queue, and outstanding work is counted by the io_context.
+// queue.
+//
+// Outstanding work (a tracked copy: Asio and Beast make one for every
+// operation and handler) is counted by the worker's HandlerBatch when the
+// copy is made on the worker's thread, without an atomic operation, and by
+// the io_context otherwise. A copy counted on the worker's thread must also
+// be destroyed there, or once the worker's loop has ended: true of every
+// handler in the server, since only untracked executors cross threads (the
+// spawner's answers, the shared programs' posts).
 //
 // Wrapped in boost::asio::any_io_executor (Worker::executor()), so sockets,
 // pipes, timers and coroutines take it without a type of their own. It
@@ -25,8 +33,8 @@ class BatchingExecutor {
   explicit BatchingExecutor(HandlerBatch& batch) noexcept : batch_(&batch) {}
 
   BatchingExecutor(const BatchingExecutor& other) noexcept
-      : batch_(other.batch_), bits_(other.bits_) {
-    if (tracked()) inner().on_work_started();
+      : batch_(other.batch_), bits_(other.bits_ & ~kTracked) {
+    if (other.tracked()) count_work();
   }
   BatchingExecutor(BatchingExecutor&& other) noexcept : batch_(other.batch_), bits_(other.bits_) {
     other.bits_ &= ~kTracked;  // the work moves with us
@@ -36,20 +44,18 @@ class BatchingExecutor {
     std::swap(bits_, other.bits_);
     return *this;
   }
-  ~BatchingExecutor() {
-    if (tracked()) inner().on_work_finished();
-  }
+  ~BatchingExecutor() { release_work(); }
 
-  // On the worker's thread, inside its run(): what a handler needs to know
-  // before it runs anything on the loop (see runs_on_this_thread).
-  bool running_in_this_thread() const noexcept { return inner().running_in_this_thread(); }
-
+  // Where the work was counted is not part of what an executor is.
   friend bool operator==(const BatchingExecutor& a, const BatchingExecutor& b) noexcept {
-    return a.batch_ == b.batch_ && a.bits_ == b.bits_;
+    return a.batch_ == b.batch_ && a.properties() == b.properties();
   }
   friend bool operator!=(const BatchingExecutor& a, const BatchingExecutor& b) noexcept {
     return !(a == b);
   }
+
+  // On the worker's thread, inside its run(): see runs_on_this_thread.
+  bool running_in_this_thread() const noexcept { return inner().running_in_this_thread(); }
 
   template <typename Function>
   void execute(Function&& f) const {
@@ -106,25 +112,47 @@ class BatchingExecutor {
     return with(kContinuation, false);
   }
   BatchingExecutor require(boost::asio::execution::outstanding_work_t::tracked_t) const {
-    return with(kTracked, true);
+    BatchingExecutor copy(*this);
+    if (!copy.tracked()) copy.count_work();
+    return copy;
   }
   BatchingExecutor require(boost::asio::execution::outstanding_work_t::untracked_t) const {
-    return with(kTracked, false);
+    BatchingExecutor copy(*batch_);
+    copy.bits_ = bits_ & ~kTracked;
+    return copy;
   }
 
  private:
   static constexpr unsigned kNever = 1;
-  static constexpr unsigned kTracked = 2;
-  static constexpr unsigned kContinuation = 4;
+  static constexpr unsigned kContinuation = 2;
+  static constexpr unsigned kTrackedHere = 4;    // counted by the batch, on the worker's thread
+  static constexpr unsigned kTrackedAtomic = 8;  // counted by the io_context
+  static constexpr unsigned kTracked = kTrackedHere | kTrackedAtomic;
 
   constexpr bool tracked() const noexcept { return (bits_ & kTracked) != 0; }
+  constexpr unsigned properties() const noexcept {
+    return (bits_ & ~kTracked) | (tracked() ? kTrackedHere : 0);
+  }
   boost::asio::io_context::executor_type inner() const noexcept {
     return batch_->context().get_executor();
   }
+  void count_work() noexcept {
+    if (inner().running_in_this_thread()) {
+      batch_->work_started_here();
+      bits_ |= kTrackedHere;
+    } else {
+      inner().on_work_started();
+      bits_ |= kTrackedAtomic;
+    }
+  }
+  void release_work() noexcept {
+    if ((bits_ & kTrackedHere) != 0) batch_->work_finished_here();
+    if ((bits_ & kTrackedAtomic) != 0) inner().on_work_finished();
+  }
+  // A copy with a property other than the work changed.
   BatchingExecutor with(unsigned bit, bool on) const {
-    BatchingExecutor copy(*batch_);
-    copy.bits_ = on ? (bits_ | bit) : (bits_ & ~bit);
-    if (copy.tracked()) copy.inner().on_work_started();
+    BatchingExecutor copy(*this);
+    copy.bits_ = on ? (copy.bits_ | bit) : (copy.bits_ & ~bit);
     return copy;
   }
 

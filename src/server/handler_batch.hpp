@@ -45,6 +45,18 @@ class HandlerBatch {
   // end, before its io_context goes.
   void discard();
 
+  // Outstanding work counted on the worker's own thread (BatchingExecutor's
+  // tracked copies made there). The io_context sees all of it as one unit,
+  // held while there is any: Asio and Beast copy a tracked executor with
+  // every operation and every handler, and counting each copy on the
+  // io_context was an atomic increment and decrement each time.
+  void work_started_here() {
+    if (work_here_++ == 0) context_.get_executor().on_work_started();
+  }
+  void work_finished_here() {
+    if (--work_here_ == 0) context_.get_executor().on_work_finished();
+  }
+
  private:
   struct Task {
     virtual ~Task() = default;
@@ -66,6 +78,7 @@ class HandlerBatch {
   std::deque<std::unique_ptr<Task>> tasks_;
   bool scheduled_ = false;  // a run_some() is in the io_context's queue
   bool running_ = false;    // run_some() is on the stack: it takes what is pushed
+  std::size_t work_here_ = 0;
 };
 
 }  // namespace wsexec

@@ -11,6 +11,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -111,6 +112,27 @@ TEST(WorkerExecutor, TrackedWorkKeepsTheLoopRunningUntilReleased) {
   EXPECT_EQ(done.wait_for(100ms), std::future_status::timeout);  // held by the guard
   guard.reset();
   EXPECT_EQ(done.wait_for(5s), std::future_status::ready);
+  loop.join();
+}
+
+// A guard taken on the worker's own thread is counted by the worker, not the
+// io_context (no atomic operation per copy): it must hold run() all the same,
+// and let it return once released.
+TEST(WorkerExecutor, TrackedWorkTakenOnTheWorkersThreadAlsoKeepsTheLoopRunning) {
+  Worker worker;
+  using Guard = boost::asio::executor_work_guard<boost::asio::any_io_executor>;
+  std::optional<Guard> guard;
+  boost::asio::post(worker.executor(), [&] { guard.emplace(worker.executor()); });
+  std::promise<void> returned;
+  std::thread loop([&] {
+    worker.context().run();
+    returned.set_value();
+  });
+  auto done = returned.get_future();
+  EXPECT_EQ(done.wait_for(100ms), std::future_status::timeout);  // held by the guard
+  boost::asio::post(worker.context(), [&] { guard.reset(); });   // released on the loop
+  EXPECT_EQ(done.wait_for(5s), std::future_status::ready);
+  if (done.wait_for(0s) != std::future_status::ready) worker.context().stop();
   loop.join();
 }
 
