@@ -8,7 +8,9 @@ namespace wsexec::thread_block_cache {
 namespace {
 
 constexpr std::size_t kSmallestBlock = 1024;
-constexpr std::size_t kLargestBlock = 64 * 1024;
+// A batch is bounded at 64 KiB (kStdinQueueHighWater) plus its last
+// message, and a buffer grows by doubling: under 128 KiB.
+constexpr std::size_t kLargestBlock = 128 * 1024;
 constexpr int kSizes = std::countr_zero(kLargestBlock) - std::countr_zero(kSmallestBlock) + 1;
 
 // The size a request is served with, rounded up; 0 when it is not kept

@@ -1,7 +1,7 @@
 #pragma once
 // Blocks of memory for buffers that fill and empty in the same thread turn
 // after turn: each thread keeps one spare block of each power-of-two size
-// from 1 to 64 KiB (requests are rounded up; smaller and larger ones go
+// from 1 to 128 KiB (requests are rounded up; smaller and larger ones go
 // straight to operator new), so a buffer that grows again to where it was takes
 // its blocks back instead of asking malloc. The input batch (input_batch.hpp)
 // uses it through ThreadCachedAllocator.
@@ -15,7 +15,7 @@
 // and about a tenth of the server's time for 1 KiB binary messages
 // (docs/performance.md, "The input batch's memory, kept per thread").
 //
-// At most 127 KiB per thread that ever used it, freed when the thread
+// At most 255 KiB per thread that ever used it, freed when the thread
 // ends. A block given back on another thread than the one it came from
 // joins that thread's spares: memory is memory.
 #include <cstddef>

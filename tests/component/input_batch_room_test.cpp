@@ -28,6 +28,17 @@ TEST(InputBatchRoom, TheRestOfABatchReadAheadJoinsWithoutTheBufferMoving) {
   EXPECT_EQ(batch.unhanded().size(), 32u * 1024);
 }
 
+// Room asked for in a size that is no power of two is still the whole
+// block: the batch goes on to its bound without growing again.
+TEST(InputBatchRoom, RoomForAnOddSizeHoldsTheBatchUpToItsBound) {
+  InputBatch batch;
+  read_message(batch, 1024);
+  batch.make_room_for(59 * (1024 + 6));  // 61 KiB with the first message
+  const void* block = batch.buffer().cdata().data();
+  while (batch.unhanded().size() < limits::kStdinQueueHighWater) read_message(batch, 1024);
+  EXPECT_EQ(batch.buffer().cdata().data(), block) << "the buffer grew again";
+}
+
 TEST(InputBatchRoom, SetsAsideNoMoreThanABatchsBound) {
   InputBatch batch;
   read_message(batch, 1024);

@@ -46,8 +46,8 @@ TEST(ThreadBlockCache, RequestsUnderOneKibAreNotKept) {
   const std::size_t before = thread_block_cache::spare_bytes();
   thread_block_cache::give_back(thread_block_cache::take(256), 256);
   EXPECT_EQ(thread_block_cache::spare_bytes(), before);
-  thread_block_cache::give_back(thread_block_cache::take(100 * 1024),
-                                100 * 1024);  // nor over 64 KiB
+  thread_block_cache::give_back(thread_block_cache::take(200 * 1024),
+                                200 * 1024);  // nor over 128 KiB
   EXPECT_EQ(thread_block_cache::spare_bytes(), before);
 }
 
