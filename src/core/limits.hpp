@@ -77,6 +77,14 @@ inline constexpr milliseconds kHandshakeTimeout{1500};
 // thread: an idle connection then holds no read buffer at all, only what a
 // line in progress needs. 64 KiB is a pipe's default capacity.
 inline constexpr std::size_t kChildReadChunkBytes = 64 * 1024;
+// A child's stdin or stdout pipe that carries a bulk stream (a read that
+// fills kChildReadChunkBytes, a write of a default pipe's capacity) is grown
+// to this many bytes, once: a quarter of the round trips between the server
+// and the program per MiB (binary 1 MiB messages +26 %, 64 KiB +21 %: see
+// docs/performance.md, "Pipes that grow for a bulk stream"). Light
+// connections keep the default 64 KiB, which is what the kernel charges
+// against the user's pipe budget (/proc/sys/fs/pipe-user-pages-soft).
+inline constexpr std::size_t kBulkPipeBytes = 256 * 1024;
 // What an idle connection sets aside for the client's next message; a longer
 // message is read to its end once it is arriving.
 inline constexpr std::size_t kWaitingReadBytes = 256;

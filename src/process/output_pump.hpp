@@ -95,6 +95,7 @@ class OutputPump {
   std::variant<LineFramer, Chunk> held_;
   OutputStream stream_;
   bool chunk_taken_ = false;
+  bool pipe_grown_ = false;  // grown for a bulk stream (limits::kBulkPipeBytes), or tried
 };
 
 }  // namespace wsexec

@@ -3,6 +3,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
+#include "core/limits.hpp"
+#include "process/pipe_capacity.hpp"
+
 namespace wsexec {
 
 namespace asio = boost::asio;
@@ -51,6 +54,12 @@ void StdinFeeder::write_if_quiet(std::uint64_t queued_at_schedule, std::shared_p
 void StdinFeeder::write_queued(std::shared_ptr<void> owner) {
   in_flight_ = true;
   writing_.swap(queued_);
+  if (writing_.size() >= limits::kStdinQueueHighWater && !pipe_grown_) {
+    // As much as a default pipe holds, or more: a large message, or a bulk
+    // stream (a batch is handed over once it reaches this bound).
+    pipe_grown_ = true;
+    grow_pipe(pipe_.native_handle(), limits::kBulkPipeBytes);
+  }
   asio::async_write(pipe_, asio::buffer(writing_),
                     [this, owner = std::move(owner)](error_code ec, std::size_t) mutable {
                       on_written(ec, std::move(owner));

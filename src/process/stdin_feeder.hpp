@@ -66,6 +66,7 @@ class StdinFeeder {
   bool in_flight_ = false;
   bool broken_ = false;
   bool closing_ = false;          // close_after_drain() was called
+  bool pipe_grown_ = false;       // grown for a bulk stream (limits::kBulkPipeBytes), or tried
   std::function<void()> waiter_;  // the one caller waiting for room
 };
 
