@@ -85,6 +85,9 @@ inline constexpr std::size_t kChildReadChunkBytes = 64 * 1024;
 // connections keep the default 64 KiB, which is what the kernel charges
 // against the user's pipe budget (/proc/sys/fs/pipe-user-pages-soft).
 inline constexpr std::size_t kBulkPipeBytes = 256 * 1024;
+// At most this many pipes are grown at a time in the whole server
+// (process/pipe_capacity.hpp): 64 x 48 extra pages of the user's 16,384.
+inline constexpr std::size_t kMaxGrownPipes = 64;
 // What an idle connection sets aside for the client's next message; a longer
 // message is read to its end once it is arriving.
 inline constexpr std::size_t kWaitingReadBytes = 256;

@@ -8,7 +8,6 @@
 #include <span>
 
 #include "core/limits.hpp"
-#include "process/pipe_capacity.hpp"
 
 namespace wsexec {
 namespace {
@@ -76,10 +75,9 @@ void OutputPump::on_readable(boost::system::error_code ec) {
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return wait_readable();
   if (n <= 0) return sink_.on_output_end(*this);
   const auto size = static_cast<std::size_t>(n);
-  if (size == limits::kChildReadChunkBytes && !pipe_grown_) {
+  if (size == limits::kChildReadChunkBytes && !pipe_growth_.settled()) {
     // A full read: the program writes faster than one read a turn takes.
-    pipe_grown_ = true;
-    grow_pipe(pipe_.native_handle(), limits::kBulkPipeBytes);
+    pipe_growth_ = pipe_growth_budget().grow(pipe_.native_handle(), limits::kBulkPipeBytes);
   }
   if (auto* chunk = std::get_if<Chunk>(&held_)) {
     hold_chunk(*chunk, size);

@@ -24,6 +24,7 @@
 #include "core/line_framing.hpp"
 #include "core/tagged_output.hpp"
 #include "process/child_process.hpp"
+#include "process/pipe_capacity.hpp"
 
 namespace wsexec {
 
@@ -95,7 +96,7 @@ class OutputPump {
   std::variant<LineFramer, Chunk> held_;
   OutputStream stream_;
   bool chunk_taken_ = false;
-  bool pipe_grown_ = false;  // grown for a bulk stream (limits::kBulkPipeBytes), or tried
+  PipeGrowth pipe_growth_;  // for a bulk stream (limits::kBulkPipeBytes)
 };
 
 }  // namespace wsexec

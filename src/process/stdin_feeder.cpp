@@ -4,7 +4,6 @@
 #include <boost/asio/write.hpp>
 
 #include "core/limits.hpp"
-#include "process/pipe_capacity.hpp"
 
 namespace wsexec {
 
@@ -54,11 +53,10 @@ void StdinFeeder::write_if_quiet(std::uint64_t queued_at_schedule, std::shared_p
 void StdinFeeder::write_queued(std::shared_ptr<void> owner) {
   in_flight_ = true;
   writing_.swap(queued_);
-  if (writing_.size() >= limits::kStdinQueueHighWater && !pipe_grown_) {
+  if (writing_.size() >= limits::kStdinQueueHighWater && !pipe_growth_.settled()) {
     // As much as a default pipe holds, or more: a large message, or a bulk
     // stream (a batch is handed over once it reaches this bound).
-    pipe_grown_ = true;
-    grow_pipe(pipe_.native_handle(), limits::kBulkPipeBytes);
+    pipe_growth_ = pipe_growth_budget().grow(pipe_.native_handle(), limits::kBulkPipeBytes);
   }
   asio::async_write(pipe_, asio::buffer(writing_),
                     [this, owner = std::move(owner)](error_code ec, std::size_t) mutable {
@@ -96,6 +94,7 @@ void StdinFeeder::close_if_drained() {
   if (!closing_ || in_flight_ || scheduled_ || (!queued_.empty() && !broken_)) return;
   error_code ignored;  // closing twice, or a pipe already broken, is fine
   pipe_.close(ignored);
+  pipe_growth_ = PipeGrowth();  // the budget's share goes with the pipe
 }
 
 void StdinFeeder::when_room(std::function<void()> then) {

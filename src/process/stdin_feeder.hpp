@@ -23,6 +23,7 @@
 #include <string_view>
 
 #include "core/limits.hpp"
+#include "process/pipe_capacity.hpp"
 
 namespace wsexec {
 
@@ -66,7 +67,7 @@ class StdinFeeder {
   bool in_flight_ = false;
   bool broken_ = false;
   bool closing_ = false;          // close_after_drain() was called
-  bool pipe_grown_ = false;       // grown for a bulk stream (limits::kBulkPipeBytes), or tried
+  PipeGrowth pipe_growth_;        // for a bulk stream (limits::kBulkPipeBytes)
   std::function<void()> waiter_;  // the one caller waiting for room
 };
 
