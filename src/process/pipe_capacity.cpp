@@ -31,6 +31,12 @@ void PipeGrowth::give_back() noexcept {
 
 PipeGrowth PipeGrowthBudget::grow(int fd, std::size_t bytes) {
   PipeGrowth growth;
+  // Never a shrink: a program may have grown its own pipe further.
+  const int capacity = ::fcntl(fd, F_GETPIPE_SZ);
+  if (capacity < 0 || static_cast<std::size_t>(capacity) >= bytes) {
+    growth.refused_ = true;  // no pipe (a terminal), or large enough: nothing to do
+    return growth;
+  }
   std::size_t now = grown_.load(std::memory_order_relaxed);
   do {
     if (now >= max_grown_) return growth;  // full: not settled, a later try may fit

@@ -28,9 +28,9 @@ class PipeGrowth {
   ~PipeGrowth();
 
   bool grown() const noexcept { return budget_ != nullptr; }
-  // Grown, or refused by the kernel (over the user's pipe budget, above
-  // /proc/sys/fs/pipe-max-size, or no pipe at all: a terminal): nothing to
-  // try again. Not settled while the server's budget was full: a later
+  // Grown, refused by the kernel (over the user's pipe budget, above
+  // /proc/sys/fs/pipe-max-size), no pipe at all (a terminal) or already as
+  // large: nothing to try again. Not settled while the server's budget was full: a later
   // attempt may find room.
   bool settled() const noexcept { return grown() || refused_; }
 
@@ -48,8 +48,10 @@ class PipeGrowthBudget {
   PipeGrowthBudget(const PipeGrowthBudget&) = delete;
   PipeGrowthBudget& operator=(const PipeGrowthBudget&) = delete;
 
-  // Grows the pipe `fd` (either end) to `bytes` if fewer than max_grown
-  // pipes are grown now. Without room, no system call is made.
+  // Grows the pipe `fd` (either end) to `bytes` if it is smaller and fewer
+  // than max_grown pipes are grown now. The share is held until the token
+  // is destroyed: with the pump or the feeder, so with the session, after
+  // the program has exited (the pipe's other end).
   PipeGrowth grow(int fd, std::size_t bytes);
   std::size_t grown() const noexcept { return grown_.load(std::memory_order_relaxed); }
 

@@ -94,7 +94,6 @@ void StdinFeeder::close_if_drained() {
   if (!closing_ || in_flight_ || scheduled_ || (!queued_.empty() && !broken_)) return;
   error_code ignored;  // closing twice, or a pipe already broken, is fine
   pipe_.close(ignored);
-  pipe_growth_ = PipeGrowth();  // the budget's share goes with the pipe
 }
 
 void StdinFeeder::when_room(std::function<void()> then) {

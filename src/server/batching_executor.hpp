@@ -9,10 +9,12 @@
 // Outstanding work (a tracked copy: Asio and Beast make one for every
 // operation and handler) is counted by the worker's HandlerBatch when the
 // copy is made on the worker's thread, without an atomic operation, and by
-// the io_context otherwise. A copy counted on the worker's thread must also
-// be destroyed there, or once the worker's loop has ended: true of every
-// handler in the server, since only untracked executors cross threads (the
-// spawner's answers, the shared programs' posts).
+// the io_context otherwise. A copy counted by the batch and destroyed on
+// another thread hands its decrement back to the worker in a post: the
+// counter is touched by the worker's thread only. That happens: co_spawn
+// onto another worker (an SSE POST delivered to its session's worker)
+// keeps a tracked copy of the caller's executor in a frame that ends on
+// the other worker's thread.
 //
 // Wrapped in boost::asio::any_io_executor (Worker::executor()), so sockets,
 // pipes, timers and coroutines take it without a type of their own. It
@@ -22,6 +24,7 @@
 // machinery is heavy to compile.
 #include <boost/asio/execution.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <utility>
 
 #include "server/handler_batch.hpp"
@@ -146,7 +149,15 @@ class BatchingExecutor {
     }
   }
   void release_work() noexcept {
-    if ((bits_ & kTrackedHere) != 0) batch_->work_finished_here();
+    if ((bits_ & kTrackedHere) != 0) {
+      if (inner().running_in_this_thread()) {
+        batch_->work_finished_here();
+      } else {
+        // Queued, the post holds the io_context's work itself until it runs.
+        HandlerBatch* batch = batch_;
+        boost::asio::post(inner(), [batch] { batch->work_finished_here(); });
+      }
+    }
     if ((bits_ & kTrackedAtomic) != 0) inner().on_work_finished();
   }
   // A copy with a property other than the work changed.

@@ -8,8 +8,9 @@ namespace wsexec::thread_block_cache {
 namespace {
 
 constexpr std::size_t kSmallestBlock = 1024;
-// A batch is bounded at 64 KiB (kStdinQueueHighWater) plus its last
-// message, and a buffer grows by doubling: under 128 KiB.
+// A batch is handed over once it holds 64 KiB (kStdinQueueHighWater), and
+// Beast grows a buffer to twice what it holds: a batch of messages of up to
+// 64 KiB each stays within 128 KiB. A larger message goes to operator new.
 constexpr std::size_t kLargestBlock = 128 * 1024;
 constexpr int kSizes = std::countr_zero(kLargestBlock) - std::countr_zero(kSmallestBlock) + 1;
 

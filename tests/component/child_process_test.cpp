@@ -321,6 +321,8 @@ void expect_the_slot_released_only_once_reaped(
       destroyed.set_value();
     });
     destroyed.get_future().wait();
+    // Before the test kills the child: still alive, so its slot is still taken.
+    EXPECT_EQ(state.live_children.load(), 1u) << "the slot was released with the child alive";
   }));
 
   const auto until = Clock::now() + kReapDeadline;

@@ -1,8 +1,8 @@
 // The thread's spare blocks (thread_block_cache.hpp): a block given back is
 // what the next request of its size class gets, on the same thread; sizes
-// are rounded up to a power of two from 1 KiB, smaller ones not kept; blocks over 64 KiB are not
-// kept; and an input batch's buffer that grows again takes the blocks the
-// last one gave back.
+// are rounded up to a power of two from 1 KiB, smaller ones not kept;
+// blocks over 128 KiB are not kept; and an input batch's buffer that grows
+// again takes the blocks the last one gave back.
 #include "websocket/thread_block_cache.hpp"
 
 #include <gtest/gtest.h>

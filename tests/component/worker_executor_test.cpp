@@ -136,6 +136,27 @@ TEST(WorkerExecutor, TrackedWorkTakenOnTheWorkersThreadAlsoKeepsTheLoopRunning) 
   loop.join();
 }
 
+// A copy counted by the worker (made on its thread) and destroyed on
+// another thread: its decrement is handed back to the worker in a post, so
+// the worker's counter is only ever touched by the worker's thread (an SSE
+// POST's co_spawn onto another worker ends such a copy on that worker).
+TEST(WorkerExecutor, TrackedWorkCountedHereAndReleasedElsewhereIsHandedBack) {
+  Worker worker;
+  std::optional<boost::asio::any_io_executor> tracked;
+  boost::asio::post(worker.executor(), [&] {
+    tracked.emplace(
+        boost::asio::prefer(worker.executor(), boost::asio::execution::outstanding_work.tracked));
+  });
+  ASSERT_EQ(worker.context().run_one(), 1u);  // the copy is made on the loop's thread
+  ASSERT_TRUE(tracked);
+  tracked.reset();  // destroyed here, outside the loop
+  EXPECT_EQ(worker.context().poll_one(), 1u) << "the decrement did not wait for the loop";
+  worker.context().restart();
+  const auto started = std::chrono::steady_clock::now();
+  worker.context().run_for(2s);  // returns at once unless some work was left counted
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 1s) << "the loop is still held";
+}
+
 TEST(WorkerExecutor, TimersAndBatchedHandlersBothRun) {
   Worker worker;
   const auto executor = worker.executor();

@@ -6,7 +6,9 @@
 // it, not what the server thinks it asked for.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <string>
+#include <string_view>
 
 #include "harness.hpp"
 #include "raw_ws.hpp"
