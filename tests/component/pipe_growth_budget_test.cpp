@@ -72,6 +72,19 @@ TEST(PipeGrowthBudget, AKernelRefusalIsSettledAndHoldsNothing) {
   EXPECT_EQ(budget.grown(), 0u);
 }
 
+// A program may have grown its own pipe further: growing never shrinks it,
+// and takes nothing from the budget.
+TEST(PipeGrowthBudget, APipeAlreadyLargerIsLeftAsItIs) {
+  PipeGrowthBudget budget(4);
+  Pipe pipe;
+  ASSERT_GE(::fcntl(pipe.fds[1], F_SETPIPE_SZ, static_cast<int>(2 * kBulk)), 0);
+  const PipeGrowth growth = budget.grow(pipe.fds[1], kBulk);
+  EXPECT_FALSE(growth.grown());
+  EXPECT_TRUE(growth.settled());
+  EXPECT_EQ(pipe.capacity(), static_cast<long>(2 * kBulk));
+  EXPECT_EQ(budget.grown(), 0u);
+}
+
 TEST(PipeGrowthBudget, AMovedGrowthGivesItsShareBackOnce) {
   PipeGrowthBudget budget(2);
   Pipe pipe;

@@ -100,19 +100,32 @@ TEST(WorkerExecutor, PostsFromOtherThreadsReachTheLoop) {
   loop.join();
 }
 
+// The worker's run() on a thread of its own; `returned` is ready once it has
+// returned. The destructor stops a loop still running, so a failed test
+// does not hang on join().
+struct LoopThread {
+  explicit LoopThread(Worker& worker)
+      : worker(worker), thread([this] {
+          this->worker.context().run();
+          finished.set_value();
+        }) {}
+  ~LoopThread() {
+    if (returned.wait_for(0s) != std::future_status::ready) worker.context().stop();
+    thread.join();
+  }
+  Worker& worker;
+  std::promise<void> finished;
+  std::future<void> returned = finished.get_future();
+  std::thread thread;
+};
+
 TEST(WorkerExecutor, TrackedWorkKeepsTheLoopRunningUntilReleased) {
   Worker worker;
   auto guard = boost::asio::make_work_guard(worker.executor());
-  std::promise<void> returned;
-  std::thread loop([&] {
-    worker.context().run();
-    returned.set_value();
-  });
-  auto done = returned.get_future();
-  EXPECT_EQ(done.wait_for(100ms), std::future_status::timeout);  // held by the guard
+  LoopThread loop(worker);
+  EXPECT_EQ(loop.returned.wait_for(100ms), std::future_status::timeout);  // held by the guard
   guard.reset();
-  EXPECT_EQ(done.wait_for(5s), std::future_status::ready);
-  loop.join();
+  EXPECT_EQ(loop.returned.wait_for(5s), std::future_status::ready);
 }
 
 // A guard taken on the worker's own thread is counted by the worker, not the
@@ -123,17 +136,10 @@ TEST(WorkerExecutor, TrackedWorkTakenOnTheWorkersThreadAlsoKeepsTheLoopRunning) 
   using Guard = boost::asio::executor_work_guard<boost::asio::any_io_executor>;
   std::optional<Guard> guard;
   boost::asio::post(worker.executor(), [&] { guard.emplace(worker.executor()); });
-  std::promise<void> returned;
-  std::thread loop([&] {
-    worker.context().run();
-    returned.set_value();
-  });
-  auto done = returned.get_future();
-  EXPECT_EQ(done.wait_for(100ms), std::future_status::timeout);  // held by the guard
-  boost::asio::post(worker.context(), [&] { guard.reset(); });   // released on the loop
-  EXPECT_EQ(done.wait_for(5s), std::future_status::ready);
-  if (done.wait_for(0s) != std::future_status::ready) worker.context().stop();
-  loop.join();
+  LoopThread loop(worker);
+  EXPECT_EQ(loop.returned.wait_for(100ms), std::future_status::timeout);  // held by the guard
+  boost::asio::post(worker.context(), [&] { guard.reset(); });            // released on the loop
+  EXPECT_EQ(loop.returned.wait_for(5s), std::future_status::ready);
 }
 
 // A copy counted by the worker (made on its thread) and destroyed on
