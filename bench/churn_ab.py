@@ -14,11 +14,16 @@ included).
     bench/churn_ab.py --rounds 6 'exp=build/wsexec --binary SOME_ENV=1'
 
 A target is LABEL=PATH [ARGS...] [NAME=VALUE...] (extra server options and
-environment variables, space-separated) or the word `floor`: wsbench's floor
-server, which serves one connection at a time on the client's own thread.
+environment variables, space-separated), the word `floor`: wsbench's floor
+server, which serves one connection at a time on a thread of the client's
+own process, or `floor-process`: the same floor server code as a process of
+its own (`wsbench floor-server`), which shows whether the floor's lead is
+its sharing the client's process (it was not, on both machines measured).
 Prints every run (churn is bimodal run to run on a 2-core machine: see
-docs/performance.md, "Churn from inside the server"), then the medians and
-churn / the floor server's median.
+docs/performance.md, "Churn from inside the server"), then the medians,
+churn / the floor server's median, and each target's runs paired with the
+first target's of the same round: with round-to-round swings of 10-20 %,
+how many rounds a change wins says more than a difference of medians.
 
 Run it un-niced on a quiet machine; say what else ran.
 """
@@ -73,8 +78,8 @@ def wait_for_port(port, seconds=5.0):
 
 
 def parse_target(text):
-    if text == "floor":
-        return "floor", None, [], {}
+    if text in ("floor", "floor-process"):
+        return text, None, [], {}
     label, _, rest = text.partition("=")
     if not rest:
         sys.exit(f"churn_ab: {text!r}: give LABEL=PATH or floor")
@@ -88,12 +93,17 @@ def run_once(wsbench, target, seconds):
     label, path, args, env = target
     port = free_port()
     server = None
-    if path is None:
+    if label == "floor":
         command = [wsbench, "churn", "--floor", "--port", str(port), "--seconds", str(seconds)]
     else:
-        server = subprocess.Popen(
-            [path, f"--port={port}", "--address=127.0.0.1", "--maxforks=0", *args, "cat"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **env})
+        if label == "floor-process":
+            server_command = [wsbench, "floor-server", "--port", str(port), "--seconds",
+                              str(seconds + 60), "--command", "/bin/cat"]
+        else:
+            server_command = [path, f"--port={port}", "--address=127.0.0.1", "--maxforks=0",
+                              *args, "cat"]
+        server = subprocess.Popen(server_command, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, env={**os.environ, **env})
         if not wait_for_port(port):
             server.kill()
             sys.exit(f"churn_ab: {label} did not listen on {port}")
@@ -162,6 +172,15 @@ def main():
         print(f"{label:>12} {m['conns_per_s']:7.0f} {ratio} {m['open_ms']:8.3f} {m['echo_ms']:6.3f} "
               f"{m['close_ms']:8.3f} {m['busy_cores']:5.2f} {m['cpu_ms_per_conn']:8.3f} "
               f"{m['server_cpu_ms_per_conn']:7.3f}")
+    first = targets[0][0]
+    print(f"\neach round against {first} in the same round (churn / {first}'s):")
+    for label, rows in runs.items():
+        if label == first:
+            continue
+        ratios = [row["conns_per_s"] / base["conns_per_s"] for row, base in zip(rows, runs[first])]
+        wins = sum(1 for r in ratios if r > 1)
+        print(f"{label:>12} median {statistics.median(ratios):.3f}, faster in {wins} of "
+              f"{len(ratios)}: " + " ".join(f"{r:.2f}" for r in ratios))
 
 
 if __name__ == "__main__":
