@@ -36,6 +36,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # no __pycache__ in bench/
 import churn_ab  # noqa: E402  (the targets, the ports, the waits)
 
 TASK = re.compile(r"^(?P<comm>.+)\[(?P<pid>\d+)(?:/(?P<tgid>\d+))?\]$")
