@@ -23,6 +23,11 @@ namespace {
 
 namespace po = boost::program_options;
 
+// --pollus: 10 ms. A worker that polls longer than that is busy, not
+// waiting for an answer; and one poll window is CPU spent on every idle
+// spell.
+constexpr unsigned long long kMaxPollUs = 10'000;
+
 enum class Kind { flag, value };
 
 struct OptionSpec {
@@ -73,6 +78,9 @@ constexpr std::array kOptions = {
                "close (1009) on larger client messages (default 1048576, 0 = unlimited)"},
     OptionSpec{"closems", Kind::value, "MS",
                "extra grace added to each step of ending a child (default 0)"},
+    OptionSpec{"pollus", Kind::value, "US",
+               "out of work, a worker polls for more up to US microseconds before it sleeps, "
+               "while that finds work (default 100, 0 = never)"},
     OptionSpec{"pingms", Kind::value, "MS",
                "ping clients every MS, drop one silent for 2*MS (default 0 = never)"},
     OptionSpec{"idlems", Kind::value, "MS",
@@ -317,6 +325,9 @@ void read_children(const StoredOptions& options, Config& config) {
   }
   if (options.given("closems")) {
     config.close_ms = static_cast<unsigned>(options.number("closems", 3'600'000));
+  }
+  if (options.given("pollus")) {
+    config.poll_us = static_cast<unsigned>(options.number("pollus", kMaxPollUs));
   }
   if (options.given("pingms")) {
     config.ping_ms = static_cast<unsigned>(options.number("pingms", 3'600'000));

@@ -57,6 +57,7 @@ struct Config {
   std::size_t max_frame_size = 1 << 20;  // bytes; 0 = unlimited
   unsigned close_ms = 0;
   unsigned ping_ms = 0;                   // 0 = no pings
+  unsigned poll_us = 100;                 // --pollus, µs; 0 = never poll
   std::vector<HeaderField> headers;       // every response
   std::vector<HeaderField> headers_ws;    // 101 responses
   std::vector<HeaderField> headers_http;  // plain HTTP responses

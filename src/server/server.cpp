@@ -326,7 +326,7 @@ struct Server::Impl {
     std::vector<std::thread> threads;
     for (auto& worker : workers) {
       threads.emplace_back([this, &worker, &running, &signals, &deadline, &notifier] {
-        worker.context().run();
+        worker.run(std::chrono::microseconds(state.config.poll_us));
         if (running.fetch_sub(1) == 1) {
           // The last worker out ends the control loop.
           asio::post(control, [this, &signals, &deadline, &notifier] {

@@ -1,9 +1,13 @@
 #include "server/worker.hpp"
 
+#include <sched.h>
+
 #include <boost/asio/steady_timer.hpp>
+#include <optional>
 #include <thread>
 #include <typeinfo>
 
+#include "core/idle_poll.hpp"
 #include "server/batching_executor.hpp"
 
 namespace wsexec {
@@ -47,6 +51,42 @@ bool runs_on_this_thread(const boost::asio::any_io_executor& executor) {
   if (type == typeid(Plain)) return executor.target<Plain>()->running_in_this_thread();
   if (type == typeid(Tracked)) return executor.target<Tracked>()->running_in_this_thread();
   return false;
+}
+
+void Worker::run(std::chrono::microseconds longest_poll) {
+  if (longest_poll <= std::chrono::microseconds::zero()) {
+    context_.run();
+    return;
+  }
+  using Clock = std::chrono::steady_clock;
+  IdlePoll idle_poll(longest_poll);
+  while (true) {
+    if (context_.poll() > 0) continue;  // it ran something: look again at once
+    if (context_.stopped()) return;     // stopped, or out of work for good
+    const auto idle_since = Clock::now();
+    const auto until = idle_since + idle_poll.window();
+    // When work came: at the latest when the poll that found it started (so
+    // the time its handlers took is not counted as idle), or when the sleep
+    // below ended, which counts the one handler run_one() runs: a handler
+    // longer than --pollus can make a short spell look long, and four in a
+    // row halve the window.
+    std::optional<Clock::time_point> found_at;
+    while (!found_at && !context_.stopped()) {
+      const auto now = Clock::now();
+      if (now >= until) break;
+      // What else is runnable on this core (a program this worker has just
+      // written to) goes first: polling only takes time nobody wants.
+      ::sched_yield();
+      const auto poll_started = Clock::now();
+      if (context_.poll() > 0) found_at = poll_started;
+    }
+    if (!found_at) {
+      // Nothing came in the window: sleep until something does.
+      if (context_.run_one() == 0) return;
+      found_at = Clock::now();
+    }
+    idle_poll.was_idle_for(std::chrono::duration_cast<IdlePoll::Duration>(*found_at - idle_since));
+  }
 }
 
 boost::asio::any_io_executor Worker::executor() {

@@ -7,6 +7,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <unordered_set>
@@ -42,6 +43,11 @@ class Worker {
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
   boost::asio::io_context& context() { return context_; }
+  // Runs the worker's event loop on the calling thread until it is stopped
+  // or out of work. Out of work for now, it polls for more for up to the
+  // window IdlePoll gives (core/idle_poll.hpp, --pollus) before it sleeps;
+  // a `longest_poll` of zero never polls.
+  void run(std::chrono::microseconds longest_poll);
   // The executor for the worker's connections (their sockets, and all that
   // is made from them): the io_context's, with handlers posted on this
   // worker's thread run in batches (batching_executor.hpp).

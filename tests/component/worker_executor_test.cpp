@@ -3,6 +3,7 @@
 // handler; everything else behaves as the io_context's own executor.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
@@ -104,9 +105,10 @@ TEST(WorkerExecutor, PostsFromOtherThreadsReachTheLoop) {
 // returned. The destructor stops a loop still running, so a failed test
 // does not hang on join().
 struct LoopThread {
-  explicit LoopThread(Worker& worker)
-      : worker(worker), thread([this] {
-          this->worker.context().run();
+  // `poll`: Worker::run()'s longest poll before sleeping (--pollus).
+  explicit LoopThread(Worker& worker, std::chrono::microseconds poll = 0us)
+      : worker(worker), thread([this, poll] {
+          this->worker.run(poll);
           finished.set_value();
         }) {}
   ~LoopThread() {
@@ -204,6 +206,61 @@ TEST(WorkerExecutor, HandlersStillPendingAreDestroyedWithTheWorker) {
     EXPECT_FALSE(watch.expired());
   }
   EXPECT_TRUE(watch.expired());
+}
+
+// Worker::run() with polling before it sleeps (--pollus): the loop's
+// behaviour must not change, only how it waits.
+
+TEST(WorkerRun, PollingRunsEveryHandlerAndReturnsOnceOutOfWork) {
+  Worker worker;
+  int ran = 0;
+  boost::asio::steady_timer timer(worker.context());
+  std::function<void(boost::system::error_code)> next = [&](boost::system::error_code ec) {
+    if (ec || ++ran == 20) return;
+    timer.expires_after(1ms);  // each link comes after an idle spell
+    timer.async_wait(next);
+  };
+  boost::asio::post(worker.executor(), [&] { next({}); });
+  // Spells of 1 ms, within the longest window: the window grows and the
+  // worker polls through them.
+  LoopThread loop(worker, 10000us);
+  ASSERT_EQ(loop.returned.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(ran, 20);
+}
+
+// Asked to stop while it polls (work came every 300 µs, so its window has
+// grown past that) or while it sleeps: either way it returns.
+TEST(WorkerRun, PollingEndsWhenTheLoopIsStopped) {
+  Worker worker;
+  auto guard = boost::asio::make_work_guard(worker.context());
+  std::atomic<int> ran{0};
+  LoopThread loop(worker, 10000us);
+  for (int i = 0; i < 30; ++i) {
+    boost::asio::post(worker.executor(), [&] { ++ran; });
+    std::this_thread::sleep_for(300us);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (ran.load() < 30 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50us);
+  }
+  EXPECT_EQ(ran.load(), 30);
+  EXPECT_EQ(loop.returned.wait_for(0s), std::future_status::timeout);  // held by the guard
+  worker.context().stop();
+  EXPECT_EQ(loop.returned.wait_for(5s), std::future_status::ready);
+}
+
+TEST(WorkerRun, HandlersPostedFromAnotherThreadRunWhileItPolls) {
+  Worker worker;
+  auto guard = boost::asio::make_work_guard(worker.context());
+  std::atomic<int> ran{0};
+  LoopThread loop(worker, 10000us);
+  for (int i = 0; i < 200; ++i) {
+    boost::asio::post(worker.executor(), [&] { ++ran; });
+    std::this_thread::sleep_for(std::chrono::microseconds(50 + (i % 7) * 100));
+  }
+  boost::asio::post(worker.context(), [&] { guard.reset(); });
+  ASSERT_EQ(loop.returned.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(ran.load(), 200);
 }
 
 }  // namespace
