@@ -2,6 +2,7 @@
 // (HandlerBatch), one turn of the event loop per batch instead of one per
 // handler; everything else behaves as the io_context's own executor.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
@@ -228,6 +229,16 @@ TEST(WorkerRun, PollingRunsEveryHandlerAndReturnsOnceOutOfWork) {
   EXPECT_EQ(ran, 20);
 }
 
+// Posts `count` handlers that count themselves to `worker` from this
+// thread, `gap(i)` apart: each gap is an idle spell for the worker.
+template <typename Gap>
+void post_spaced(Worker& worker, int count, std::atomic<int>& ran, Gap gap) {
+  for (int i = 0; i < count; ++i) {
+    boost::asio::post(worker.executor(), [&ran] { ++ran; });
+    std::this_thread::sleep_for(gap(i));
+  }
+}
+
 // Asked to stop while it polls (work came every 300 µs, so its window has
 // grown past that) or while it sleeps: either way it returns.
 TEST(WorkerRun, PollingEndsWhenTheLoopIsStopped) {
@@ -235,10 +246,7 @@ TEST(WorkerRun, PollingEndsWhenTheLoopIsStopped) {
   auto guard = boost::asio::make_work_guard(worker.context());
   std::atomic<int> ran{0};
   LoopThread loop(worker, 10000us);
-  for (int i = 0; i < 30; ++i) {
-    boost::asio::post(worker.executor(), [&] { ++ran; });
-    std::this_thread::sleep_for(300us);
-  }
+  post_spaced(worker, 30, ran, [](int) { return 300us; });
   const auto deadline = std::chrono::steady_clock::now() + 5s;
   while (ran.load() < 30 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(50us);
@@ -254,13 +262,44 @@ TEST(WorkerRun, HandlersPostedFromAnotherThreadRunWhileItPolls) {
   auto guard = boost::asio::make_work_guard(worker.context());
   std::atomic<int> ran{0};
   LoopThread loop(worker, 10000us);
-  for (int i = 0; i < 200; ++i) {
-    boost::asio::post(worker.executor(), [&] { ++ran; });
-    std::this_thread::sleep_for(std::chrono::microseconds(50 + (i % 7) * 100));
-  }
+  post_spaced(worker, 200, ran,
+              [](int i) { return std::chrono::microseconds(50 + (i % 7) * 100); });
   boost::asio::post(worker.context(), [&] { guard.reset(); });
   ASSERT_EQ(loop.returned.wait_for(5s), std::future_status::ready);
   EXPECT_EQ(ran.load(), 200);
+}
+
+// How often the worker's thread went to sleep (voluntary context switches;
+// a sched_yield() is not one) while 200 handlers came 100 µs apart.
+long sleeps_while_work_trickles_in(std::chrono::microseconds poll) {
+  Worker worker;
+  auto guard = boost::asio::make_work_guard(worker.context());
+  std::atomic<int> ran{0};
+  long at_start = 0, at_end = 0;
+  auto switches = [] {
+    rusage usage{};
+    ::getrusage(RUSAGE_THREAD, &usage);
+    return usage.ru_nvcsw;
+  };
+  boost::asio::post(worker.context(), [&] { at_start = switches(); });
+  LoopThread loop(worker, poll);
+  post_spaced(worker, 200, ran, [](int) { return 100us; });
+  boost::asio::post(worker.context(), [&] {
+    at_end = switches();
+    guard.reset();
+  });
+  EXPECT_EQ(loop.returned.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(ran.load(), 200);
+  return at_end - at_start;
+}
+
+// The point of polling: work that comes soon after the worker ran out finds
+// it awake instead of asleep in epoll_wait.
+TEST(WorkerRun, PollingKeepsTheWorkerAwakeForWorkThatComesSoon) {
+  const long without = sleeps_while_work_trickles_in(0us);
+  const long with = sleeps_while_work_trickles_in(10000us);
+  EXPECT_GE(without, 100) << "each gap should have put the old loop to sleep";
+  EXPECT_LT(with * 2, without) << "polling slept " << with << " times, the old loop " << without;
 }
 
 }  // namespace
