@@ -18,6 +18,12 @@ upgrade request and the spawn request) are printed, with the cycle. Every
 server starts a child the same way, so a difference between a server and the
 floor server shows which part of the cycle is the server's own.
 
+It also prints where the server task woken by the echo ran: on the
+program's own core (the kernel put it there, the program being about to
+block) or on another, with the median scheduling delay of each. On a VM
+whose idle CPUs halt, "another" usually means waiting for the host to run a
+halted virtual CPU again (docs/performance.md, "Churn, a fourth look").
+
     sudo bench/churn_phases.py base=build/wsexec floor floor-process
 
 Targets are those of churn_ab.py: LABEL=PATH [NAME=VALUE...], `floor`,
@@ -76,18 +82,40 @@ def record(wsbench, target, seconds, data):
     return out.strip().splitlines()[-1] if out.strip() else ""
 
 
-def wakeups(data):
-    """(time, waker pid, waker comm, wakee pid, wakee comm) from `perf sched timehist -w`."""
+def timeline(data):
+    """The lines of `perf sched timehist -w`, as tuples:
+
+    ("wake", time, waker's CPU, waker pid, waker comm, wakee pid, wakee comm), and
+    ("run", time, CPU, pid, comm, scheduling delay in s): a task switched out
+    after running on CPU, having waited that long to run once woken.
+    """
     text = subprocess.run(["perf", "sched", "timehist", "-w", "-i", data], capture_output=True,
                           text=True, check=True).stdout
     for line in text.splitlines():
         fields = line.split()
-        if "awakened:" not in fields or not fields[0][:1].isdigit():
+        if len(fields) < 3 or not fields[0][:1].isdigit():
             continue
-        waker = TASK.match(fields[2])
-        wakee = TASK.match(fields[-1])
-        if waker and wakee:
-            yield (float(fields[0]), waker["pid"], waker["comm"], wakee["pid"], wakee["comm"])
+        task = TASK.match(fields[2])
+        if not task:
+            continue
+        if "awakened:" in fields:
+            wakee = TASK.match(fields[-1])
+            if wakee:
+                yield ("wake", float(fields[0]), fields[1], task["pid"], task["comm"],
+                       wakee["pid"], wakee["comm"])
+        elif len(fields) >= 6:
+            try:
+                delay = float(fields[4]) / 1e3
+            except ValueError:
+                continue
+            yield ("run", float(fields[0]), fields[1], task["pid"], task["comm"], delay)
+
+
+def wakeups(data):
+    """(time, waker pid, waker comm, wakee pid, wakee comm) from `perf sched timehist -w`."""
+    for event in timeline(data):
+        if event[0] == "wake":
+            yield event[1], event[3], event[4], event[5], event[6]
 
 
 def phases(data):
@@ -115,6 +143,39 @@ def phases(data):
     }
 
 
+def echo_placement(data):
+    """Where the server task woken by a program's first output line runs.
+
+    The kernel may run it on the program's own core (the program is about to
+    block on its next read) or on another, often idle one, which on a VM
+    with halting idle CPUs waits for the host to run that CPU again. Returns
+    the share placed on the program's core and the median scheduling delay
+    (µs) in each case; the echo is the program's second wake of another task,
+    as in phases().
+    """
+    events = list(timeline(data))
+    children = {e[5] for e in events if e[0] == "wake" and e[6] == "cat"}
+    children |= {e[3] for e in events if e[0] == "wake" and e[4] == "cat"}
+    woken = collections.Counter()
+    pending, delays = {}, {"same": [], "other": []}
+    for event in events:
+        if event[0] == "wake":
+            _, _, cpu, waker, _, wakee, wakee_comm = event
+            if waker in children and wakee != waker and not KERNEL.match(wakee_comm):
+                woken[waker] += 1
+                if woken[waker] == 2:
+                    pending[wakee] = cpu
+        elif event[3] in pending:
+            _, _, cpu, pid, _, delay = event
+            delays["same" if cpu == pending.pop(pid) else "other"].append(delay * 1e6)
+    total = len(delays["same"]) + len(delays["other"])
+    if total == 0:
+        return None
+    median = lambda values: statistics.median(values) if values else float("nan")  # noqa: E731
+    return {"echoes": total, "same_share": len(delays["same"]) / total,
+            "same_delay_us": median(delays["same"]), "other_delay_us": median(delays["other"])}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("targets", nargs="+")
@@ -123,7 +184,8 @@ def main():
                                                           "wsbench"))
     options = parser.parse_args()
     print(f"{'target':>14} {'children':>8} {'clone->exec':>11} {'exec->echo':>10} "
-          f"{'echo->next':>10} {'cycle':>6}  (ms, medians)")
+          f"{'echo->next':>10} {'cycle':>6}  (ms, medians) | woken by the program: "
+          "on its core, delay there / elsewhere (µs)")
     with tempfile.TemporaryDirectory() as scratch:
         for text in options.targets:
             target = churn_ab.parse_target(text)
@@ -135,7 +197,12 @@ def main():
                 continue
             print(f"{target[0]:>14} {result['children']:>8} {result['clone_exec']:11.3f} "
                   f"{result['exec_echo']:10.3f} {result['echo_next']:10.3f} "
-                  f"{result['cycle']:6.3f}")
+                  f"{result['cycle']:6.3f}", end="")
+            placed = echo_placement(data)
+            if placed:
+                print(f"  | {placed['same_share']:4.0%} of {placed['echoes']}, "
+                      f"{placed['same_delay_us']:.0f} / {placed['other_delay_us']:.0f}", end="")
+            print()
 
 
 if __name__ == "__main__":
