@@ -19,10 +19,11 @@ server starts a child the same way, so a difference between a server and the
 floor server shows which part of the cycle is the server's own.
 
 It also prints where the server task woken by the echo ran: on the
-program's own core (the kernel put it there, the program being about to
-block) or on another, with the median scheduling delay of each. On a VM
-whose idle CPUs halt, "another" usually means waiting for the host to run a
-halted virtual CPU again (docs/performance.md, "Churn, a fourth look").
+program's own core or on another (usually an idle one), with the median
+scheduling delay of each; on a VM whose idle CPUs halt, running an idle one
+again takes the host tens of µs (docs/performance.md, "Churn, a fourth
+look"). An echo that finds the server awake wakes nothing and is not
+counted.
 
     sudo bench/churn_phases.py base=build/wsexec floor floor-process
 
@@ -87,7 +88,8 @@ def timeline(data):
 
     ("wake", time, waker's CPU, waker pid, waker comm, wakee pid, wakee comm), and
     ("run", time, CPU, pid, comm, scheduling delay in s): a task switched out
-    after running on CPU, having waited that long to run once woken.
+    after running on CPU, having waited that long to run once woken (or,
+    if it was preempted, once switched out).
     """
     text = subprocess.run(["perf", "sched", "timehist", "-w", "-i", data], capture_output=True,
                           text=True, check=True).stdout
@@ -146,7 +148,7 @@ def phases(data):
 def echo_placement(data):
     """Where the server task woken by a program's first output line runs.
 
-    The kernel may run it on the program's own core (the program is about to
+    The kernel may run it on the program's own core (where the program will
     block on its next read) or on another, often idle one, which on a VM
     with halting idle CPUs waits for the host to run that CPU again. Returns
     the share placed on the program's core and the median scheduling delay
