@@ -113,20 +113,29 @@ def timeline(data):
             yield ("run", float(fields[0]), fields[1], task["pid"], task["comm"], delay)
 
 
-def wakeups(data):
-    """(time, waker pid, waker comm, wakee pid, wakee comm) from `perf sched timehist -w`."""
-    for event in timeline(data):
+def wakeups(events):
+    """(time, waker pid, waker comm, wakee pid, wakee comm) of timeline()'s wake-ups."""
+    for event in events:
         if event[0] == "wake":
             yield event[1], event[3], event[4], event[5], event[6]
 
 
-def phases(data):
-    """Medians (ms) of clone->exec, exec->echo, echo->next clone and the cycle."""
-    events = list(wakeups(data))
-    children = {wakee for _, _, _, wakee, comm in events if comm == "cat"}
-    children |= {waker for _, waker, comm, _, _ in events if comm == "cat"}
+def program_pids(events):
+    """The pids that were a `cat` at some point of timeline()'s events."""
+    pids = set()
+    for _, waker, waker_comm, wakee, wakee_comm in wakeups(events):
+        if waker_comm == "cat":
+            pids.add(waker)
+        if wakee_comm == "cat":
+            pids.add(wakee)
+    return pids
+
+
+def phases(events, children):
+    """Medians (ms) of clone->exec, exec->echo, echo->next clone and the cycle,
+    from timeline()'s events and program_pids()."""
     cloned, woke = {}, collections.defaultdict(list)
-    for when, waker, waker_comm, wakee, wakee_comm in events:
+    for when, waker, waker_comm, wakee, wakee_comm in wakeups(events):
         if wakee in children and wakee not in cloned and waker not in children:
             cloned[wakee] = when
         if waker in children and waker != wakee and not KERNEL.match(wakee_comm):
@@ -145,7 +154,7 @@ def phases(data):
     }
 
 
-def echo_placement(data):
+def echo_placement(events, children):
     """Where the server task woken by a program's first output line runs.
 
     The kernel may run it on the program's own core (where the program will
@@ -155,9 +164,6 @@ def echo_placement(data):
     (µs) in each case; the echo is the program's second wake of another task,
     as in phases().
     """
-    events = list(timeline(data))
-    children = {e[5] for e in events if e[0] == "wake" and e[6] == "cat"}
-    children |= {e[3] for e in events if e[0] == "wake" and e[4] == "cat"}
     woken = collections.Counter()
     pending, delays = {}, {"same": [], "other": []}
     for event in events:
@@ -193,14 +199,16 @@ def main():
             target = churn_ab.parse_target(text)
             data = os.path.join(scratch, "sched.data")
             record(options.wsbench, target, options.seconds, data)
-            result = phases(data)
+            events = list(timeline(data))  # one `perf sched timehist` per recording
+            children = program_pids(events)
+            result = phases(events, children)
             if result is None:
                 print(f"{target[0]:>14} no children followed (is perf allowed to record?)")
                 continue
             print(f"{target[0]:>14} {result['children']:>8} {result['clone_exec']:11.3f} "
                   f"{result['exec_echo']:10.3f} {result['echo_next']:10.3f} "
                   f"{result['cycle']:6.3f}", end="")
-            placed = echo_placement(data)
+            placed = echo_placement(events, children)
             if placed:
                 print(f"  | {placed['same_share']:4.0%} of {placed['echoes']}, "
                       f"{placed['same_delay_us']:.0f} / {placed['other_delay_us']:.0f}", end="")
