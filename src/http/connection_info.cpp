@@ -42,12 +42,10 @@ void add_plain_response_headers(boost::beast::http::fields& fields, const Config
 
 SpawnRequest spawn_request_for(const ScriptTarget& target, const RequestFacts& facts,
                                const ServerState& state) {
-  const EnvironmentInputs inputs{state.server_software, state.config.passenv,
-                                 state.parent_environment};
   SpawnRequest spawn;
   spawn.executable = target.executable;
   spawn.argv = target.argv;
-  spawn.environment = build_child_environment(facts, inputs);
+  spawn.environment = build_child_environment(facts, state.child_environment);
   return spawn;
 }
 

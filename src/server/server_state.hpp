@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/cgi_env.hpp"
 #include "core/config.hpp"
 #include "http/served_directory.hpp"
 #include "server/fork_slot.hpp"
@@ -27,9 +28,12 @@ struct ServerState {
   ~ServerState();
 
   const Config config;
-  const std::string executable;                       // the command, resolved at start-up
-  const std::vector<std::string> parent_environment;  // our environ, read once
-  const std::string server_software;                  // "wsexec/VERSION"
+  const std::string executable;       // the command, resolved at start-up
+  const std::string server_software;  // "wsexec/VERSION"
+  // What every child's environment starts from besides its request:
+  // SERVER_SOFTWARE, --passenv and our environ (read once). Kept here so a
+  // connection reads it in place instead of copying our environ each time.
+  const EnvironmentInputs child_environment;
   // --dir, --staticdir and --cgidir, resolved at start-up (ConfigError if
   // one is not a readable directory).
   const std::optional<ServedDirectory> script_dir;

@@ -14,13 +14,11 @@ SharedLaunch shared_launch(const ScriptTarget& target, const PeerInfo& peer,
   facts.path_translated = target.path_translated;
   facts.local_port = peer.local_port;
   facts.https = peer.tls;
-  const EnvironmentInputs inputs{state.server_software, state.config.passenv,
-                                 state.parent_environment};
   SharedLaunch launch;
   launch.key = target.executable;
   launch.request.executable = target.executable;
   launch.request.argv = target.argv;
-  launch.request.environment = build_shared_environment(facts, inputs);
+  launch.request.environment = build_shared_environment(facts, state.child_environment);
   return launch;
 }
 

@@ -212,6 +212,28 @@ TEST(CgiEnvironmentPassenv, MetaVariablesWin) {
   EXPECT_EQ(env.at("HTTP_UPGRADE"), "websocket");
 }
 
+TEST(CgiEnvironmentPassenv, HeadersWinOverTheParent) {
+  EnvironmentInputs inputs = basic_inputs();
+  inputs.passenv = {"HTTP_X_TRACE", "HTTP_X_ONLY_PARENT"};
+  inputs.parent_environment = {"HTTP_X_TRACE=parent", "HTTP_X_ONLY_PARENT=kept"};
+  RequestFacts request = basic_request();
+  request.headers.emplace_back("X-Trace", "client");
+  const auto env = environment(request, inputs);
+  EXPECT_EQ(env.at("HTTP_X_TRACE"), "client");
+  EXPECT_EQ(env.at("HTTP_X_ONLY_PARENT"), "kept");
+}
+
+TEST(CgiEnvironmentPassenv, SortedByNameNotByEntry) {
+  // "A1=" sorts before "A=" as text ('1' < '='); as names, "A" comes first.
+  EnvironmentInputs inputs = basic_inputs();
+  inputs.passenv = {"A1", "A", "A"};
+  inputs.parent_environment = {"A1=x", "A=y"};
+  const std::vector<std::string> entries = build_child_environment(basic_request(), inputs);
+  ASSERT_GE(entries.size(), 2u);
+  EXPECT_EQ(entries[0], "A=y");
+  EXPECT_EQ(entries[1], "A1=x");
+}
+
 TEST(CgiEnvironmentHeaders, NamesUpperCasedWithUnderscores) {
   RequestFacts request = basic_request();
   request.headers = {{"x-custom-header", "v"}, {"User-Agent", "curl/8"}, {"DNT", "1"}};
@@ -236,6 +258,21 @@ TEST(CgiEnvironmentHeaders, RepeatedHeadersJoinedInOrder) {
   const auto env = environment(request);
   EXPECT_EQ(env.at("HTTP_X_MULTI"), "one, two, three");
   EXPECT_EQ(env.at("HTTP_ACCEPT"), "a");
+}
+
+TEST(CgiEnvironmentHeaders, RepeatsOfSeveralNamesEachJoinedInOrder) {
+  RequestFacts request = basic_request();
+  request.headers = {{"B", "1"}, {"A", "1"}, {"b", "2"}, {"C", ""}, {"a", "2"}, {"B", "3"}};
+  const auto env = environment(request);
+  EXPECT_EQ(env.at("HTTP_A"), "1, 2");
+  EXPECT_EQ(env.at("HTTP_B"), "1, 2, 3");
+  EXPECT_EQ(env.at("HTTP_C"), "");
+}
+
+TEST(CgiEnvironmentHeaders, AValueOfOnlyBlanksIsEmpty) {
+  RequestFacts request = basic_request();
+  request.headers = {{"X-Blank", " \t\r\n "}, {"X-Blank", "v"}};
+  EXPECT_EQ(environment(request).at("HTTP_X_BLANK"), ", v");
 }
 
 TEST(CgiEnvironmentHeaders, CarriageReturnAndNewlineBecomeSpaces) {
