@@ -23,6 +23,9 @@
 //   nothing cannot make us buffer pongs without bound.
 // - Beast's teardown (after a close frame) waits until everything held has
 //   been sent, so a close reply written while corked is never cut off.
+// - Once a write has failed, every write after it, and every one waiting,
+//   fails with the same error without reaching the socket (see
+//   fail_at_once), so nothing waits for a connection that is gone.
 //
 // Reads pass through a ReadAhead (read_ahead.hpp), which serves Beast's
 // small reads of a pipelined batch from one read of the socket.
@@ -39,6 +42,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "websocket/read_ahead.hpp"
 
@@ -133,11 +137,25 @@ class CorkableStream {
   // The three ways a write goes (see the rules at the top).
   template <typename ConstBufferSequence, typename Handler>
   void start_write(const ConstBufferSequence& buffers, Handler handler) {
+    if (write_failed_) return fail_at_once(std::move(handler));
     if (may_append()) return append(buffers, std::move(handler));
     wait_for_turn([this, buffers, handler = std::move(handler)]() mutable {
+      if (write_failed_) return fail_at_once(std::move(handler));
       if (may_append()) return append(buffers, std::move(handler));
       hand_on(buffers, std::move(handler));
     });
+  }
+
+  // Once a write has failed, no other is tried: Asio (1.74) takes a send
+  // that failed for one that filled the socket, and waits for the socket to
+  // turn writable again before it tries the next one, which, on a
+  // connection reset by its peer, it never does. A close reply queued
+  // behind such a write hung, and its session with it (the program and its
+  // pipes kept until the server stopped).
+  template <typename Handler>
+  void fail_at_once(Handler handler) {
+    boost::asio::post(get_executor(), boost::beast::bind_front_handler(
+                                          std::move(handler), write_failed_, std::size_t{0}));
   }
 
   bool may_append() const noexcept { return corked_ && flushes_waiting_ == 0 && !sending_held_; }
@@ -161,6 +179,7 @@ class CorkableStream {
                              [this, handler = std::move(handler)](boost::system::error_code ec,
                                                                   std::size_t written) mutable {
                                writing_ = false;
+                               if (ec) write_failed_ = ec;
                                take_next_turn();
                                handler(ec, written);
                              });
@@ -174,7 +193,8 @@ class CorkableStream {
     ++flushes_waiting_;
     wait_for_turn([this, done = std::move(done)]() mutable {
       --flushes_waiting_;
-      if (held_.empty()) return done(boost::system::error_code());
+      if (write_failed_) held_ = std::string();  // never to be sent
+      if (held_.empty()) return done(write_failed_);
       writing_ = true;
       sending_held_ = true;
       boost::asio::async_write(
@@ -182,6 +202,7 @@ class CorkableStream {
           [this, done = std::move(done)](boost::system::error_code ec, std::size_t) mutable {
             writing_ = false;
             sending_held_ = false;
+            if (ec) write_failed_ = ec;
             held_ = std::string();
             take_next_turn();
             done(ec);
@@ -255,6 +276,7 @@ class CorkableStream {
   bool writing_ = false;                      // a write is on the socket
   bool sending_held_ = false;                 // ... and it is the held bytes
   std::uint16_t close_code_replacement_ = 0;  // 0: none asked for
+  boost::system::error_code write_failed_;    // the first failed write's error, kept
   std::array<unsigned char, 4> rewritten_close_{};
 };
 

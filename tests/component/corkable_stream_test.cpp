@@ -280,5 +280,55 @@ TEST(CorkableStream, AWriteAskedForWhileAFlushWaitsComesAfterTheHeldBytes) {
   EXPECT_TRUE(pair.stream.idle());
 }
 
+// Once a write has failed (the peer went away while a flush was stuck on a
+// full socket), what waited for its turn fails too, and so does any write
+// asked for later, at once: handed to Asio, it would wait for the dead
+// socket to turn writable again, for ever.
+TEST(CorkableStream, WritesAfterAFailedOneFailAtOnce) {
+  CorkedPair pair;
+  pair.make_send_buffer_small();
+  pair.stream.cork();
+  const std::string held = pattern(256 * 1024, 'a');
+  bool appended = false;
+  asio::async_write(pair.stream, asio::buffer(held), [&](error_code ec, std::size_t) {
+    EXPECT_FALSE(ec);
+    appended = true;
+  });
+  pair.run_until(appended);
+  ASSERT_TRUE(appended);
+
+  error_code flushed, queued;
+  bool flush_done = false, queued_done = false;
+  pair.stream.async_flush([&](error_code ec) {
+    flushed = ec;
+    flush_done = true;
+  });
+  const std::string tail = "tail";
+  asio::async_write(pair.stream, asio::buffer(tail), [&](error_code ec, std::size_t) {
+    queued = ec;
+    queued_done = true;
+  });
+  pair.context.restart();
+  pair.context.run_for(50ms);  // the peer reads nothing: the flush stays on the socket
+  ASSERT_FALSE(flush_done);
+  pair.peer.close();
+  pair.run_until(queued_done);
+  pair.run_until(flush_done);
+  EXPECT_TRUE(flush_done);
+  EXPECT_TRUE(flushed);
+  ASSERT_TRUE(queued_done) << "the write queued behind the failed flush never completed";
+  EXPECT_TRUE(queued);
+
+  bool later_done = false;
+  error_code later;
+  asio::async_write(pair.stream, asio::buffer(tail), [&](error_code ec, std::size_t) {
+    later = ec;
+    later_done = true;
+  });
+  pair.run_until(later_done);
+  ASSERT_TRUE(later_done);
+  EXPECT_TRUE(later);
+}
+
 }  // namespace
 }  // namespace wsexec

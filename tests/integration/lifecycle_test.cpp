@@ -105,6 +105,40 @@ TEST(Lifecycle, ClientCloseFrameClosesChildStdinWhileTheConnectionStaysOpen) {
   EXPECT_TRUE(wait_until([&] { return !process_exists(pid); }, kChildGoneDeadline));
 }
 
+// A client that sends its close frame while our output to it is stuck (it
+// reads nothing; the program floods) and then resets the connection: the
+// program's stdin closed at the close frame, and once the client is gone the
+// session ends, its program's process group is killed and it is reaped. The
+// close reply, queued behind the stuck write, used to wait for ever once that
+// write failed, and the session with it.
+TEST(Lifecycle, ClientCloseFrameWhileOurOutputIsStuckThenAResetEndsTheSession) {
+  TempDir dir;
+  const std::string marker = dir.file("marker");
+  const std::string script = dir.write_script(
+      "flood.sh",
+      "trap '' INT\necho $$\n( echo $BASHPID; while :; do printf '%065535d\\n' 0; done ) &\n"
+      "while read -r line; do :; done\necho eof > '" +
+          marker + "'\n");
+  ServerProcess server({script});
+  auto connection = RawWsConnection::upgraded(server.port());
+  ReadResult first = connection->read_frame(5s);
+  ASSERT_EQ(first.end, ReadEnd::frame) << describe(first.frame);
+  ReadResult second = connection->read_frame(5s);
+  ASSERT_EQ(second.end, ReadEnd::frame) << describe(second.frame);
+  const pid_t pid = parse_pid(first.frame.payload);
+  const pid_t flooder = parse_pid(second.frame.payload);
+  PidCleanup cleanup;
+  cleanup.add(pid);
+  cleanup.add(flooder);
+  // Unread, the flood fills the socket's buffers (a few MiB) within this.
+  std::this_thread::sleep_for(1s);
+  ASSERT_TRUE(connection->send_frame({.opcode = opcode::close, .payload = close_payload(1000)}));
+  EXPECT_TRUE(wait_until([&] { return read_file(marker) == "eof\n"; }, kChildGoneDeadline));
+  connection.reset();
+  EXPECT_TRUE(wait_until([&] { return !process_exists(pid) && !process_exists(flooder); },
+                         kChildGoneDeadline));
+}
+
 TEST(Lifecycle, ClientCloseEndsChildAndGrandchild) {
   TempDir dir;
   // bash waits for its background sleep; the sleep is the grandchild that
