@@ -115,6 +115,12 @@ inline constexpr std::size_t kSharedInputTurnBytes = 64 * 1024;
 // kStdinQueueHighWater is per connection): the program's memory for its
 // clients' input stays bounded, and a flooding client pauses alone.
 inline constexpr std::size_t kSharedClientInputBytes = 64 * 1024;
+// While a client's reads are paused (its program's stdin is full), it is
+// pinged this often, so that one that has left is seen within about this
+// long (websocket/paused_client_probe.hpp). A ping a second to a client we
+// are not reading costs it six bytes.
+inline constexpr milliseconds kPausedClientCheck{1000};
+
 // A client closed for falling behind (--sendqueue) gets this long to take
 // our close frame; then its socket is closed under it, so a client that
 // reads nothing at all cannot hold its connection open.

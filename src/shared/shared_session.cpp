@@ -26,6 +26,7 @@
 #include "websocket/client_writer.hpp"
 #include "websocket/corkable_stream.hpp"
 #include "websocket/negotiation.hpp"
+#include "websocket/paused_client_probe.hpp"
 #include "websocket/session_task.hpp"
 #include "websocket/websocket_setup.hpp"
 
@@ -386,6 +387,7 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
     } else {
       reads_paused_ = true;  // input_written() resumes
       watch_paused_client();
+      probe_paused_client();
     }
   }
 
@@ -409,6 +411,24 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
                         }
                         self->client_read_ended(asio::error::connection_reset);
                       });
+  }
+
+  // A client that leaves while paused: see paused_client_probe.hpp. One
+  // ping at a time (Beast allows no more); its write holds the session
+  // until it is done, as any write of ours does.
+  void probe_paused_client() {
+    auto weak = this->weak_from_this();
+    paused_probe_.start(
+        ws_.get_executor(),
+        [weak] {
+          const auto self = weak.lock();
+          return self && self->reads_paused_ && self->client_.writable();
+        },
+        [weak] {
+          const auto self = weak.lock();
+          if (!self || std::exchange(self->probe_in_flight_, true)) return;
+          self->ws_.async_ping({}, [self](error_code) { self->probe_in_flight_ = false; });
+        });
   }
 
   void client_read_ended(error_code ec) {
@@ -453,6 +473,8 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
   bool sending_ = false;
   bool reads_paused_ = false;
   bool watching_socket_ = false;  // watch_paused_client() waits
+  PausedClientProbe paused_probe_;
+  bool probe_in_flight_ = false;  // its ping is being written
   bool handshake_done_ = false;
   bool connected_ = false;  // the program runs and CONNECT was logged
   bool left_ = false;       // the program forgot us, or we it

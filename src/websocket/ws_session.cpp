@@ -10,6 +10,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <exception>
 #include <optional>
+#include <utility>
 
 #include "core/exit_status.hpp"
 #include "core/limits.hpp"
@@ -25,6 +26,7 @@
 #include "websocket/input_batch.hpp"
 #include "websocket/negotiation.hpp"
 #include "websocket/output_relay.hpp"
+#include "websocket/paused_client_probe.hpp"
 #include "websocket/pending_child.hpp"
 #include "websocket/remote_host.hpp"
 #include "websocket/session_end.hpp"
@@ -307,6 +309,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     } else {
       reads_paused_ = true;
       watch_paused_client();
+      probe_paused_client();
       // Weak: the feeder belongs to this session, so a strong reference
       // here would be a cycle (the child's exit watch keeps the session).
       feeder.when_room([weak = this->weak_from_this()] {
@@ -350,6 +353,24 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
                         }
                         self->client_read_ended(asio::error::connection_reset);
                       });
+  }
+
+  // A client that leaves while paused: see paused_client_probe.hpp. One
+  // ping at a time (Beast allows no more); its write holds the session
+  // until it is done, as any write of ours does.
+  void probe_paused_client() {
+    auto weak = this->weak_from_this();
+    paused_probe_.start(
+        ws_.get_executor(),
+        [weak] {
+          const auto self = weak.lock();
+          return self && self->reads_paused_ && self->client_.writable();
+        },
+        [weak] {
+          const auto self = weak.lock();
+          if (!self || std::exchange(self->probe_in_flight_, true)) return;
+          self->ws_.async_ping({}, [self](error_code) { self->probe_in_flight_ = false; });
+        });
   }
 
   // Reads resume: the watch is ended too, when that cancels nothing else.
@@ -498,7 +519,9 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
   bool handshake_done_ = false;          // our 101 was written
   bool reads_paused_ = false;            // the stdin queue is full: the client is not read
   bool watching_paused_client_ = false;  // a watch_paused_client() wait is on the socket
-  bool connected_ = false;  // the handshake is done and the child runs: CONNECT was logged
+  PausedClientProbe paused_probe_;
+  bool probe_in_flight_ = false;  // its ping is being written
+  bool connected_ = false;        // the handshake is done and the child runs: CONNECT was logged
 
   // Session timeouts and the exit status.
   std::shared_ptr<SessionTimer> session_timer_;  // with --idlems or --lifetimems, once connected

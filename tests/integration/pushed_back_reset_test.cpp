@@ -46,6 +46,35 @@ TEST_P(PushedBackReset, AResetWhileReadsArePausedEndsTheProgram) {
   EXPECT_TRUE(descriptors_return_to(server, idle_descriptors, 6s));
 }
 
+// The same client leaving with a FIN instead (it closes its socket with
+// nothing unread, as most clients do): a FIN only makes the socket
+// readable, and the server cannot read past what the client sent before
+// it. The session probes such a client with a ping, which a closed socket
+// answers with a reset.
+TEST_P(PushedBackReset, AClientClosingNormallyWhileReadsArePausedEndsTheProgram) {
+  const bool binary = GetParam();
+  std::vector<std::string> args;
+  if (binary) args.push_back("--binary");
+  args.insert(args.end(), {"sh", "-c", "exec sleep 600"});
+  ServerProcess server(args);
+  const int idle_descriptors = open_descriptor_count(server.pid());
+
+  auto client = RawWsConnection::upgraded(server.port());
+  ASSERT_TRUE(wait_until([&] { return children_of(server.pid()).size() == 1; }, 5s, 20ms));
+  OutFrame frame;
+  frame.opcode = binary ? opcode::binary : opcode::text;
+  frame.payload = std::string(16 * 1024, 'x');
+  int sent = 0;
+  while (sent < 512 && client->send_frame(frame, 500ms)) ++sent;
+  ASSERT_GE(sent, 16);
+  ASSERT_LT(sent, 512) << "the server never stopped reading";
+  client.reset();  // close(): a FIN, nothing unread on our side
+
+  // The probe's second and its reset, then the ladder's 1.9 s at most.
+  EXPECT_TRUE(children_all_gone(server, 8s));
+  EXPECT_TRUE(descriptors_return_to(server, idle_descriptors, 8s));
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, PushedBackReset, testing::Values(false, true),
                          [](const testing::TestParamInfo<bool>& info) {
                            return info.param ? "BinaryMode" : "LineMode";
