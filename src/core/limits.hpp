@@ -116,10 +116,12 @@ inline constexpr std::size_t kSharedInputTurnBytes = 64 * 1024;
 // clients' input stays bounded, and a flooding client pauses alone.
 inline constexpr std::size_t kSharedClientInputBytes = 64 * 1024;
 // While a client's reads are paused (its program's stdin is full), it is
-// pinged this often, so that one that has left is seen within about this
-// long (websocket/paused_client_probe.hpp). A ping a second to a client we
-// are not reading costs it six bytes.
+// pinged after this long, then at twice the wait each time up to the
+// second value (websocket/paused_client_probe.hpp): a client that has left
+// is let go within about a second of a short pause, and a client paused
+// for long gets a 2-byte ping (and sends a 6-byte pong) twice a minute.
 inline constexpr milliseconds kPausedClientCheck{1000};
+inline constexpr milliseconds kPausedClientCheckMax{30000};
 
 // A client closed for falling behind (--sendqueue) gets this long to take
 // our close frame; then its socket is closed under it, so a client that

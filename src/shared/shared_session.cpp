@@ -415,7 +415,8 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
 
   // A client that leaves while paused: see paused_client_probe.hpp. One
   // ping at a time (Beast allows no more); its write holds the session
-  // until it is done, as any write of ours does.
+  // until it is done, as any write of ours does, and its failure ends the
+  // client's side.
   void probe_paused_client() {
     auto weak = this->weak_from_this();
     paused_probe_.start(
@@ -427,7 +428,12 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
         [weak] {
           const auto self = weak.lock();
           if (!self || std::exchange(self->probe_in_flight_, true)) return;
-          self->ws_.async_ping({}, [self](error_code) { self->probe_in_flight_ = false; });
+          self->ws_.async_ping({}, [self](error_code ec) {
+            self->probe_in_flight_ = false;
+            // The socket gone some other way (Beast's --pingms timeout closes
+            // it, which ends the watch without a word): the client is gone.
+            if (ec && self->reads_paused_ && self->client_.open) self->client_read_ended(ec);
+          });
         });
   }
 

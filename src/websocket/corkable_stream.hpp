@@ -86,6 +86,9 @@ class CorkableStream {
         handler);
   }
 
+  // The first failed write's error (none yet: an empty one).
+  boost::system::error_code write_error() const noexcept { return write_failed_; }
+
   // Nothing held, nothing on the socket, nothing waiting.
   bool idle() const noexcept { return !writing_ && !waiting_ && held_.empty(); }
 
@@ -294,6 +297,13 @@ template <typename NextLayer, typename TeardownHandler>
 void async_teardown(boost::beast::role_type role, CorkableStream<NextLayer>& stream,
                     TeardownHandler&& handler) {
   stream.when_sent([role, &stream, handler = std::forward<TeardownHandler>(handler)]() mutable {
+    // A connection whose writes failed has nothing to tear down, and TLS's
+    // teardown would write its close_notify under this layer, where it
+    // would wait for ever as any write after a failed one does.
+    if (const boost::system::error_code failed = stream.write_error()) {
+      return boost::asio::post(stream.get_executor(),
+                               boost::beast::bind_front_handler(std::move(handler), failed));
+    }
     using boost::beast::websocket::async_teardown;
     async_teardown(role, stream.next_layer(), std::move(handler));
   });

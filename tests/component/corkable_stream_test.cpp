@@ -318,6 +318,7 @@ TEST(CorkableStream, WritesAfterAFailedOneFailAtOnce) {
   EXPECT_TRUE(flushed);
   ASSERT_TRUE(queued_done) << "the write queued behind the failed flush never completed";
   EXPECT_TRUE(queued);
+  EXPECT_EQ(queued, flushed);  // the same error
 
   bool later_done = false;
   error_code later;

@@ -134,7 +134,7 @@ TEST(Lifecycle, ClientCloseFrameWhileOurOutputIsStuckThenAResetEndsTheSession) {
   std::this_thread::sleep_for(1s);
   ASSERT_TRUE(connection->send_frame({.opcode = opcode::close, .payload = close_payload(1000)}));
   EXPECT_TRUE(wait_until([&] { return read_file(marker) == "eof\n"; }, kChildGoneDeadline));
-  connection.reset();
+  connection->reset();  // SO_LINGER 0: a reset
   EXPECT_TRUE(wait_until([&] { return !process_exists(pid) && !process_exists(flooder); },
                          kChildGoneDeadline));
 }

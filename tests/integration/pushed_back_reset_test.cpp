@@ -5,6 +5,7 @@
 // instead of keeping it, its pipes, the socket and a --maxforks slot until
 // the program exits on its own.
 #include <string>
+#include <thread>
 
 #include "harness.hpp"
 #include "hostile_common.hpp"
@@ -46,11 +47,10 @@ TEST_P(PushedBackReset, AResetWhileReadsArePausedEndsTheProgram) {
   EXPECT_TRUE(descriptors_return_to(server, idle_descriptors, 6s));
 }
 
-// The same client leaving with a FIN instead (it closes its socket with
-// nothing unread, as most clients do): a FIN only makes the socket
-// readable, and the server cannot read past what the client sent before
-// it. The session probes such a client with a ping, which a closed socket
-// answers with a reset.
+// The same client leaving with a close() instead of a reset, while its own
+// send buffer is still full: its FIN waits behind data the server does not
+// take and never arrives. The session's ping, which a closed socket answers
+// with a reset, finds it gone.
 TEST_P(PushedBackReset, AClientClosingNormallyWhileReadsArePausedEndsTheProgram) {
   const bool binary = GetParam();
   std::vector<std::string> args;
@@ -71,6 +71,31 @@ TEST_P(PushedBackReset, AClientClosingNormallyWhileReadsArePausedEndsTheProgram)
   client.reset();  // close(): a FIN, nothing unread on our side
 
   // The probe's second and its reset, then the ladder's 1.9 s at most.
+  EXPECT_TRUE(children_all_gone(server, 8s));
+  EXPECT_TRUE(descriptors_return_to(server, idle_descriptors, 8s));
+}
+
+// A client that sends just enough to pause reads (the stdin queue and the
+// pipe, 128 KiB, then a little the kernel keeps) and then closes: its FIN
+// arrives, but only makes the socket readable behind the unread messages.
+// The ping finds it gone too.
+TEST_P(PushedBackReset, AClientWhoseFinArrivesWhileReadsArePausedEndsTheProgram) {
+  const bool binary = GetParam();
+  std::vector<std::string> args;
+  if (binary) args.push_back("--binary");
+  args.insert(args.end(), {"sh", "-c", "exec sleep 600"});
+  ServerProcess server(args);
+  const int idle_descriptors = open_descriptor_count(server.pid());
+
+  auto client = RawWsConnection::upgraded(server.port());
+  ASSERT_TRUE(wait_until([&] { return children_of(server.pid()).size() == 1; }, 5s, 20ms));
+  OutFrame frame;
+  frame.opcode = binary ? opcode::binary : opcode::text;
+  frame.payload = std::string(60000, 'x');
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(client->send_frame(frame, 2s));
+  std::this_thread::sleep_for(200ms);  // all of it taken: only the server's socket holds the rest
+  client.reset();                      // close(): a FIN that arrives
+
   EXPECT_TRUE(children_all_gone(server, 8s));
   EXPECT_TRUE(descriptors_return_to(server, idle_descriptors, 8s));
 }

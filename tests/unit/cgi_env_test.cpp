@@ -269,7 +269,7 @@ TEST(CgiEnvironmentHeaders, RepeatsOfSeveralNamesEachJoinedInOrder) {
   EXPECT_EQ(env.at("HTTP_C"), "");
 }
 
-TEST(CgiEnvironmentHeaders, AValueOfOnlyBlanksIsEmpty) {
+TEST(CgiEnvironmentHeaders, AValueOfOnlyBlanksJoinsAsEmpty) {
   RequestFacts request = basic_request();
   request.headers = {{"X-Blank", " \t\r\n "}, {"X-Blank", "v"}};
   EXPECT_EQ(environment(request).at("HTTP_X_BLANK"), ", v");
