@@ -180,7 +180,7 @@ asio::awaitable<Message> WsClient::read_message(bool keep_payload) {
         begin_ += size;
         co_return closing;
       }
-      begin_ += size;  // ping / pong: the servers under test do not ping here
+      begin_ += size;  // ping / pong: skipped (wsexec pings a client whose reads it paused)
       continue;
     }
     if (first && opcode != Opcode::continuation) message.opcode = opcode;
