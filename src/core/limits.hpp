@@ -104,6 +104,18 @@ inline constexpr std::size_t kStdinQueueHighWater = 64 * 1024;
 // connection holds at most this much beyond the queue.
 inline constexpr std::size_t kReadAheadBytes = 64 * 1024;
 
+// Once a session is ending (the client's close frame read, its reads ended,
+// or our close on its way), a write of ours that the client takes nothing
+// of for this long closes its socket (websocket/ending_write_watch.hpp): a
+// client that sends its close, or half-closes, and then reads nothing would
+// otherwise keep the session, its program's exit unreaped and a --maxforks
+// slot for as long as it stayed connected. A client that takes even a
+// little in each check is never cut off, however long its output takes.
+// Checked every kEndingWriteCheck, so the socket closes between the stall
+// and one check later.
+inline constexpr milliseconds kEndingWriteStall{5000};
+inline constexpr milliseconds kEndingWriteCheck{1000};
+
 // ---- Shared programs (--shared) ----------------------------------------------
 
 // A shared program's stdin is written in turns, one whole message per client

@@ -25,6 +25,7 @@
 #include "shared/shared_registry.hpp"
 #include "websocket/client_writer.hpp"
 #include "websocket/corkable_stream.hpp"
+#include "websocket/ending_write_watch.hpp"
 #include "websocket/negotiation.hpp"
 #include "websocket/paused_client_probe.hpp"
 #include "websocket/session_task.hpp"
@@ -47,6 +48,9 @@ template <typename Stream>
 class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>,
                       public Stoppable,
                       public SharedClient {
+  friend class wsexec::EndingWriteWatch;
+  friend class wsexec::PausedClientProbe;
+
  public:
   SharedSession(Stream stream, ServerState& state, Worker& worker)
       : ws_(std::move(stream)),
@@ -76,9 +80,7 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
     stopping_ = true;
     leave_program();
     if (handshake_done_) {
-      spawn_task([](SharedSession& self) {
-        return self.writer_.close(websocket::close_code::going_away);
-      });
+      send_close(websocket::close_code::going_away);
     } else {
       error_code ignored;  // the handshake has not finished; just drop it
       socket_of(beast::get_lowest_layer(ws_)).close(ignored);
@@ -142,7 +144,10 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
     // the program, which is one for all of them).
     configure_websocket(ws_, state_, chosen_subprotocol(request, state_.config));
     ws_.set_option(deflate_settings(request, state_.config));
-    watch_client_close_frames(ws_, context_, [this] { client_.close_received = true; });
+    watch_client_close_frames(ws_, context_, [this] {
+      client_.close_received = true;
+      EndingWriteWatch::start(this->shared_from_this());  // Beast's reply waits for our writes
+    });
     error_code ec;
     co_await ws_.async_accept(request, asio::redirect_error(asio::use_awaitable, ec));
     if (ec || stopping_) {
@@ -174,9 +179,14 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
 
   void send_close_from_program() {
     if (!close_from_program_) return;
-    spawn_task([reason = *std::exchange(close_from_program_, nullptr)](SharedSession& self) {
-      return self.writer_.close(reason);
-    });
+    send_close(*std::exchange(close_from_program_, nullptr));
+  }
+
+  // Our close frame, after what is being sent (a close_code converts).
+  void send_close(websocket::close_reason reason) {
+    EndingWriteWatch::start(this->shared_from_this());
+    spawn_task(
+        [reason = std::move(reason)](SharedSession& self) { return self.writer_.close(reason); });
   }
 
   // One write's worth of pieces: enough that a client which fell behind
@@ -387,7 +397,7 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
     } else {
       reads_paused_ = true;  // input_written() resumes
       watch_paused_client();
-      probe_paused_client();
+      PausedClientProbe::start(this->shared_from_this());
     }
   }
 
@@ -413,33 +423,10 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
                       });
   }
 
-  // A client that leaves while paused: see paused_client_probe.hpp. One
-  // ping at a time (Beast allows no more); its write holds the session
-  // until it is done, as any write of ours does, and its failure ends the
-  // client's side.
-  void probe_paused_client() {
-    auto weak = this->weak_from_this();
-    paused_probe_.start(
-        ws_.get_executor(),
-        [weak] {
-          const auto self = weak.lock();
-          return self && self->reads_paused_ && self->client_.writable();
-        },
-        [weak] {
-          const auto self = weak.lock();
-          if (!self || std::exchange(self->probe_in_flight_, true)) return;
-          self->ws_.async_ping({}, [self](error_code ec) {
-            self->probe_in_flight_ = false;
-            // The socket gone some other way (Beast's --pingms timeout closes
-            // it, which ends the watch without a word): the client is gone.
-            if (ec && self->reads_paused_ && self->client_.open) self->client_read_ended(ec);
-          });
-        });
-  }
-
   void client_read_ended(error_code ec) {
     log_client_read_end(ec, context_);
     client_.open = false;
+    EndingWriteWatch::start(this->shared_from_this());  // a half-closed client may read no more
     client_message_ = beast::flat_buffer();
     queue_.clear();
     queued_bytes_ = 0;
@@ -480,11 +467,11 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
   bool reads_paused_ = false;
   bool watching_socket_ = false;  // watch_paused_client() waits
   PausedClientProbe paused_probe_;
-  bool probe_in_flight_ = false;  // its ping is being written
   bool handshake_done_ = false;
   bool connected_ = false;  // the program runs and CONNECT was logged
   bool left_ = false;       // the program forgot us, or we it
   bool stopping_ = false;
+  EndingWriteWatch ending_watch_;
 };
 
 }  // namespace shared_session_detail

@@ -91,6 +91,12 @@ class CorkableStream {
 
   // Nothing held, nothing on the socket, nothing waiting.
   bool idle() const noexcept { return !writing_ && !waiting_ && held_.empty(); }
+  // A write is on the socket, not yet done.
+  bool writing() const noexcept { return writing_; }
+  // Grows each time a write starts and each time the socket takes a piece
+  // of one: a write whose count stands still is one the peer takes nothing
+  // of (ending_write_watch.hpp).
+  std::uint32_t write_progress() const noexcept { return write_progress_; }
 
   // Reads go through the read-ahead (read_ahead.hpp): Beast's small reads
   // of a pipelined batch are served from one read of the socket.
@@ -178,7 +184,7 @@ class CorkableStream {
   template <typename ConstBufferSequence, typename Handler>
   void hand_on(const ConstBufferSequence& buffers, Handler handler) {
     writing_ = true;
-    boost::asio::async_write(next_, buffers, WholeWrites{},
+    boost::asio::async_write(next_, buffers, WholeWrites{&write_progress_},
                              [this, handler = std::move(handler)](boost::system::error_code ec,
                                                                   std::size_t written) mutable {
                                writing_ = false;
@@ -201,7 +207,7 @@ class CorkableStream {
       writing_ = true;
       sending_held_ = true;
       boost::asio::async_write(
-          next_, boost::asio::buffer(held_), WholeWrites{},
+          next_, boost::asio::buffer(held_), WholeWrites{&write_progress_},
           [this, done = std::move(done)](boost::system::error_code ec, std::size_t) mutable {
             writing_ = false;
             sending_held_ = false;
@@ -218,9 +224,12 @@ class CorkableStream {
   // header took two sendmsg calls, the second for the header's worth of
   // bytes. This condition offers the stream everything that is left: the
   // kernel takes what fits, and a TLS stream still writes one record per
-  // call.
+  // call. Asio asks it before the first piece and after each, which is
+  // what write_progress() counts.
   struct WholeWrites {
+    std::uint32_t* progress;
     std::size_t operator()(const boost::system::error_code& ec, std::size_t) const noexcept {
+      ++*progress;
       return ec ? 0 : std::numeric_limits<std::size_t>::max();
     }
   };
@@ -275,6 +284,9 @@ class CorkableStream {
   std::string held_;                   // written by Beast while corked, not yet sent
   std::unique_ptr<Waiting> waiting_;   // the first action waiting for its turn
   std::uint32_t flushes_waiting_ = 0;  // asked for, not yet in their turn
+  // See write_progress(); only ever compared for a change, so its wrapping
+  // is harmless. Fits in the padding before the flags.
+  std::uint32_t write_progress_ = 0;
   bool corked_ = false;
   bool writing_ = false;                      // a write is on the socket
   bool sending_held_ = false;                 // ... and it is the held bytes

@@ -17,10 +17,15 @@
 // session's watch of a paused socket ends the session on, as the failed
 // ping does. The FIN alone is not taken for an end: a client that has sent
 // all it had and half-closed is still reading.
+//
+// The session grants access (friend class PausedClientProbe) to its `ws_`,
+// `client_` (ClientState), `reads_paused_`, `paused_probe_` (this object)
+// and `client_read_ended(error_code)`.
 #include <algorithm>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
+#include <utility>
 
 #include "core/limits.hpp"
 
@@ -28,35 +33,52 @@ namespace wsexec {
 
 class PausedClientProbe {
  public:
-  // Calls `send_probe()` at the waits above while `still_paused()`; a call
-  // while the timer already runs changes nothing. Both must be safe to call
-  // after their session is gone (capture it weakly). The timer ends with
-  // this object; its handler touches `this` only when not aborted, and
-  // runs on the session's one thread.
-  template <typename Executor, typename StillPaused, typename SendProbe>
-  void start(const Executor& executor, StillPaused still_paused, SendProbe send_probe) {
-    if (armed_) return;
-    if (!timer_) timer_ = std::make_unique<boost::asio::steady_timer>(executor);
-    armed_ = true;
-    timer_->expires_after(wait_);
-    timer_->async_wait([this, executor, still_paused = std::move(still_paused),
-                        send_probe = std::move(send_probe)](boost::system::error_code ec) mutable {
-      if (ec) return;  // aborted: `this` may be gone
-      armed_ = false;
-      if (!still_paused()) {
-        wait_ = limits::kPausedClientCheck;  // the next pause starts afresh
-        return;
-      }
-      send_probe();
-      wait_ = std::min(wait_ * 2, limits::kPausedClientCheckMax);
-      start(executor, std::move(still_paused), std::move(send_probe));
-    });
+  // Called when `session`'s reads pause: pings its client at the waits
+  // above for as long as they stay paused; a call while the timer already
+  // runs changes nothing. The timer's handler holds the session weakly.
+  template <typename Session>
+  static void start(const std::shared_ptr<Session>& session) {
+    PausedClientProbe& probe = session->paused_probe_;
+    if (probe.armed_) return;
+    if (!probe.timer_)
+      probe.timer_ = std::make_unique<boost::asio::steady_timer>(session->ws_.get_executor());
+    probe.armed_ = true;
+    probe.timer_->expires_after(probe.wait_);
+    probe.timer_->async_wait(
+        [weak = std::weak_ptr<Session>(session)](boost::system::error_code ec) {
+          const auto self = weak.lock();
+          if (ec || !self) return;
+          PausedClientProbe& probe = self->paused_probe_;
+          probe.armed_ = false;
+          if (!self->reads_paused_ || !self->client_.writable()) {
+            probe.wait_ = limits::kPausedClientCheck;  // the next pause starts afresh
+            return;
+          }
+          send_ping(self);
+          probe.wait_ = std::min(probe.wait_ * 2, limits::kPausedClientCheckMax);
+          start(self);
+        });
   }
 
  private:
+  // One ping at a time (Beast allows no more); its write holds the session
+  // until it is done, as any write of ours does, and its failure ends the
+  // client's side: the socket gone some other way (Beast's --pingms
+  // timeout closes it, which ends the paused socket's watch without a
+  // word) means the client is gone.
+  template <typename Session>
+  static void send_ping(const std::shared_ptr<Session>& self) {
+    if (std::exchange(self->paused_probe_.ping_in_flight_, true)) return;
+    self->ws_.async_ping({}, [self](boost::system::error_code ec) {
+      self->paused_probe_.ping_in_flight_ = false;
+      if (ec && self->reads_paused_ && self->client_.open) self->client_read_ended(ec);
+    });
+  }
+
   std::unique_ptr<boost::asio::steady_timer> timer_;
   std::chrono::milliseconds wait_ = limits::kPausedClientCheck;
   bool armed_ = false;
+  bool ping_in_flight_ = false;
 };
 
 }  // namespace wsexec

@@ -23,6 +23,7 @@
 #include "server/metrics.hpp"
 #include "websocket/client_writer.hpp"
 #include "websocket/corkable_stream.hpp"
+#include "websocket/ending_write_watch.hpp"
 #include "websocket/input_batch.hpp"
 #include "websocket/negotiation.hpp"
 #include "websocket/output_relay.hpp"
@@ -59,6 +60,8 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
                   public Stoppable,
                   public OutputRelay<WsSession<Stream>> {
   friend class OutputRelay<WsSession<Stream>>;
+  friend class wsexec::EndingWriteWatch;
+  friend class wsexec::PausedClientProbe;
 
  public:
   WsSession(Stream stream, PeerInfo peer, ScriptTarget target, ForkSlot slot, ServerState& state,
@@ -101,6 +104,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     ws_.set_option(deflate_settings(request, state_.config));
     watch_client_close_frames(ws_, context_, [this] {
       client_.close_received = true;
+      EndingWriteWatch::start(this->shared_from_this());  // Beast's reply waits for our writes
       on_close_frame();
     });
     if (reverse_lookup) {
@@ -131,8 +135,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     stopping_ = true;
     if (connected_) {
       begin_termination();
-      spawn_task(
-          [](WsSession& self) { return self.writer_.close(websocket::close_code::going_away); });
+      send_close(websocket::close_code::going_away);
     } else {
       error_code ignored;  // the handshake has not finished; just drop it
       socket_of(beast::get_lowest_layer(ws_)).close(ignored);
@@ -145,6 +148,13 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
   template <typename Body>
   void spawn_task(Body body) {
     spawn_session_task(ws_.get_executor(), this->shared_from_this(), context_, std::move(body));
+  }
+
+  // Our close frame, after what is being sent (a close_code converts).
+  void send_close(websocket::close_reason reason) {
+    EndingWriteWatch::start(this->shared_from_this());
+    spawn_task(
+        [reason = std::move(reason)](WsSession& self) { return self.writer_.close(reason); });
   }
 
   asio::awaitable<void> look_up_then_handshake(UpgradeRequest request,
@@ -185,9 +195,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
       worker_.run_retired();
       log::write(LogLevel::error, "process", context_,
                  "cannot start " + target_.executable + ": " + spawn_error.message());
-      spawn_task([](WsSession& self) {
-        return self.writer_.close(websocket::close_code::internal_error);
-      });
+      send_close(websocket::close_code::internal_error);
       return;
     }
     connected_ = true;
@@ -309,7 +317,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     } else {
       reads_paused_ = true;
       watch_paused_client();
-      probe_paused_client();
+      PausedClientProbe::start(this->shared_from_this());
       // Weak: the feeder belongs to this session, so a strong reference
       // here would be a cycle (the child's exit watch keeps the session).
       feeder.when_room([weak = this->weak_from_this()] {
@@ -355,30 +363,6 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
                       });
   }
 
-  // A client that leaves while paused: see paused_client_probe.hpp. One
-  // ping at a time (Beast allows no more); its write holds the session
-  // until it is done, as any write of ours does, and its failure ends the
-  // client's side.
-  void probe_paused_client() {
-    auto weak = this->weak_from_this();
-    paused_probe_.start(
-        ws_.get_executor(),
-        [weak] {
-          const auto self = weak.lock();
-          return self && self->reads_paused_ && self->client_.writable();
-        },
-        [weak] {
-          const auto self = weak.lock();
-          if (!self || std::exchange(self->probe_in_flight_, true)) return;
-          self->ws_.async_ping({}, [self](error_code ec) {
-            self->probe_in_flight_ = false;
-            // The socket gone some other way (Beast's --pingms timeout closes
-            // it, which ends the watch without a word): the client is gone.
-            if (ec && self->reads_paused_ && self->client_.open) self->client_read_ended(ec);
-          });
-        });
-  }
-
   // Reads resume: the watch is ended too, when that cancels nothing else.
   // A wait left on the socket makes Asio queue every later read behind an
   // epoll round, even when the bytes are already there (no speculative
@@ -414,6 +398,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     if (stdin_feeder_) hand_input_to_feeder();  // the messages read before the end go to the child
     input_.clear();
     if (state_.config.pty && child_) hang_up_terminal(child_->child());
+    EndingWriteWatch::start(this->shared_from_this());  // a half-closed client may read no more
     // The ladder's first step closes stdin only once what the client sent
     // before it left is in the pipe (see on_close_stdin above).
     begin_termination();
@@ -470,8 +455,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     }
     const auto& program_exit = child_->program_exit();
     const std::string reason = program_exit ? exit_close_reason(*program_exit) : "";
-    spawn_task([close = websocket::close_reason(websocket::close_code::normal, reason)](
-                   WsSession& self) { return self.writer_.close(close); });
+    send_close(websocket::close_reason(websocket::close_code::normal, reason));
   }
 
   // --idlems, --lifetimems: one timer, which holds the session weakly.
@@ -496,10 +480,8 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     if (!client_.writable() || stopping_ || close_after_exit_) return;
     timed_out_ = timeout;
     begin_termination();
-    spawn_task([close = websocket::close_reason(websocket::close_code::normal,
-                                                session_timeout_reason(timeout))](WsSession& self) {
-      return self.writer_.close(close);
-    });
+    send_close(
+        websocket::close_reason(websocket::close_code::normal, session_timeout_reason(timeout)));
   }
 
   websocket::stream<CorkableStream<Stream>> ws_;
@@ -526,8 +508,8 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
   bool reads_paused_ = false;            // the stdin queue is full: the client is not read
   bool watching_paused_client_ = false;  // a watch_paused_client() wait is on the socket
   PausedClientProbe paused_probe_;
-  bool probe_in_flight_ = false;  // its ping is being written
-  bool connected_ = false;        // the handshake is done and the child runs: CONNECT was logged
+  bool connected_ = false;  // the handshake is done and the child runs: CONNECT was logged
+  EndingWriteWatch ending_watch_;
 
   // Session timeouts and the exit status.
   std::shared_ptr<SessionTimer> session_timer_;  // with --idlems or --lifetimems, once connected

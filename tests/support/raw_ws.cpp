@@ -309,6 +309,10 @@ bool RawWsConnection::wait_closed(Millis timeout) {
   return eof_;
 }
 
+void RawWsConnection::shutdown_write() {
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
+}
+
 void RawWsConnection::reset() {
   if (fd_ < 0) return;
   linger abortive{1, 0};

@@ -121,6 +121,8 @@ class RawWsConnection {
                         std::vector<InFrame>* others = nullptr);
   // True once the peer has closed the TCP connection (EOF or reset).
   bool wait_closed(Millis timeout);
+  // Sends a FIN (no close frame): we send nothing more but still read.
+  void shutdown_write();
   // Drops the connection with a TCP reset, like a crashed peer.
   void reset();
 
