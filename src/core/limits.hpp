@@ -97,6 +97,12 @@ inline constexpr std::size_t kCorkedBytesLimit = 64 * 1024;
 // Client messages queued for a child's stdin: past this many bytes the
 // client is no longer read (back-pressure). A pipe's capacity.
 inline constexpr std::size_t kStdinQueueHighWater = 64 * 1024;
+// When a program's stdin is to be closed (the ladder's first step) while it
+// still has bytes to read in the pipe, the pipe is looked at this often, and
+// closed (its EOF) once empty (process/stdin_feeder.cpp): the ladder waits
+// while the program reads. Its last read sees the EOF this much later at
+// most; a program that had read everything gets it at once.
+inline constexpr milliseconds kStdinDrainCheck{5};
 // Read ahead from a client's socket when a read fills what Beast asked for
 // (src/websocket/read_ahead.hpp): a pipelined batch of small messages then
 // comes in with one recvmsg instead of one per message and a half. Held only
@@ -148,7 +154,10 @@ inline constexpr milliseconds kSlowClientCloseGrace{1000};
 // a line-oriented program sees EOF and exits within a few milliseconds, so
 // 100 ms is ample before SIGINT; SIGINT and SIGTERM get longer for programs
 // that clean up; after SIGKILL the wait only decides when "did not exit" is
-// logged (a process in uninterruptible sleep cannot die sooner).
+// logged (a process in uninterruptible sleep cannot die sooner). The wait
+// after closing stdin goes on, a window of its length at a time, while the
+// program is still reading what it was sent (ChildSupervisor), so a slow
+// reader is not signalled with the client's last messages unread.
 inline constexpr milliseconds kLadderAfterCloseStdin{100};
 inline constexpr milliseconds kLadderAfterSigint{250};
 inline constexpr milliseconds kLadderAfterSigterm{500};

@@ -138,12 +138,36 @@ asio::awaitable<void> ChildSupervisor::run_ladder() {
       log::write(LogLevel::debug, "process", log_context_,
                  "ladder: " + std::string(ladder_action_name(step.action)));
     }
-    ladder_timer_.expires_after(step.wait);
-    boost::system::error_code ignored;  // cancelled: the child exited, checked at the top
-    co_await ladder_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    if (step.action == LadderAction::close_stdin && stdin_taken_) {
+      co_await wait_while_stdin_is_read(step.wait);
+    } else {
+      co_await wait_for_exit(step.wait);
+    }
   }
   if (!exited_)
     log::write(LogLevel::error, "process", log_context_, "child did not exit after SIGKILL");
+}
+
+asio::awaitable<void> ChildSupervisor::wait_for_exit(std::chrono::milliseconds wait) {
+  ladder_timer_.expires_after(wait);
+  boost::system::error_code ignored;  // cancelled: the child exited, checked by the caller
+  co_await ladder_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+}
+
+// The wait after closing stdin, a window at a time: on while the child
+// took some of what it was sent in the window before; once it has taken
+// all (its EOF given), one window more for it to exit. A child that takes
+// nothing in a whole window is on to the next step, as one that never
+// reads its stdin is.
+asio::awaitable<void> ChildSupervisor::wait_while_stdin_is_read(std::chrono::milliseconds window) {
+  std::optional<std::uint64_t> taken = stdin_taken_();
+  for (;;) {
+    co_await wait_for_exit(window);
+    if (exited_ || !taken) co_return;
+    const std::optional<std::uint64_t> now = stdin_taken_();
+    if (now && *now == *taken) co_return;
+    taken = now;
+  }
 }
 
 }  // namespace wsexec

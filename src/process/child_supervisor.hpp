@@ -5,6 +5,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -43,6 +44,12 @@ class ChildSupervisor : public std::enable_shared_from_this<ChildSupervisor> {
   void on_close_stdin(std::function<void(ChildProcess&)> close_stdin) {
     close_stdin_ = std::move(close_stdin);
   }
+  // With the above: how many bytes of its stdin the child has taken while
+  // it is being closed, nullopt once closed (StdinFeeder::
+  // taken_while_closing). The ladder's first wait goes on while this grows.
+  void on_stdin_progress(std::function<std::optional<std::uint64_t>()> taken) {
+    stdin_taken_ = std::move(taken);
+  }
 
   // Starts the ladder (close stdin, SIGINT, SIGTERM, SIGKILL to the group,
   // each followed by a wait that the exit cuts short). Later calls do nothing.
@@ -52,6 +59,8 @@ class ChildSupervisor : public std::enable_shared_from_this<ChildSupervisor> {
  private:
   void on_exited();
   boost::asio::awaitable<void> run_ladder();
+  boost::asio::awaitable<void> wait_for_exit(std::chrono::milliseconds wait);
+  boost::asio::awaitable<void> wait_while_stdin_is_read(std::chrono::milliseconds window);
 
   std::unique_ptr<ChildProcess> child_;
   std::optional<ForkSlot> slot_;
@@ -59,6 +68,7 @@ class ChildSupervisor : public std::enable_shared_from_this<ChildSupervisor> {
   std::string log_context_;
   boost::asio::steady_timer ladder_timer_;
   std::function<void(ChildProcess&)> close_stdin_;
+  std::function<std::optional<std::uint64_t>()> stdin_taken_;
   std::optional<ProgramExit> program_exit_;
   bool exited_ = false;
   bool ladder_started_ = false;

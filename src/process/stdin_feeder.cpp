@@ -1,5 +1,8 @@
 #include "process/stdin_feeder.hpp"
 
+#include <poll.h>
+#include <sys/ioctl.h>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
@@ -58,10 +61,22 @@ void StdinFeeder::write_queued(std::shared_ptr<void> owner) {
     // stream (a batch is handed over once it reaches this bound).
     pipe_growth_ = pipe_growth_budget().grow(pipe_.native_handle(), limits::kBulkPipeBytes);
   }
-  asio::async_write(pipe_, asio::buffer(writing_),
-                    [this, owner = std::move(owner)](error_code ec, std::size_t) mutable {
-                      on_written(ec, std::move(owner));
-                    });
+  // Counted as each piece goes, not once the whole write is done: a child
+  // reading slowly takes a large write a piece at a time, and the ladder
+  // must see that it is reading (taken_while_closing).
+  // (Pieces of at most 64 KiB, as Asio's transfer_all hands them on.)
+  const std::uint64_t before = written_;
+  asio::async_write(
+      pipe_, asio::buffer(writing_),
+      [this, before](const error_code& ec, std::size_t so_far) -> std::size_t {
+        written_ = before + so_far;
+        return ec ? 0 : std::size_t{64 * 1024};
+      },
+      // (Asio asks the condition before each piece, not after the last.)
+      [this, before, owner = std::move(owner)](error_code ec, std::size_t written) mutable {
+        written_ = before + written;
+        on_written(ec, std::move(owner));
+      });
 }
 
 void StdinFeeder::on_written(error_code ec, std::shared_ptr<void> owner) {
@@ -90,10 +105,54 @@ void StdinFeeder::close_after_drain() {
   close_if_drained();
 }
 
+// Everything queued is in the pipe: the EOF goes once the child has read
+// it too. Closing our end at once would be the same to a child that reads
+// on, but the ladder's next step (SIGINT) would then come its 100 ms later
+// whatever the child still had to read; while the pipe is ours the ladder
+// can see it being read (taken_while_closing) and wait.
 void StdinFeeder::close_if_drained() {
-  if (!closing_ || in_flight_ || scheduled_ || (!queued_.empty() && !broken_)) return;
+  if (!closing_ || closed_ || in_flight_ || scheduled_ || (!queued_.empty() && !broken_)) return;
+  if (!broken_ && unread_in_pipe() > 0) {
+    if (!drain_timer_) {
+      drain_timer_ = std::make_unique<asio::steady_timer>(pipe_.get_executor());
+      check_pipe_drained();
+    }
+    return;
+  }
+  closed_ = true;
   error_code ignored;  // closing twice, or a pipe already broken, is fine
   pipe_.close(ignored);
+}
+
+// The timer belongs to us and we to the owner: its handler touches us only
+// while the owner lives (an expiry already queued when it went is not an
+// abort).
+void StdinFeeder::check_pipe_drained() {
+  drain_timer_->expires_after(limits::kStdinDrainCheck);
+  drain_timer_->async_wait([this, weak = owner_](error_code ec) {
+    const auto owner = weak.lock();
+    if (ec || !owner || closed_) return;
+    // No reader left (the child exited, its stdin with it): nothing more
+    // will be taken. POLLERR on a pipe's write end says so.
+    pollfd state{pipe_.native_handle(), POLLOUT, 0};
+    if (::poll(&state, 1, 0) > 0 && (state.revents & POLLERR) != 0) broken_ = true;
+    if (broken_ || unread_in_pipe() == 0) return close_if_drained();
+    check_pipe_drained();
+  });
+}
+
+// Bytes in the pipe that the child has not read (FIONREAD works on either
+// end of a pipe); 0 when that cannot be told (the pipe already closed).
+std::size_t StdinFeeder::unread_in_pipe() const {
+  int bytes = 0;
+  if (!pipe_.is_open() || ::ioctl(pipe_.native_handle(), FIONREAD, &bytes) < 0 || bytes < 0)
+    return 0;
+  return static_cast<std::size_t>(bytes);
+}
+
+std::optional<std::uint64_t> StdinFeeder::taken_while_closing() const {
+  if (!closing_ || closed_ || broken_) return std::nullopt;
+  return written_ - unread_in_pipe();
 }
 
 void StdinFeeder::when_room(std::function<void()> then) {

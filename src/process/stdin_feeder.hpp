@@ -12,13 +12,17 @@
 // Bounded: past limits::kStdinQueueHighWater queued bytes the caller stops reading the
 // client until when_room() calls back, which is the back-pressure on the
 // client. Nothing queued is lost: close_after_drain() gives the child its EOF
-// only once it is all in the pipe. Only a broken pipe (the child closed its
-// stdin, or exited) drops what is queued, and every later message.
+// only once it is all in the pipe and the child has read it (the pipe is
+// empty). Only a broken pipe (the child closed its stdin, or exited) drops
+// what is queued, and every later message.
 //
 // Runs on one worker's thread; every member is called from it.
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -39,10 +43,18 @@ class StdinFeeder {
 
   bool broken() const { return broken_; }
 
-  // EOF for the child once everything queued is in the pipe (at once when
-  // nothing is); later messages are dropped. The gentle first step of the
-  // termination ladder: a client's last words still arrive.
+  // EOF for the child once everything queued is in the pipe and the child
+  // has read it (at once when nothing is left); later messages are dropped.
+  // The gentle first step of the termination ladder: a client's last words
+  // still arrive. The pipe is looked at every limits::kStdinDrainCheck
+  // until it is empty: the child's read of its last bytes sees the EOF
+  // that much later at most.
   void close_after_drain();
+  // After close_after_drain(), until the pipe is closed: how many bytes the
+  // child has taken so far (written to the pipe, less what it still holds),
+  // for the ladder to see whether the child is still reading; nullopt once
+  // closed (or broken, or before close_after_drain()).
+  std::optional<std::uint64_t> taken_while_closing() const;
   bool has_room() const { return broken_ || waiting() < limits::kStdinQueueHighWater; }
 
   // Calls `then()` once fewer than limits::kStdinQueueHighWater bytes wait (or the pipe
@@ -57,6 +69,8 @@ class StdinFeeder {
   std::size_t waiting() const { return queued_.size() + writing_.size(); }
   void wake_waiter();
   void close_if_drained();
+  void check_pipe_drained();
+  std::size_t unread_in_pipe() const;
 
   boost::asio::posix::stream_descriptor& pipe_;
   std::weak_ptr<void> owner_;
@@ -66,7 +80,11 @@ class StdinFeeder {
   bool scheduled_ = false;         // a write_if_quiet is posted
   bool in_flight_ = false;
   bool broken_ = false;
-  bool closing_ = false;          // close_after_drain() was called
+  bool closing_ = false;       // close_after_drain() was called
+  bool closed_ = false;        // ... and the pipe is closed
+  std::uint64_t written_ = 0;  // bytes written to the pipe so far
+  // While the last bytes wait in the pipe (close_after_drain).
+  std::unique_ptr<boost::asio::steady_timer> drain_timer_;
   PipeGrowth pipe_growth_;        // for a bulk stream (limits::kBulkPipeBytes)
   std::function<void()> waiter_;  // the one caller waiting for room
 };

@@ -7,6 +7,7 @@
 #include "core/tagged_output.hpp"
 #include "process/child_process.hpp"
 #include "process/child_supervisor.hpp"
+#include "process/feeder_close.hpp"
 #include "server/log.hpp"
 #include "sse/sse_registry.hpp"
 #include "sse/sse_session_ref.hpp"
@@ -95,13 +96,7 @@ void SseSession::adopt_child(PendingChild& answer) {
                                              milliseconds(state_.config.close_ms), context_);
   slot_.reset();
   stdin_feeder_.emplace(child_->child().stdin_pipe(), weak_from_this());
-  child_->on_close_stdin([weak = weak_from_this()](ChildProcess& child) {
-    if (auto self = weak.lock()) {
-      self->stdin_feeder_->close_after_drain();
-    } else {
-      child.close_stdin();
-    }
-  });
+  close_stdin_through_feeder(*child_, weak_from_this(), &SseSession::stdin_feeder_);
   child_->watch([self = shared_from_this()] { self->on_child_exited(); });
   if (stopping_ || !client_open_) return begin_termination();  // nobody to serve any more
 

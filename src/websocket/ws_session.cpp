@@ -17,6 +17,7 @@
 #include "core/session_timeouts.hpp"
 #include "process/child_process.hpp"
 #include "process/child_supervisor.hpp"
+#include "process/feeder_close.hpp"
 #include "process/output_pump.hpp"
 #include "process/stdin_feeder.hpp"
 #include "server/log.hpp"
@@ -248,13 +249,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
                                                milliseconds(state_.config.close_ms), context_);
     slot_.reset();
     stdin_feeder_.emplace(child_->child().stdin_pipe(), this->weak_from_this());
-    child_->on_close_stdin([weak = this->weak_from_this()](ChildProcess& child) {
-      if (auto self = weak.lock()) {
-        self->stdin_feeder_->close_after_drain();
-      } else {
-        child.close_stdin();  // the session and its queue are gone
-      }
-    });
+    close_stdin_through_feeder(*child_, this->weak_from_this(), &WsSession::stdin_feeder_);
     child_->watch([self = this->shared_from_this()] { self->on_child_exited(); });
   }
 

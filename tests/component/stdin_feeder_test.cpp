@@ -11,7 +11,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <chrono>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace wsexec {
@@ -87,18 +89,58 @@ TEST(StdinFeeder, BinaryMessagesGetNoNewline) {
   EXPECT_EQ(f.drain(), "abcd");
 }
 
-TEST(StdinFeeder, CloseAfterDrainGivesEofOnlyAfterEverythingQueued) {
+// The EOF comes after everything queued, and only once the child has read
+// it from the pipe: until then the ladder can see how much it has taken.
+TEST(StdinFeeder, CloseAfterDrainGivesEofOnceTheChildHasReadEverything) {
   FeederFixture f;
   StdinFeeder feeder(f.write_end, f.owner);
+  EXPECT_EQ(feeder.taken_while_closing(), std::nullopt) << "not closing yet";
   asio::post(f.context, [&] {
     feeder.queue("last words", /*newline=*/true);
     feeder.close_after_drain();
     feeder.queue("dropped: after the close", /*newline=*/true);
   });
   f.run_until_idle();
-  bool eof = false;
+  // In the pipe, unread: the write end stays open.
+  EXPECT_EQ(feeder.taken_while_closing(), std::optional<std::uint64_t>(0));
+  ASSERT_TRUE(f.write_end.is_open()) << "closed with the child's input unread";
+  bool eof = true;
   EXPECT_EQ(f.drain(&eof), "last words\n");
+  EXPECT_FALSE(eof);
+  EXPECT_EQ(feeder.taken_while_closing(), std::optional<std::uint64_t>(11));
+  f.run_until_idle();  // the next look at the pipe finds it empty
+  EXPECT_EQ(f.drain(&eof), "");
   EXPECT_TRUE(eof) << "the write end is still open";
+  EXPECT_EQ(feeder.taken_while_closing(), std::nullopt) << "closed";
+}
+
+// Nothing in the pipe when asked: the EOF at once, no waiting.
+TEST(StdinFeeder, CloseAfterDrainWithNothingLeftClosesAtOnce) {
+  FeederFixture f;
+  StdinFeeder feeder(f.write_end, f.owner);
+  feeder.close_after_drain();
+  EXPECT_FALSE(f.write_end.is_open());
+  bool eof = false;
+  EXPECT_EQ(f.drain(&eof), "");
+  EXPECT_TRUE(eof);
+}
+
+// A child that exits with its input unread (the pipe's read end gone): the
+// write end is closed, not watched for ever.
+TEST(StdinFeeder, CloseAfterDrainStopsWaitingWhenTheChildIsGone) {
+  FeederFixture f;
+  StdinFeeder feeder(f.write_end, f.owner);
+  asio::post(f.context, [&] {
+    feeder.queue("never read", /*newline=*/true);
+    feeder.close_after_drain();
+  });
+  f.run_until_idle();
+  ASSERT_TRUE(f.write_end.is_open());
+  ::close(f.read_end);
+  f.read_end = -1;
+  f.run_until_idle();
+  EXPECT_FALSE(f.write_end.is_open());
+  EXPECT_EQ(feeder.taken_while_closing(), std::nullopt);
 }
 
 TEST(StdinFeeder, StopsTakingMoreWhenTheChildDoesNotReadAndResumesWhenItDoes) {

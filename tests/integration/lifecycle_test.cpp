@@ -139,6 +139,37 @@ TEST(Lifecycle, ClientCloseFrameWhileOurOutputIsStuckThenAResetEndsTheSession) {
                          kChildGoneDeadline));
 }
 
+// A program still reading what the client sent when the client closes
+// (here 640 KiB, read a line per 50 ms): the ladder's first wait goes on
+// while it reads, so it gets every message before its EOF, and it exits
+// on that EOF, not on SIGINT with the client's last messages unread.
+TEST(Lifecycle, AProgramStillReadingWhatTheClientSentBeforeItsCloseGetsAllOfIt) {
+  TempDir dir;
+  const std::string got = dir.file("got");
+  const std::string script =
+      dir.write_script("slow_reader.sh",
+                       "sleep 1\nwhile IFS= read -r line; do printf '%s\\n' \"$line\"; sleep 0.05; "
+                       "done > '" +
+                           got + "'\necho done >> '" + got + "'\n");
+  ServerProcess server({script});
+  auto client = RawWsConnection::upgraded(server.port());
+  const OutFrame message{.opcode = opcode::text, .payload = std::string(16383, 'x')};
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE(client->send_frame(message, 10s)) << "message " << i;
+  ASSERT_TRUE(client->send_frame({.opcode = opcode::close, .payload = close_payload(1000)}));
+  ReadResult reply = client->read_frame(5s);
+  while (reply.end == ReadEnd::frame && reply.frame.opcode == opcode::ping) {
+    reply = client->read_frame(5s);  // the paused client's probe (it was pushed back)
+  }
+  ASSERT_EQ(reply.end, ReadEnd::frame);
+  EXPECT_EQ(reply.frame.opcode, opcode::close);
+  client.reset();  // our end of the connection: the session is over, the program reads on
+  ASSERT_TRUE(wait_until([&] { return children_of(server.pid()).empty(); }, 15s, 20ms));
+  const std::string all = read_file(got);
+  EXPECT_EQ(all.size(), 40u * 16384 + 5) << "the program was ended before it had read everything";
+  EXPECT_EQ(all.substr(all.size() - std::min<std::size_t>(all.size(), 5)), "done\n")
+      << "ended by a signal, not by its EOF";
+}
+
 TEST(Lifecycle, ClientCloseEndsChildAndGrandchild) {
   TempDir dir;
   // bash waits for its background sleep; the sleep is the grandchild that
