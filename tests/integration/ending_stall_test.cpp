@@ -94,8 +94,7 @@ TEST(EndingStall, AClientThatReadsSlowlyAfterItsCloseGetsEverything) {
   EXPECT_EQ(close_reply->close_code(), 1000);
   // Long enough after the close that a limit on the whole end, rather than
   // on a stall, would have cut it off.
-  EXPECT_GE(pauses, 2) << "the output ran out too soon to show anything (" << received
-                       << " bytes)";
+  EXPECT_GE(pauses, 2) << "the output ran out too soon to show anything (" << received << " bytes)";
   EXPECT_TRUE(client->wait_closed(5s));
   EXPECT_EQ(server.log().find("client took none of our output"), std::string::npos);
 }

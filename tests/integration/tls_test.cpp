@@ -626,5 +626,26 @@ TEST(Tls, BinaryModeEchoesAMebibyteOverTls) {
   EXPECT_TRUE(back == sent) << "the echo differs from the mebibyte sent";
 }
 
+// Over TLS, a client sends its close frame while our output to it is
+// stuck (it reads nothing, the program floods), then resets: the writes
+// fail, and the session must end at once. Beast's reply to the close fails
+// at the write that failed before it, and no TLS close_notify is tried
+// under it (that write would wait for ever, as any after a failed one).
+// Well within the 5 s a stalled end gets: this is the reset's path.
+TEST(Tls, ACloseFrameWhileOurOutputIsStuckThenAResetEndsTheSessionAtOnce) {
+  ServerProcess server(
+      tls_server(shared_pki().server, {}, {"sh", "-c", "while :; do printf '%01000d\\n' 7; done"}));
+  HandshakeResult result = WsClient::handshake(wss_options(server, trusting_client()));
+  ASSERT_EQ(result.http_status, 101) << result.error << "\n" << server.diagnostics();
+  ASSERT_TRUE(wait_until([&] { return children_of(server.pid()).size() == 1; }, kWait, 20ms));
+  std::this_thread::sleep_for(1s);  // unread, the flood fills the socket's buffers
+  ASSERT_TRUE(result.client->send_close_frame_only(1000));
+  std::this_thread::sleep_for(200ms);  // the server reads it; its reply waits behind the flood
+  const auto reset_at = Clock::now();
+  result.client->abort();  // unread data in our socket: the close is a reset
+  EXPECT_TRUE(wait_until([&] { return children_of(server.pid()).empty(); }, kWait, 20ms));
+  EXPECT_LT(Clock::now() - reset_at, 3s) << "ended by the stall's timer, not by the reset";
+}
+
 }  // namespace
 }  // namespace wsexec_test

@@ -1,5 +1,7 @@
 #include "ws_client.hpp"
 
+#include "raw_ws.hpp"
+
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -589,6 +591,24 @@ bool WsClient::close(int code, Millis timeout) {
   }
   impl.run_until([&] { return impl.close_done; }, Clock::now() + timeout);
   return impl.close_done && !impl.close_error;
+}
+
+bool WsClient::send_close_frame_only(int code, Millis timeout) {
+  Impl& impl = *impl_;
+  // Written under Beast (which would read for the reply): the frame's
+  // bytes as raw_ws encodes them, masked as a client's must be.
+  const std::string frame = encode_frame(
+      {.opcode = opcode::close, .payload = close_payload(static_cast<std::uint16_t>(code))});
+  bool done = false;
+  error_code result;
+  impl.with_ws([&](auto& stream) {
+    net::async_write(stream.next_layer(), net::buffer(frame), [&](error_code ec, std::size_t) {
+      result = ec;
+      done = true;
+    });
+  });
+  impl.run_until([&] { return done; }, Clock::now() + timeout);
+  return done && !result;
 }
 
 void WsClient::abort() {

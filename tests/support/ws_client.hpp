@@ -165,6 +165,9 @@ class WsClient {
   // Sends a close frame with this code and waits for the server's answer.
   // True if the closing handshake completed before the deadline.
   bool close(int code = 1000, Millis timeout = 5000ms);
+  // Writes a close frame and returns once it is written, reading nothing
+  // (not even the reply): a client that closes and then stops reading.
+  bool send_close_frame_only(int code = 1000, Millis timeout = 5000ms);
   // Drops the TCP connection without a close frame, as a vanished client.
   void abort();
 
