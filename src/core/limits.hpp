@@ -159,6 +159,10 @@ inline constexpr milliseconds kSlowClientCloseGrace{1000};
 // program is still reading what it was sent (ChildSupervisor), so a slow
 // reader is not signalled with the client's last messages unread.
 inline constexpr milliseconds kLadderAfterCloseStdin{100};
+// ... but at most this long in all: a program that takes a little of its
+// input in every window cannot keep its --maxforks slot for ever after
+// its client has gone.
+inline constexpr milliseconds kLadderWhileReadingMax{30000};
 inline constexpr milliseconds kLadderAfterSigint{250};
 inline constexpr milliseconds kLadderAfterSigterm{500};
 inline constexpr milliseconds kLadderAfterSigkill{1000};

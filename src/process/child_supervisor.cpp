@@ -8,6 +8,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/limits.hpp"
 #include "core/termination_ladder.hpp"
 #include "server/log.hpp"
 #include "server/worker.hpp"
@@ -158,12 +159,13 @@ asio::awaitable<void> ChildSupervisor::wait_for_exit(std::chrono::milliseconds w
 // took some of what it was sent in the window before; once it has taken
 // all (its EOF given), one window more for it to exit. A child that takes
 // nothing in a whole window is on to the next step, as one that never
-// reads its stdin is.
+// reads its stdin is. At most limits::kLadderWhileReadingMax in all.
 asio::awaitable<void> ChildSupervisor::wait_while_stdin_is_read(std::chrono::milliseconds window) {
   std::optional<std::uint64_t> taken = stdin_taken_();
+  const auto give_up_at = std::chrono::steady_clock::now() + limits::kLadderWhileReadingMax;
   for (;;) {
     co_await wait_for_exit(window);
-    if (exited_ || !taken) co_return;
+    if (exited_ || !taken || std::chrono::steady_clock::now() >= give_up_at) co_return;
     const std::optional<std::uint64_t> now = stdin_taken_();
     if (now && *now == *taken) co_return;
     taken = now;

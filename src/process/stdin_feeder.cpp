@@ -112,16 +112,15 @@ void StdinFeeder::close_after_drain() {
 // can see it being read (taken_while_closing) and wait.
 void StdinFeeder::close_if_drained() {
   if (!closing_ || closed_ || in_flight_ || scheduled_ || (!queued_.empty() && !broken_)) return;
-  if (!broken_ && unread_in_pipe() > 0) {
+  if (!broken_ && kind_ == StdinKind::pipe && unread_in_pipe() > 0) {
     if (!drain_timer_) {
+      unread_at_last_check_ = unread_in_pipe();
       drain_timer_ = std::make_unique<asio::steady_timer>(pipe_.get_executor());
       check_pipe_drained();
     }
     return;
   }
-  closed_ = true;
-  error_code ignored;  // closing twice, or a pipe already broken, is fine
-  pipe_.close(ignored);
+  close_now();
 }
 
 // The timer belongs to us and we to the owner: its handler touches us only
@@ -136,7 +135,14 @@ void StdinFeeder::check_pipe_drained() {
     // will be taken. POLLERR on a pipe's write end says so.
     pollfd state{pipe_.native_handle(), POLLOUT, 0};
     if (::poll(&state, 1, 0) > 0 && (state.revents & POLLERR) != 0) broken_ = true;
-    if (broken_ || unread_in_pipe() == 0) return close_if_drained();
+    const std::size_t unread = unread_in_pipe();
+    unread_for_ = unread == unread_at_last_check_ ? unread_for_ + limits::kStdinDrainCheck
+                                                  : std::chrono::milliseconds{0};
+    unread_at_last_check_ = unread;
+    // Not reading (a child that never reads its stdin, or a grandchild
+    // holding it): the EOF goes now, and the checks stop.
+    if (unread_for_ >= limits::kLadderAfterCloseStdin) return close_now();
+    if (broken_ || unread == 0) return close_if_drained();
     check_pipe_drained();
   });
 }
@@ -152,7 +158,16 @@ std::size_t StdinFeeder::unread_in_pipe() const {
 
 std::optional<std::uint64_t> StdinFeeder::taken_while_closing() const {
   if (!closing_ || closed_ || broken_) return std::nullopt;
-  return written_ - unread_in_pipe();
+  // A write's first piece may be in the pipe before its completion has
+  // counted it: never less than nothing.
+  const std::size_t unread = unread_in_pipe();
+  return written_ > unread ? written_ - unread : 0;
+}
+
+void StdinFeeder::close_now() {
+  closed_ = true;
+  error_code ignored;  // a pipe already broken is fine
+  pipe_.close(ignored);
 }
 
 void StdinFeeder::when_room(std::function<void()> then) {

@@ -19,6 +19,7 @@
 // Runs on one worker's thread; every member is called from it.
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -31,12 +32,18 @@
 
 namespace wsexec {
 
+// What the feeder writes to. Only a pipe can say how much of it the child
+// has not read yet (FIONREAD on a terminal's master counts the other way:
+// the child's output), so only a pipe is waited on at the close.
+enum class StdinKind { pipe, terminal };
+
 class StdinFeeder {
  public:
   // `owner` holds the feeder and `pipe`: it is kept alive while a write is
   // scheduled or in flight.
-  StdinFeeder(boost::asio::posix::stream_descriptor& pipe, std::weak_ptr<void> owner)
-      : pipe_(pipe), owner_(std::move(owner)) {}
+  StdinFeeder(boost::asio::posix::stream_descriptor& pipe, std::weak_ptr<void> owner,
+              StdinKind kind)
+      : pipe_(pipe), owner_(std::move(owner)), kind_(kind) {}
 
   // Queues `bytes` (plus "\n" when `newline`), to be written soon.
   void queue(std::string_view bytes, bool newline);
@@ -48,7 +55,9 @@ class StdinFeeder {
   // The gentle first step of the termination ladder: a client's last words
   // still arrive. The pipe is looked at every limits::kStdinDrainCheck
   // until it is empty: the child's read of its last bytes sees the EOF
-  // that much later at most.
+  // that much later at most. A child that takes nothing for
+  // limits::kLadderAfterCloseStdin gets its EOF then, read or not (the
+  // ladder moves on too). A terminal closes once the queue is written.
   void close_after_drain();
   // After close_after_drain(), until the pipe is closed: how many bytes the
   // child has taken so far (written to the pipe, less what it still holds),
@@ -70,6 +79,7 @@ class StdinFeeder {
   void wake_waiter();
   void close_if_drained();
   void check_pipe_drained();
+  void close_now();
   std::size_t unread_in_pipe() const;
 
   boost::asio::posix::stream_descriptor& pipe_;
@@ -80,9 +90,12 @@ class StdinFeeder {
   bool scheduled_ = false;         // a write_if_quiet is posted
   bool in_flight_ = false;
   bool broken_ = false;
-  bool closing_ = false;       // close_after_drain() was called
-  bool closed_ = false;        // ... and the pipe is closed
-  std::uint64_t written_ = 0;  // bytes written to the pipe so far
+  bool closing_ = false;  // close_after_drain() was called
+  bool closed_ = false;   // ... and the pipe is closed
+  StdinKind kind_;
+  std::size_t unread_at_last_check_ = 0;     // while the drain is watched
+  std::chrono::milliseconds unread_for_{0};  // ... how long it has not moved
+  std::uint64_t written_ = 0;                // bytes written to the pipe so far
   // While the last bytes wait in the pipe (close_after_drain).
   std::unique_ptr<boost::asio::steady_timer> drain_timer_;
   PipeGrowth pipe_growth_;        // for a bulk stream (limits::kBulkPipeBytes)

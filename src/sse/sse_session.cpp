@@ -95,7 +95,8 @@ void SseSession::adopt_child(PendingChild& answer) {
   child_ = std::make_shared<ChildSupervisor>(std::move(child), std::move(*slot_),
                                              milliseconds(state_.config.close_ms), context_);
   slot_.reset();
-  stdin_feeder_.emplace(child_->child().stdin_pipe(), weak_from_this());
+  stdin_feeder_.emplace(child_->child().stdin_pipe(), weak_from_this(),
+                        state_.config.pty ? StdinKind::terminal : StdinKind::pipe);
   close_stdin_through_feeder(*child_, weak_from_this(), &SseSession::stdin_feeder_);
   child_->watch([self = shared_from_this()] { self->on_child_exited(); });
   if (stopping_ || !client_open_) return begin_termination();  // nobody to serve any more

@@ -10,10 +10,14 @@
 // client could hold every slot that way.)
 //
 // So from the session's end on, its writes are watched: every
-// limits::kEndingWriteCheck, a write on the socket whose progress
-// (CorkableStream::write_progress) has not moved since the last check has
-// stalled for that long, and once it has stalled for limits::
-// kEndingWriteStall the socket is closed under it. Every operation on it
+// limits::kEndingWriteCheck, a write on the socket that has made no
+// progress since the last check has stalled for that long, and once it has
+// stalled for limits::kEndingWriteStall the socket is closed under it.
+// Progress is either a piece of the write taken by the socket
+// (CorkableStream::write_progress) or fewer bytes waiting in the socket
+// for the client (SIOCOUTQ): a full send buffer turns writable again only
+// once a third of it has gone, which a slow reader may take longer than
+// the stall to free. Every operation on it
 // then fails, and the session ends as for a client that vanished. A
 // client that takes a piece in each check is never cut off, however slow.
 //
@@ -62,10 +66,16 @@ class EndingWriteWatch {
         socket_unsent_bytes(socket_of(boost::beast::get_lowest_layer(stream))) == 0)
       return;
     watch.state_ = std::make_unique<State>(session->ws_.get_executor(), stream.write_progress());
+    watch.state_->last_unsent = unsent_bytes(*session);
     arm(session);
   }
 
  private:
+  template <typename Session>
+  static std::size_t unsent_bytes(Session& session) {
+    return socket_unsent_bytes(socket_of(boost::beast::get_lowest_layer(session.ws_)));
+  }
+
   template <typename Session>
   static void arm(const std::shared_ptr<Session>& session) {
     auto& timer = session->ending_watch_.state_->timer;
@@ -73,7 +83,9 @@ class EndingWriteWatch {
     timer.async_wait([weak = std::weak_ptr<Session>(session)](boost::system::error_code ec) {
       const auto self = weak.lock();
       if (ec || !self) return;
-      if (self->ending_watch_.state_->check(self->ws_.next_layer())) return arm(self);
+      if (self->ending_watch_.state_->check(self->ws_.next_layer(), unsent_bytes(*self))) {
+        return arm(self);
+      }
       log::write(LogLevel::info, "session", self->context_,
                  "client took none of our output for " +
                      std::to_string(limits::kEndingWriteStall.count()) +
@@ -92,20 +104,22 @@ class EndingWriteWatch {
 
     // One check; false once the write has stalled for kEndingWriteStall.
     template <typename Corkable>
-    bool check(const Corkable& stream) {
+    bool check(const Corkable& stream, std::size_t unsent) {
       const std::uint32_t progress = stream.write_progress();
-      if (!stream.writing() || progress != last_progress) {
+      if (!stream.writing() || progress != last_progress || unsent < last_unsent) {
         stalled_for = {};
       } else {
         stalled_for += limits::kEndingWriteCheck;
       }
       last_progress = progress;
+      last_unsent = unsent;
       return stalled_for < limits::kEndingWriteStall;
     }
 
     boost::asio::steady_timer timer;
     std::chrono::milliseconds stalled_for{0};
     std::uint32_t last_progress;
+    std::size_t last_unsent = 0;
   };
 
   std::unique_ptr<State> state_;  // once started

@@ -248,7 +248,8 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     child_ = std::make_shared<ChildSupervisor>(std::move(child), std::move(*slot_),
                                                milliseconds(state_.config.close_ms), context_);
     slot_.reset();
-    stdin_feeder_.emplace(child_->child().stdin_pipe(), this->weak_from_this());
+    stdin_feeder_.emplace(child_->child().stdin_pipe(), this->weak_from_this(),
+                          state_.config.pty ? StdinKind::terminal : StdinKind::pipe);
     close_stdin_through_feeder(*child_, this->weak_from_this(), &WsSession::stdin_feeder_);
     child_->watch([self = this->shared_from_this()] { self->on_child_exited(); });
   }

@@ -57,15 +57,16 @@ struct FeederFixture {
     }
   }
 
-  void run_until_idle() {
+  void run_until_idle() { run_for(200ms); }
+  void run_for(std::chrono::milliseconds time) {
     context.restart();
-    context.run_for(200ms);
+    context.run_for(time);
   }
 };
 
 TEST(StdinFeeder, MessagesQueuedTogetherArriveWholeAndInOrder) {
   FeederFixture f;
-  StdinFeeder feeder(f.write_end, f.owner);
+  StdinFeeder feeder(f.write_end, f.owner, StdinKind::pipe);
   std::string expected;
   asio::post(f.context, [&] {
     for (int i = 0; i < 500; ++i) {
@@ -80,7 +81,7 @@ TEST(StdinFeeder, MessagesQueuedTogetherArriveWholeAndInOrder) {
 
 TEST(StdinFeeder, BinaryMessagesGetNoNewline) {
   FeederFixture f;
-  StdinFeeder feeder(f.write_end, f.owner);
+  StdinFeeder feeder(f.write_end, f.owner, StdinKind::pipe);
   asio::post(f.context, [&] {
     feeder.queue("ab", /*newline=*/false);
     feeder.queue("cd", /*newline=*/false);
@@ -93,14 +94,14 @@ TEST(StdinFeeder, BinaryMessagesGetNoNewline) {
 // it from the pipe: until then the ladder can see how much it has taken.
 TEST(StdinFeeder, CloseAfterDrainGivesEofOnceTheChildHasReadEverything) {
   FeederFixture f;
-  StdinFeeder feeder(f.write_end, f.owner);
+  StdinFeeder feeder(f.write_end, f.owner, StdinKind::pipe);
   EXPECT_EQ(feeder.taken_while_closing(), std::nullopt) << "not closing yet";
   asio::post(f.context, [&] {
     feeder.queue("last words", /*newline=*/true);
     feeder.close_after_drain();
     feeder.queue("dropped: after the close", /*newline=*/true);
   });
-  f.run_until_idle();
+  f.run_for(50ms);  // less than the 100 ms a child that reads nothing gets
   // In the pipe, unread: the write end stays open.
   EXPECT_EQ(feeder.taken_while_closing(), std::optional<std::uint64_t>(0));
   ASSERT_TRUE(f.write_end.is_open()) << "closed with the child's input unread";
@@ -108,7 +109,7 @@ TEST(StdinFeeder, CloseAfterDrainGivesEofOnceTheChildHasReadEverything) {
   EXPECT_EQ(f.drain(&eof), "last words\n");
   EXPECT_FALSE(eof);
   EXPECT_EQ(feeder.taken_while_closing(), std::optional<std::uint64_t>(11));
-  f.run_until_idle();  // the next look at the pipe finds it empty
+  f.run_for(1s);  // the next look at the pipe finds it empty (ends once nothing is left)
   EXPECT_EQ(f.drain(&eof), "");
   EXPECT_TRUE(eof) << "the write end is still open";
   EXPECT_EQ(feeder.taken_while_closing(), std::nullopt) << "closed";
@@ -117,7 +118,7 @@ TEST(StdinFeeder, CloseAfterDrainGivesEofOnceTheChildHasReadEverything) {
 // Nothing in the pipe when asked: the EOF at once, no waiting.
 TEST(StdinFeeder, CloseAfterDrainWithNothingLeftClosesAtOnce) {
   FeederFixture f;
-  StdinFeeder feeder(f.write_end, f.owner);
+  StdinFeeder feeder(f.write_end, f.owner, StdinKind::pipe);
   feeder.close_after_drain();
   EXPECT_FALSE(f.write_end.is_open());
   bool eof = false;
@@ -125,27 +126,61 @@ TEST(StdinFeeder, CloseAfterDrainWithNothingLeftClosesAtOnce) {
   EXPECT_TRUE(eof);
 }
 
+// A child that reads nothing of what is in the pipe for 100 ms gets its
+// EOF anyway (the ladder moves on to SIGINT then too), and is no longer
+// looked at; what is in the pipe stays there for it.
+TEST(StdinFeeder, CloseAfterDrainGivesUpOnAChildThatReadsNothing) {
+  FeederFixture f;
+  StdinFeeder feeder(f.write_end, f.owner, StdinKind::pipe);
+  asio::post(f.context, [&] {
+    feeder.queue("not read yet", /*newline=*/true);
+    feeder.close_after_drain();
+  });
+  f.run_for(50ms);
+  ASSERT_TRUE(f.write_end.is_open());
+  f.run_for(2s);  // ends once nothing is left to do
+  EXPECT_FALSE(f.write_end.is_open()) << "still waiting for a child that reads nothing";
+  bool eof = false;
+  EXPECT_EQ(f.drain(&eof), "not read yet\n");
+  EXPECT_TRUE(eof);
+}
+
+// A terminal (--pty) is not waited on: FIONREAD on its master counts the
+// child's output, not its input.
+TEST(StdinFeeder, ATerminalClosesOnceTheQueueIsWritten) {
+  FeederFixture f;
+  StdinFeeder feeder(f.write_end, f.owner, StdinKind::terminal);
+  asio::post(f.context, [&] {
+    feeder.queue("typed", /*newline=*/true);
+    feeder.close_after_drain();
+  });
+  f.run_for(50ms);
+  EXPECT_FALSE(f.write_end.is_open());
+  EXPECT_EQ(feeder.taken_while_closing(), std::nullopt);
+}
+
 // A child that exits with its input unread (the pipe's read end gone): the
 // write end is closed, not watched for ever.
 TEST(StdinFeeder, CloseAfterDrainStopsWaitingWhenTheChildIsGone) {
   FeederFixture f;
-  StdinFeeder feeder(f.write_end, f.owner);
+  StdinFeeder feeder(f.write_end, f.owner, StdinKind::pipe);
   asio::post(f.context, [&] {
     feeder.queue("never read", /*newline=*/true);
     feeder.close_after_drain();
   });
-  f.run_until_idle();
+  f.run_for(40ms);
   ASSERT_TRUE(f.write_end.is_open());
   ::close(f.read_end);
   f.read_end = -1;
-  f.run_until_idle();
+  f.run_for(1s);  // ends once nothing is left to do
   EXPECT_FALSE(f.write_end.is_open());
+  EXPECT_TRUE(feeder.broken()) << "closed as a child that reads nothing, not as one that is gone";
   EXPECT_EQ(feeder.taken_while_closing(), std::nullopt);
 }
 
 TEST(StdinFeeder, StopsTakingMoreWhenTheChildDoesNotReadAndResumesWhenItDoes) {
   FeederFixture f;
-  StdinFeeder feeder(f.write_end, f.owner);
+  StdinFeeder feeder(f.write_end, f.owner, StdinKind::pipe);
   const std::string chunk(16 * 1024, 'x');
   std::size_t queued = 0;
   // Fill the pipe (64 KiB) and then the feeder's own queue.
@@ -176,7 +211,7 @@ TEST(StdinFeeder, StopsTakingMoreWhenTheChildDoesNotReadAndResumesWhenItDoes) {
 
 TEST(StdinFeeder, ABrokenPipeDropsWhatIsQueuedAndLaterMessages) {
   FeederFixture f;
-  StdinFeeder feeder(f.write_end, f.owner);
+  StdinFeeder feeder(f.write_end, f.owner, StdinKind::pipe);
   ::close(f.read_end);  // the child is gone
   f.read_end = -1;
   asio::post(f.context, [&] { feeder.queue("nobody reads this", /*newline=*/true); });

@@ -140,7 +140,7 @@ TEST(Lifecycle, ClientCloseFrameWhileOurOutputIsStuckThenAResetEndsTheSession) {
 }
 
 // A program still reading what the client sent when the client closes
-// (here 640 KiB, read a line per 50 ms): the ladder's first wait goes on
+// (here 640 KiB, read a line per 20 ms): the ladder's first wait goes on
 // while it reads, so it gets every message before its EOF, and it exits
 // on that EOF, not on SIGINT with the client's last messages unread.
 TEST(Lifecycle, AProgramStillReadingWhatTheClientSentBeforeItsCloseGetsAllOfIt) {
@@ -148,7 +148,7 @@ TEST(Lifecycle, AProgramStillReadingWhatTheClientSentBeforeItsCloseGetsAllOfIt) 
   const std::string got = dir.file("got");
   const std::string script =
       dir.write_script("slow_reader.sh",
-                       "sleep 1\nwhile IFS= read -r line; do printf '%s\\n' \"$line\"; sleep 0.05; "
+                       "sleep 1\nwhile IFS= read -r line; do printf '%s\\n' \"$line\"; sleep 0.02; "
                        "done > '" +
                            got + "'\necho done >> '" + got + "'\n");
   ServerProcess server({script});
