@@ -8,6 +8,7 @@
 #include <typeinfo>
 
 #include "core/idle_poll.hpp"
+#include "core/limits.hpp"
 #include "server/batching_executor.hpp"
 
 namespace wsexec {
@@ -28,7 +29,7 @@ std::size_t worker_count() {
 // with its first connection, so the server's own descriptors are all open
 // from the start (a worker may see its first connection late: see
 // choose_worker).
-Worker::Worker() : context_(1) {
+Worker::Worker() : context_(1), teardown_sweep_(context_, limits::kTeardownSweepPeriod) {
   boost::asio::steady_timer create_reactor_now(context_);
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "server/handler_batch.hpp"
+#include "server/teardown_sweep.hpp"
 
 namespace wsexec {
 
@@ -81,6 +82,10 @@ class Worker {
   // Runs what retire() was given; a connection calls it once its spawn is asked for.
   void run_retired();
 
+  // Limits the wait for a client's end of TCP after the closing handshake,
+  // for every WebSocket connection of this worker (teardown_sweep.hpp).
+  TeardownSweep& teardown_sweep() { return teardown_sweep_; }
+
   // Asks every live connection to end; they unregister as they go.
   void stop_all() {
     const auto snapshot = connections_;  // stop() may unregister synchronously
@@ -102,6 +107,9 @@ class Worker {
   // After the context: what they hold (sessions) goes before the loop does.
   std::vector<std::function<void()>> retired_;
   boost::asio::steady_timer retire_timer_{context_};
+  // After the context too: it goes first and lets go of the connections
+  // still linked, which the context's sessions then take with them.
+  TeardownSweep teardown_sweep_;
 };
 
 // Registers a connection for the scope of its owner.

@@ -58,7 +58,9 @@ class SharedSession : public std::enable_shared_from_this<SharedSession<Stream>>
         state_(state),
         worker_(worker),
         registration_(worker, this),
-        id_(std::stoull(state.next_connection_id())) {}
+        id_(std::stoull(state.next_connection_id())) {
+    ws_.next_layer().limit_teardown_by(worker.teardown_sweep());
+  }
 
   ~SharedSession() {
     leave_program();

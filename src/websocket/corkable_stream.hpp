@@ -26,6 +26,9 @@
 // - Once a write has failed, every write after it, and every one waiting,
 //   fails with the same error without reaching the socket (see
 //   fail_at_once), so nothing waits for a connection that is gone.
+// - Beast's teardown waits for the client to end TCP with no limit of its
+//   own; given a TeardownSweep (limit_teardown_by), that wait is ended
+//   after one to two of its periods (server/teardown_sweep.hpp).
 //
 // Reads pass through a ReadAhead (read_ahead.hpp), which serves Beast's
 // small reads of a pipelined batch from one read of the socket.
@@ -37,6 +40,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/websocket/teardown.hpp>
 #include <cstdint>
 #include <limits>
@@ -44,6 +48,7 @@
 #include <string>
 #include <utility>
 
+#include "server/teardown_sweep.hpp"
 #include "websocket/read_ahead.hpp"
 
 namespace wsexec {
@@ -142,7 +147,36 @@ class CorkableStream {
     flush_in_turn([then = std::move(then)](boost::system::error_code) mutable { then(); });
   }
 
+  // The worker's sweep, which limits how long Beast's teardown may wait for
+  // the client (set once, by the session; without one, no limit).
+  void limit_teardown_by(TeardownSweep& sweep) noexcept { teardown_sweep_ = &sweep; }
+  // Beast's teardown of the layer below starts now: its wait is the sweep's
+  // to end. The entry is made only now: an idle connection (thousands of
+  // them on a shared program) holds one null pointer.
+  void teardown_starts() {
+    if (!teardown_sweep_) return;
+    if (!teardown_wait_) teardown_wait_ = std::make_unique<TeardownWait>(next_);
+    teardown_sweep_->link(*teardown_wait_);
+  }
+
  private:
+  // Ends the teardown's wait by closing the socket under everything: the
+  // read for the client's FIN (or TLS's wait for close_notify) fails, and
+  // Beast's close completes.
+  struct TeardownWait final : TeardownSweep::Entry {
+    explicit TeardownWait(NextLayer& layer) : next(layer) {}
+    void end_wait() noexcept override {
+      auto& lowest = boost::beast::get_lowest_layer(next);
+      boost::system::error_code ignored;
+      if constexpr (requires { lowest.socket(); }) {
+        lowest.socket().close(ignored);  // a Beast basic_stream (TLS's)
+      } else {
+        lowest.close(ignored);  // a bare socket
+      }
+    }
+    NextLayer& next;
+  };
+
   // The three ways a write goes (see the rules at the top).
   template <typename ConstBufferSequence, typename Handler>
   void start_write(const ConstBufferSequence& buffers, Handler handler) {
@@ -293,6 +327,8 @@ class CorkableStream {
   std::uint16_t close_code_replacement_ = 0;  // 0: none asked for
   boost::system::error_code write_failed_;    // the first failed write's error, kept
   std::array<unsigned char, 4> rewritten_close_{};
+  TeardownSweep* teardown_sweep_ = nullptr;
+  std::unique_ptr<TeardownWait> teardown_wait_;  // once the teardown has started
 };
 
 // Beast ends a WebSocket connection through its next layer's teardown: ours
@@ -316,6 +352,7 @@ void async_teardown(boost::beast::role_type role, CorkableStream<NextLayer>& str
       return boost::asio::post(stream.get_executor(),
                                boost::beast::bind_front_handler(std::move(handler), failed));
     }
+    stream.teardown_starts();
     using boost::beast::websocket::async_teardown;
     async_teardown(role, stream.next_layer(), std::move(handler));
   });

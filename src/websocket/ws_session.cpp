@@ -75,7 +75,9 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
         state_(state),
         worker_(worker),
         registration_(worker, this),
-        id_(state.next_connection_id()) {}
+        id_(state.next_connection_id()) {
+    ws_.next_layer().limit_teardown_by(worker.teardown_sweep());
+  }
 
   // The child is reaped by its supervisor, which may outlive us by a moment.
   ~WsSession() {

@@ -182,6 +182,8 @@ struct CountingSocket {
   auto async_read_some(const Buffers& buffers, Handler&& handler) {
     return socket.async_read_some(buffers, std::forward<Handler>(handler));
   }
+  // What the layer's teardown limit closes.
+  void close(boost::system::error_code& ec) { socket.close(ec); }
 };
 
 // A 64 KiB chunk of output and its 10-byte frame header are offered to the

@@ -118,5 +118,59 @@ TEST(EndingStall, ASharedProgramsClientThatClosesAndReadsNothingIsLetGo) {
   EXPECT_TRUE(server.wait_for_log_line({"client took none of our output"}, 1s));
 }
 
+// Upgrades, sends a close frame and reads the reply 1000: the closing
+// handshake is over, and the client has not ended TCP. Null, with a
+// failure recorded, if a step went wrong.
+std::unique_ptr<RawWsConnection> after_the_closing_handshake(const ServerProcess& server) {
+  auto client = RawWsConnection::upgraded(server.port());
+  if (!wait_until([&] { return children_of(server.pid()).size() == 1; }, 5s, 20ms)) {
+    ADD_FAILURE() << "the program did not start";
+    return nullptr;
+  }
+  if (!client->send_frame({.opcode = opcode::close, .payload = close_payload(1000)})) {
+    ADD_FAILURE() << "the close frame could not be sent";
+    return nullptr;
+  }
+  ReadResult reply = client->read_frame(5s);
+  if (reply.end != ReadEnd::frame || reply.frame.opcode != opcode::close ||
+      reply.frame.close_code() != 1000) {
+    ADD_FAILURE() << "no close reply 1000";
+    return nullptr;
+  }
+  return client;
+}
+
+// After the closing handshake the server half-closes its side and waits
+// for the client to end TCP. A client that reads our close reply and then
+// keeps its end open must not keep its session: the worker's sweep
+// (limits::kTeardownSweepPeriod, 1 s) ends that wait after one to two
+// periods, and the program, which ended at its stdin's EOF, is reaped.
+TEST(EndingStall, AClientThatKeepsTcpOpenAfterTheClosingHandshakeIsLetGo) {
+  ServerProcess server({"cat"});
+  const int idle_descriptors = open_descriptor_count(server.pid());
+  auto client = after_the_closing_handshake(server);
+  ASSERT_TRUE(client);
+  const auto replied_at = Clock::now();
+
+  // The client stays connected and silent throughout.
+  EXPECT_TRUE(children_all_gone(server, 8s)) << "the exited program is still unreaped";
+  EXPECT_LT(Clock::now() - replied_at, 4s) << "the wait for the client's end outlasted two periods";
+  EXPECT_TRUE(descriptors_return_to(server, idle_descriptors, 2s));
+  EXPECT_TRUE(server.wait_for_log_line({"DISCONNECT"}, 2s).has_value());
+}
+
+// A client that ends TCP at once after the handshake, as real ones do, is
+// not kept waiting for the sweep: its session ends well within a period.
+TEST(EndingStall, AClientThatEndsTcpAfterTheClosingHandshakeEndsAtOnce) {
+  ServerProcess server({"cat"});
+  auto client = after_the_closing_handshake(server);
+  ASSERT_TRUE(client);
+  const auto replied_at = Clock::now();
+  client->shutdown_write();
+
+  EXPECT_TRUE(children_all_gone(server, 8s));
+  EXPECT_LT(Clock::now() - replied_at, 900ms) << "the session waited for the sweep";
+}
+
 }  // namespace
 }  // namespace wsexec_test

@@ -647,5 +647,23 @@ TEST(Tls, ACloseFrameWhileOurOutputIsStuckThenAResetEndsTheSessionAtOnce) {
   EXPECT_LT(Clock::now() - reset_at, 3s) << "ended by the stall's timer, not by the reset";
 }
 
+// Over TLS, Beast's teardown after the closing handshake sends our
+// close_notify and waits for the client's. A client that sends its close
+// frame and then neither reads nor ends anything must not keep its session:
+// the worker's sweep closes the socket after one to two of its 1 s periods.
+TEST(Tls, AClientThatNeverEndsTlsAfterItsCloseFrameIsLetGo) {
+  ServerProcess server(tls_server(shared_pki().server, {}, {"cat"}));
+  HandshakeResult result = WsClient::handshake(wss_options(server, trusting_client()));
+  ASSERT_EQ(result.http_status, 101) << result.error << "\n" << server.diagnostics();
+  ASSERT_TRUE(wait_until([&] { return children_of(server.pid()).size() == 1; }, kWait, 20ms));
+  ASSERT_TRUE(result.client->send_close_frame_only(1000));
+  const auto closed_at = Clock::now();
+
+  // The client holds its connection, unread, for the whole test.
+  EXPECT_TRUE(wait_until([&] { return children_of(server.pid()).empty(); }, 8s, 20ms))
+      << "the exited program is still unreaped";
+  EXPECT_LT(Clock::now() - closed_at, 4s) << "the wait for close_notify outlasted two periods";
+}
+
 }  // namespace
 }  // namespace wsexec_test
