@@ -159,10 +159,12 @@ asio::awaitable<void> ChildSupervisor::wait_for_exit(std::chrono::milliseconds w
 // took some of what it was sent in the window before; once it has taken
 // all (its EOF given), one window more for it to exit. A child that takes
 // nothing in a whole window is on to the next step, as one that never
-// reads its stdin is. At most limits::kLadderWhileReadingMax in all.
+// reads its stdin is. At most longest_wait_while_read_ in all
+// (limits::kLadderWhileReadingMax): a program that reads a trickle for
+// ever is still ended.
 asio::awaitable<void> ChildSupervisor::wait_while_stdin_is_read(std::chrono::milliseconds window) {
   std::optional<std::uint64_t> taken = stdin_taken_();
-  const auto give_up_at = std::chrono::steady_clock::now() + limits::kLadderWhileReadingMax;
+  const auto give_up_at = std::chrono::steady_clock::now() + longest_wait_while_read_;
   for (;;) {
     co_await wait_for_exit(window);
     if (exited_ || !taken || std::chrono::steady_clock::now() >= give_up_at) co_return;

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "core/limits.hpp"
 #include "process/child_process.hpp"
 #include "server/server_state.hpp"
 
@@ -46,9 +47,12 @@ class ChildSupervisor : public std::enable_shared_from_this<ChildSupervisor> {
   }
   // With the above: how many bytes of its stdin the child has taken while
   // it is being closed, nullopt once closed (StdinFeeder::
-  // taken_while_closing). The ladder's first wait goes on while this grows.
-  void on_stdin_progress(std::function<std::optional<std::uint64_t>()> taken) {
+  // taken_while_closing). The ladder's first wait goes on while this grows,
+  // for at most `longest` (a test passes a shorter one).
+  void on_stdin_progress(std::function<std::optional<std::uint64_t>()> taken,
+                         std::chrono::milliseconds longest = limits::kLadderWhileReadingMax) {
     stdin_taken_ = std::move(taken);
+    longest_wait_while_read_ = longest;
   }
 
   // Starts the ladder (close stdin, SIGINT, SIGTERM, SIGKILL to the group,
@@ -69,6 +73,7 @@ class ChildSupervisor : public std::enable_shared_from_this<ChildSupervisor> {
   boost::asio::steady_timer ladder_timer_;
   std::function<void(ChildProcess&)> close_stdin_;
   std::function<std::optional<std::uint64_t>()> stdin_taken_;
+  std::chrono::milliseconds longest_wait_while_read_{0};
   std::optional<ProgramExit> program_exit_;
   bool exited_ = false;
   bool ladder_started_ = false;
