@@ -17,6 +17,11 @@ namespace {
 // Long enough for a client that reconnects at once to get its 101 first,
 // short enough that a DISCONNECT line and a reap are not visibly late.
 constexpr std::chrono::milliseconds kRetireDelay{2};
+// How long after asking for a program the worker sleeps when idle instead
+// of polling: longer than a small program's start (cat: about 1 ms; a
+// shell script: a few), short enough that polling is back soon for the
+// round trips of the sessions already running.
+constexpr std::chrono::milliseconds kNoPollAfterProgramRequest{10};
 }  // namespace
 
 std::size_t worker_count() {
@@ -65,6 +70,14 @@ void Worker::run(std::chrono::microseconds longest_poll) {
     if (context_.poll() > 0) continue;  // it ran something: look again at once
     if (context_.stopped()) return;     // stopped, or out of work for good
     const auto idle_since = Clock::now();
+    // A program starting: its exec and loader want the cores, and a
+    // worker that polls through that wait is the one the scheduler makes
+    // wait next, for the 101 (docs/performance.md, "No polling while a
+    // program starts"). Such a spell teaches IdlePoll nothing.
+    if (idle_since - last_program_request_ < kNoPollAfterProgramRequest) {
+      if (context_.run_one() == 0) return;
+      continue;
+    }
     const auto until = idle_since + idle_poll.window();
     // When work came: at the latest when the poll that found it started (so
     // the time its handlers took is not counted as idle), or when the sleep

@@ -82,6 +82,10 @@ class Worker {
   // Runs what retire() was given; a connection calls it once its spawn is asked for.
   void run_retired();
 
+  // A connection of this worker has asked for its program: for a while the
+  // worker sleeps when idle rather than poll (Worker::run).
+  void program_requested() { last_program_request_ = std::chrono::steady_clock::now(); }
+
   // Limits the wait for a client's end of TCP after the closing handshake,
   // for every WebSocket connection of this worker (teardown_sweep.hpp).
   TeardownSweep& teardown_sweep() { return teardown_sweep_; }
@@ -110,6 +114,7 @@ class Worker {
   // After the context too: it goes first and lets go of the connections
   // still linked, which the context's sessions then take with them.
   TeardownSweep teardown_sweep_;
+  std::chrono::steady_clock::time_point last_program_request_{};
 };
 
 // Registers a connection for the scope of its owner.

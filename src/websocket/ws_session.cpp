@@ -224,6 +224,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
   std::shared_ptr<PendingChild> start_child(const UpgradeRequest& request,
                                             const std::string& remote_host,
                                             const std::string* subprotocol) {
+    worker_.program_requested();
     RequestFacts facts = request_facts(request, peer_, target_, id_, remote_host);
     if (subprotocol) facts.websocket_protocol = *subprotocol;
     SpawnRequest spawn = spawn_request_for(target_, facts, state_);
