@@ -133,5 +133,47 @@ TEST(PushedBackPing, AClientThatAnswersNoPingWhilePausedIsLetGoWithPingms) {
   EXPECT_TRUE(descriptors_return_to(server, idle_descriptors, 8s));
 }
 
+// A client of a shared program is paused the same way once its input
+// waiting for the program passes its share: a shared program that reads
+// nothing. It is probed as a single program's client is: one that stays is
+// pinged (and kept), and one that closes while its FIN waits behind its
+// unread messages is found gone by the reset that answers the ping, and
+// its connection is let go (the program stays, for its other clients).
+class PushedBackShared : public testing::Test {
+ protected:
+  void SetUp() override {
+    server_.emplace(std::vector<std::string>{"--shared", "sh", "-c", "exec sleep 600"});
+    client_ = RawWsConnection::upgraded(server_->port());
+    ASSERT_TRUE(wait_until([&] { return children_of(server_->pid()).size() == 1; }, 5s, 20ms));
+    const OutFrame frame{.opcode = opcode::text, .payload = std::string(16 * 1024, 'x')};
+    int sent = 0;
+    while (sent < 512 && client_->send_frame(frame, 500ms)) ++sent;
+    ASSERT_LT(sent, 512) << "the server never stopped reading";
+    with_client_ = open_descriptor_count(server_->pid());
+  }
+
+  std::optional<ServerProcess> server_;
+  std::unique_ptr<RawWsConnection> client_;
+  int with_client_ = 0;
+};
+
+TEST_F(PushedBackShared, AClientThatStaysPausedIsPingedAndKept) {
+  const auto paused = std::chrono::steady_clock::now();
+  int pings = 0;
+  while (std::chrono::steady_clock::now() - paused < 4s) {
+    ReadResult read = client_->read_frame(500ms);
+    ASSERT_NE(read.end, ReadEnd::connection_closed);
+    if (read.end == ReadEnd::frame && read.frame.opcode == opcode::ping) ++pings;
+  }
+  EXPECT_EQ(pings, 2) << "pinged at about 1 and 3 s";
+  EXPECT_EQ(open_descriptor_count(server_->pid()), with_client_) << "a client that stays is kept";
+}
+
+TEST_F(PushedBackShared, AClientClosingWhilePausedIsLetGo) {
+  client_.reset();  // close(): a FIN stuck behind what the server has not read
+  EXPECT_TRUE(descriptors_return_to(*server_, with_client_ - 1, 8s));
+  EXPECT_EQ(children_of(server_->pid()).size(), 1u) << "the shared program ended with its client";
+}
+
 }  // namespace
 }  // namespace wsexec_test
