@@ -21,6 +21,7 @@
 #include "core/ws_resume.hpp"
 #include "server/async_event.hpp"
 #include "server/fork_slot.hpp"
+#include "server/teardown_sweep.hpp"
 #include "sse/sse_answer.hpp"
 #include "sse/sse_registry.hpp"
 #include "sse/sse_session.hpp"
@@ -97,6 +98,22 @@ struct InputAnswer {
   std::optional<unsigned> status;
 };
 
+// Once a closing handshake starts (the client's close frame read, or ours
+// on its way), the worker's sweep gives it and Beast's wait for the
+// client's end of TCP one to two seconds (server/teardown_sweep.hpp); then
+// the socket is closed. Without it, a client that kept its end open after
+// the handshake held the connection, and the session that waits for its
+// reader to end, for as long as it stayed.
+template <typename Stream>
+struct ClosingLimit final : TeardownSweep::Entry {
+  explicit ClosingLimit(Stream& s) : stream(s) {}
+  void end_wait() noexcept override {
+    error_code ignored;  // every wait on the socket ends, as intended
+    beast::get_lowest_layer(stream).socket().close(ignored);
+  }
+  Stream& stream;
+};
+
 // What one connection's reader and writer share (on the connection's thread).
 template <typename Stream>
 struct Connection {
@@ -104,14 +121,24 @@ struct Connection {
   SseSession& session;  // held by serve_resumable_websocket's SseSessionRef
   std::shared_ptr<SseStreamWaker> waker;
   AsyncEvent reader_done;
+  TeardownSweep& sweep;
+  ClosingLimit<Stream> closing_limit;  // unlinked when the connection goes
   bool reader_started = false;
   bool writer_done = false;
   bool closed_by_client = false;  // the client's close frame: the session ends now
+  bool close_frame_read = false;
   asio::steady_timer* reader_wait = nullptr;
 
-  Connection(Stream& stream, SseSession& s, std::shared_ptr<SseStreamWaker> w)
-      : ws(stream), session(s), waker(std::move(w)), reader_done(stream.get_executor()) {}
+  Connection(Stream& stream, SseSession& s, std::shared_ptr<SseStreamWaker> w,
+             TeardownSweep& teardown_sweep)
+      : ws(stream),
+        session(s),
+        waker(std::move(w)),
+        reader_done(stream.get_executor()),
+        sweep(teardown_sweep),
+        closing_limit(stream) {}
   bool over() const { return writer_done || waker->client_left(); }
+  void closing_starts() { sweep.link(closing_limit); }
 };
 
 // One message to the program: run on the session's thread, answered on
@@ -158,8 +185,10 @@ asio::awaitable<void> read_messages(Connection<Stream>& connection) {
     if (ec) {
       // A close frame is the client's choice, except 1001 (a page going
       // away, which a reload comes back from); no frame is a broken line.
+      // (A close frame read and then an error: the sweep ended the wait
+      // for the client's end of TCP. The frame still counts.)
       connection.closed_by_client =
-          ec == websocket::error::closed &&
+          (ec == websocket::error::closed || connection.close_frame_read) &&
           connection.ws.reason().code != websocket::close_code::going_away;
       connection.waker->mark_client_left();
       break;
@@ -201,6 +230,7 @@ asio::awaitable<WriterEnd> write_events(Connection<Stream>& connection, SseOutbo
         // status: well within the frame's 123 bytes.
         const websocket::close_reason reason(static_cast<websocket::close_code>(event.code),
                                              event.text);
+        connection.closing_starts();
         co_await ws.async_close(reason, asio::redirect_error(asio::use_awaitable, ec));
         co_return WriterEnd::session_over;
       }
@@ -225,13 +255,18 @@ asio::awaitable<WriterEnd> write_events(Connection<Stream>& connection, SseOutbo
 template <typename Stream>
 asio::awaitable<void> relay(Stream& stream, const RequestHead& request, SseSessionRef session,
                             std::shared_ptr<SseStreamWaker> waker, ServerState& state,
-                            bool resumed) {
+                            Worker& worker, bool resumed) {
   SseOutbox& outbox = session->outbox();
-  Connection<Stream> connection(stream, *session, std::move(waker));
+  Connection<Stream> connection(stream, *session, std::move(waker), worker.teardown_sweep());
   // Beast's WebSocket keeps its own timeouts (configure_websocket).
   beast::get_lowest_layer(stream).expires_never();
   configure_websocket(connection.ws, state, &kResumeSubprotocolName);
   connection.ws.set_option(deflate_settings(request, state.config));
+  connection.ws.control_callback([&connection](websocket::frame_type kind, beast::string_view) {
+    if (kind != websocket::frame_type::close) return;
+    connection.close_frame_read = true;
+    connection.closing_starts();
+  });
   error_code ec;
   co_await connection.ws.async_accept(request, asio::redirect_error(asio::use_awaitable, ec));
   WriterEnd end = WriterEnd::lost;
@@ -294,7 +329,7 @@ asio::awaitable<void> serve_resumable_websocket(Stream& stream, const RequestHea
     }
     log::write(LogLevel::access, "session", session->log_context(),
                "RESUME over WebSocket after event " + std::to_string(*last_seen));
-    co_await relay(stream, request, std::move(session), std::move(waker), state, true);
+    co_await relay(stream, request, std::move(session), std::move(waker), state, worker, true);
     co_return;
   }
   auto slot = ForkSlot::try_acquire(state);
@@ -314,7 +349,7 @@ asio::awaitable<void> serve_resumable_websocket(Stream& stream, const RequestHea
                                    std::move(*slot), state, worker, stream.get_executor());
   session->outbox().attach(waker, std::nullopt);
   co_await relay(stream, request, SseSessionRef(std::move(session)), std::move(waker), state,
-                 false);
+                 worker, false);
 }
 
 template WSEXEC_RESUMABLE_WS_FOR(PlainStream);

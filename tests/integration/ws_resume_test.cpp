@@ -142,6 +142,23 @@ TEST(WsResume, AClientsCloseFrameEndsTheSessionAtOnce) {
   EXPECT_EQ(resume(server, opened.token, 0).http_status, 404);
 }
 
+// A client that sends its close frame and then neither reads nor ends
+// TCP: Beast answers and waits for the client's FIN, which never comes.
+// The worker's sweep ends that wait within two seconds, and the close
+// frame ends the session as it does for any client.
+TEST(WsResume, AClientThatKeepsTcpOpenAfterItsCloseFrameStillEndsTheSession) {
+  ServerProcess server({"--sse", "--resumems=60000", "cat"});
+  Opened opened = open_resumable(server, 60000);
+  ASSERT_TRUE(opened.client);
+  ASSERT_TRUE(opened.client->send_close_frame_only(1000));
+  const auto closed_at = std::chrono::steady_clock::now();
+  // The client stays connected for the whole test.
+  EXPECT_TRUE(server.wait_for_log_line({"DISCONNECT", "transport:'websocket'"}, 6000ms))
+      << server.diagnostics();
+  EXPECT_TRUE(wait_until([&] { return children_of(server.pid()).empty(); }, 5000ms));
+  EXPECT_LT(std::chrono::steady_clock::now() - closed_at, 4s);
+}
+
 TEST(WsResume, TheProgramsEndIsTheCloseFrame) {
   ServerProcess server({"--sse", "--resumems=10000", "sh", "-c", "echo bye; exit 3"});
   Opened opened = open_resumable(server, 10000);
