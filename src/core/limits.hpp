@@ -122,8 +122,9 @@ inline constexpr std::size_t kReadAheadBytes = 64 * 1024;
 inline constexpr milliseconds kEndingWriteStall{5000};
 inline constexpr milliseconds kEndingWriteCheck{1000};
 
-// After the closing handshake, Beast half-closes our side and waits for the
-// client's FIN (over TLS, its close_notify) with no limit: a client that
+// After a closing handshake the client began, Beast half-closes our side and
+// waits for the client's FIN (over TLS, its close_notify) with no limit (one
+// we began is bounded by its handshake timeout): a client that
 // keeps its end open would keep its session and its program's zombie. Each
 // worker's TeardownSweep (server/teardown_sweep.hpp) ticks every
 // kTeardownSweepPeriod and closes the sockets that have waited through two

@@ -245,6 +245,11 @@ struct Server::Impl {
                                 std::to_string(drain_ms) + " ms");
       }
     });
+    // A pending tick of a worker's teardown sweep must not hold its run()
+    // up to a second after its last session has gone.
+    for (auto& worker : workers) {
+      asio::post(worker.context(), [&worker] { worker.teardown_sweep().finish_when_empty(); });
+    }
     guards.clear();
     if (drain_ms == 0) {
       end_sessions(deadline);

@@ -10,6 +10,7 @@ void TeardownSweep::Entry::unlink() noexcept {
   previous_ = next_ = nullptr;
   sweep_ = nullptr;
   --sweep.linked_;
+  if (sweep.finishing_ && !sweep.first_) sweep.stop_ticking();
 }
 
 TeardownSweep::TeardownSweep(boost::asio::io_context& context, std::chrono::milliseconds period)
@@ -17,6 +18,17 @@ TeardownSweep::TeardownSweep(boost::asio::io_context& context, std::chrono::mill
 
 TeardownSweep::~TeardownSweep() {
   while (first_) first_->unlink();
+}
+
+void TeardownSweep::finish_when_empty() noexcept {
+  finishing_ = true;
+  if (!first_) stop_ticking();
+}
+
+void TeardownSweep::stop_ticking() noexcept {
+  if (!ticking_) return;
+  ticking_ = false;
+  timer_.cancel();
 }
 
 void TeardownSweep::link(Entry& entry) noexcept {

@@ -82,8 +82,8 @@ class Worker {
   // Runs what retire() was given; a connection calls it once its spawn is asked for.
   void run_retired();
 
-  // A connection of this worker has asked for its program: for a while the
-  // worker sleeps when idle rather than poll (Worker::run).
+  // A WebSocket connection of this worker has asked for its program: for a
+  // while the worker sleeps when idle rather than poll (Worker::run).
   void program_requested() { last_program_request_ = std::chrono::steady_clock::now(); }
 
   // Limits the wait for a client's end of TCP after the closing handshake,

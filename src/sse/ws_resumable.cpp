@@ -98,12 +98,16 @@ struct InputAnswer {
   std::optional<unsigned> status;
 };
 
-// Once a closing handshake starts (the client's close frame read, or ours
-// on its way), the worker's sweep gives it and Beast's wait for the
-// client's end of TCP one to two seconds (server/teardown_sweep.hpp); then
-// the socket is closed. Without it, a client that kept its end open after
-// the handshake held the connection, and the session that waits for its
-// reader to end, for as long as it stayed.
+// Once the client's close frame is read, the worker's sweep gives our
+// reply and Beast's wait for the client's end of TCP one to two seconds
+// (server/teardown_sweep.hpp); then the socket is closed. Without it, a
+// client that kept its end open after the handshake held the connection,
+// and the session that waits for its reader to end, for as long as it
+// stayed. (A close we begin is bounded by Beast's handshake timeout. The
+// clock starts before our reply is written, unlike a plain session's: a
+// client that has said goodbye and reads too slowly for its reply to go
+// out in time loses the events it was still to get; its session ends
+// either way.)
 template <typename Stream>
 struct ClosingLimit final : TeardownSweep::Entry {
   explicit ClosingLimit(Stream& s) : stream(s) {}
@@ -230,7 +234,6 @@ asio::awaitable<WriterEnd> write_events(Connection<Stream>& connection, SseOutbo
         // status: well within the frame's 123 bytes.
         const websocket::close_reason reason(static_cast<websocket::close_code>(event.code),
                                              event.text);
-        connection.closing_starts();
         co_await ws.async_close(reason, asio::redirect_error(asio::use_awaitable, ec));
         co_return WriterEnd::session_over;
       }

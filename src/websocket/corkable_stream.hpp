@@ -26,9 +26,10 @@
 // - Once a write has failed, every write after it, and every one waiting,
 //   fails with the same error without reaching the socket (see
 //   fail_at_once), so nothing waits for a connection that is gone.
-// - Beast's teardown waits for the client to end TCP with no limit of its
-//   own; given a TeardownSweep (limit_teardown_by), that wait is ended
-//   after one to two of its periods (server/teardown_sweep.hpp).
+// - Beast's teardown after a close the client began waits for it to end
+//   TCP with no limit of its own; given a TeardownSweep (limit_teardown_by),
+//   that wait is ended after one to two of its periods
+//   (server/teardown_sweep.hpp).
 //
 // Reads pass through a ReadAhead (read_ahead.hpp), which serves Beast's
 // small reads of a pipelined batch from one read of the socket.
@@ -152,7 +153,7 @@ class CorkableStream {
   void limit_teardown_by(TeardownSweep& sweep) noexcept { teardown_sweep_ = &sweep; }
   // Beast's teardown of the layer below starts now: its wait is the sweep's
   // to end. The entry is made only now: an idle connection (thousands of
-  // them on a shared program) holds one null pointer.
+  // them on a shared program) holds the sweep's pointer and a null one.
   void teardown_starts() {
     if (!teardown_sweep_) return;
     if (!teardown_wait_) teardown_wait_ = std::make_unique<TeardownWait>(next_);

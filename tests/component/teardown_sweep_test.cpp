@@ -30,7 +30,9 @@ class RecordingEntry final : public TeardownSweep::Entry {
   }
 };
 
-TEST(TeardownSweep, AnEntryLeftLinkedIsEndedAfterOneToTwoPeriods) {
+// Each run_one() below runs one tick (nothing else is queued), so the
+// ticks are counted, not timed.
+TEST(TeardownSweep, AnEntryLeftLinkedIsEndedAtTheSecondTickAfterItsLink) {
   boost::asio::io_context context;
   TeardownSweep sweep(context, kPeriod);
   RecordingEntry entry;
@@ -39,13 +41,16 @@ TEST(TeardownSweep, AnEntryLeftLinkedIsEndedAfterOneToTwoPeriods) {
   EXPECT_TRUE(entry.linked());
   EXPECT_EQ(sweep.linked_count(), 1u);
 
-  context.run_for(10 * kPeriod);
-
+  ASSERT_EQ(context.run_one(), 1u);  // the first tick
+  EXPECT_EQ(entry.ended, 0);
+  EXPECT_TRUE(entry.linked());
+  ASSERT_EQ(context.run_one(), 1u);  // the second
   EXPECT_EQ(entry.ended, 1);
   EXPECT_FALSE(entry.linked());
   EXPECT_EQ(sweep.linked_count(), 0u);
-  EXPECT_GE(entry.ended_at - linked_at, kPeriod);
-  EXPECT_LT(entry.ended_at - linked_at, 2 * kPeriod + 40ms);  // timer slack on a busy machine
+  EXPECT_GE(entry.ended_at - linked_at,
+            2 * kPeriod - 5ms);      // two periods, give or take a clock tick
+  EXPECT_EQ(context.run_one(), 0u);  // nothing linked: no tick follows
 }
 
 TEST(TeardownSweep, AnEntryThatUnlinksOrGoesFirstIsNeverEnded) {
@@ -68,23 +73,36 @@ TEST(TeardownSweep, AnEntryThatUnlinksOrGoesFirstIsNeverEnded) {
   EXPECT_EQ(kept.ended, 1);
 }
 
-// Linked while the sweep has already ticked once for an older entry: each
-// is ended two ticks after its own link, the newer one a period later.
+// Linked after the sweep has ticked once for an older entry: each is
+// ended at the second tick after its own link, the newer one a tick later.
 TEST(TeardownSweep, EachEntryCountsItsTicksFromItsOwnLink) {
   boost::asio::io_context context;
   TeardownSweep sweep(context, kPeriod);
   RecordingEntry older;
   RecordingEntry newer;
   sweep.link(older);
-  context.run_for(kPeriod + kPeriod / 2);  // the first tick has passed
-  ASSERT_EQ(older.ended, 0);
+  ASSERT_EQ(context.run_one(), 1u);  // tick 1
   sweep.link(newer);
+  ASSERT_EQ(context.run_one(), 1u);  // tick 2: the older one's second
+  EXPECT_EQ(older.ended, 1);
+  EXPECT_EQ(newer.ended, 0);
+  ASSERT_EQ(context.run_one(), 1u);  // tick 3: the newer one's second
+  EXPECT_EQ(newer.ended, 1);
+}
 
-  context.run_for(10 * kPeriod);
-
-  ASSERT_EQ(older.ended, 1);
-  ASSERT_EQ(newer.ended, 1);
-  EXPECT_GE(newer.ended_at - older.ended_at, kPeriod / 2);
+// A stopping worker's sweep: its timer goes as soon as nothing is linked,
+// so the loop runs out of work at once rather than at the next tick.
+TEST(TeardownSweep, FinishingCancelsTheTimerOnceNothingIsLinked) {
+  boost::asio::io_context context;
+  TeardownSweep sweep(context, 10s);
+  auto entry = std::make_unique<RecordingEntry>();
+  sweep.link(*entry);
+  sweep.finish_when_empty();  // one still linked: the timer stays
+  EXPECT_EQ(context.poll(), 0u);
+  entry.reset();  // the last goes
+  const auto started = Clock::now();
+  context.run();  // only the cancelled wait is left
+  EXPECT_LT(Clock::now() - started, 1s) << "the loop waited for the tick";
 }
 
 // Linking again while linked keeps the entry's first place (and tick).

@@ -28,7 +28,7 @@ std::chrono::microseconds thread_cpu_time() {
 // polling for up to 10 ms; `program_requested`: each handler says a
 // connection asked for its program. The CPU time of the loop's thread.
 std::chrono::microseconds cpu_for_timer_chain(bool program_requested) {
-  constexpr int kCount = 60;
+  constexpr int kCount = 100;
   constexpr auto kGap = 500us;
   Worker worker;
   boost::asio::steady_timer timer(worker.context());
@@ -51,8 +51,9 @@ TEST(WorkerIdlePoll, AfterAProgramIsAskedForTheWorkerSleepsInsteadOfPolling) {
   const auto polling = cpu_for_timer_chain(false);
   const auto sleeping = cpu_for_timer_chain(true);
   // Polling grows its window over the first spells and then covers each
-  // 500 µs gap: about 25 ms over the chain when the thread has a core.
-  EXPECT_GT(polling, 5ms) << "the worker did not poll: nothing to compare";
+  // 500 µs gap: about 45 ms over the chain when the thread has a core to
+  // itself, less when it yields it to others.
+  EXPECT_GT(polling, 4ms) << "the worker did not poll: nothing to compare";
   EXPECT_LT(sleeping * 3, polling) << "polling " << polling.count() << " µs of CPU, after "
                                    << "program requests " << sleeping.count() << " µs";
 }

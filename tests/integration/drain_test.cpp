@@ -22,6 +22,17 @@ testing::AssertionResult refuses_connections(std::uint16_t port) {
   return testing::AssertionFailure() << "a new connection was accepted while draining";
 }
 
+// A client whose session runs (one echo done through `cat`); null, with a
+// failure recorded, if not.
+std::unique_ptr<WsClient> echoing_client(const ServerProcess& server) {
+  auto client = connect_to(server);
+  if (!client->send_text("hello", 5s) || !IsText(client->read(5s), "hello")) {
+    ADD_FAILURE() << "no echo before the test: " << server.diagnostics();
+    return nullptr;
+  }
+  return client;
+}
+
 TEST(Drain, ASessionOpenBeforeSigtermFinishesItsExchangeWhileNewOnesAreRefused) {
   TempDir dir;
   // Greets, then one exchange, then exits: the session ends by itself.
@@ -50,9 +61,8 @@ TEST(Drain, ASessionOpenBeforeSigtermFinishesItsExchangeWhileNewOnesAreRefused) 
 
 TEST(Drain, SessionsStillOpenWhenTheDrainEndsAreClosedWith1001) {
   ServerProcess server({"--drainms=800", "cat"});
-  auto client = connect_to(server);
-  ASSERT_TRUE(client->send_text("hello", 5s));
-  ASSERT_TRUE(IsText(client->read(5s), "hello"));
+  auto client = echoing_client(server);
+  ASSERT_TRUE(client);
 
   const auto signalled = Clock::now();
   server.send_signal(SIGTERM);
@@ -66,9 +76,8 @@ TEST(Drain, SessionsStillOpenWhenTheDrainEndsAreClosedWith1001) {
 
 TEST(Drain, ASecondSignalEndsEverythingAtOnce) {
   ServerProcess server({"--drainms=60000", "cat"});
-  auto client = connect_to(server);
-  ASSERT_TRUE(client->send_text("hello", 5s));
-  ASSERT_TRUE(IsText(client->read(5s), "hello"));
+  auto client = echoing_client(server);
+  ASSERT_TRUE(client);
   const auto children = children_of(server.pid());
   ASSERT_EQ(children.size(), 1u);
 
@@ -86,14 +95,32 @@ TEST(Drain, ASecondSignalEndsEverythingAtOnce) {
 
 TEST(Drain, WithoutDrainmsSigtermClosesAtOnce) {
   ServerProcess server({"cat"});
-  auto client = connect_to(server);
-  ASSERT_TRUE(client->send_text("hello", 5s));
-  ASSERT_TRUE(IsText(client->read(5s), "hello"));
+  auto client = echoing_client(server);
+  ASSERT_TRUE(client);
   const auto signalled = Clock::now();
   server.send_signal(SIGTERM);
   EXPECT_TRUE(IsClose(client->read(5s), 1001));
   EXPECT_LT(Clock::now() - signalled, 2s);
+  // And it exits once that session has gone, held up by nothing (such as
+  // a pending tick of a worker's teardown sweep, 1 s).
+  EXPECT_TRUE(server.wait_exit(5s).has_value()) << server.diagnostics();
+  EXPECT_LT(Clock::now() - signalled, 700ms)
+      << "the server waited for something after its sessions";
   EXPECT_FALSE(server.wait_for_log_line({"Draining"}, 100ms).has_value());
+}
+
+// A draining server whose last session ends by itself exits at once: no
+// pending tick of a worker's teardown sweep (1 s) holds it up.
+TEST(Drain, ADrainingServerExitsAsSoonAsItsLastSessionHasClosedItself) {
+  ServerProcess server({"--drainms=30000", "cat"});
+  auto client = echoing_client(server);
+  ASSERT_TRUE(client);
+  server.send_signal(SIGTERM);
+  ASSERT_TRUE(server.wait_for_log_line({"Draining"}, 5s).has_value());
+  const auto closed = Clock::now();
+  EXPECT_TRUE(client->close(1000));
+  EXPECT_TRUE(server.wait_exit(5s).has_value()) << server.diagnostics();
+  EXPECT_LT(Clock::now() - closed, 700ms) << "the server waited for something after its sessions";
 }
 
 }  // namespace
