@@ -79,6 +79,7 @@ void Worker::run(std::chrono::microseconds longest_poll) {
       continue;
     }
     const auto until = idle_since + idle_poll.window();
+    if (idle_poll.window() > IdlePoll::Duration::zero()) ++polling_spells_;
     // When work came: at the latest when the poll that found it started (so
     // the time its handlers took is not counted as idle), or when the sleep
     // below ended, which counts the one handler run_one() runs: a handler

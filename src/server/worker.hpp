@@ -85,6 +85,10 @@ class Worker {
   // A WebSocket connection of this worker has asked for its program: for a
   // while the worker sleeps when idle rather than poll (Worker::run).
   void program_requested() { last_program_request_ = std::chrono::steady_clock::now(); }
+  // Idle spells in which run() polled before sleeping: what the window
+  // after a program request turns off, counted for its test (CPU time
+  // depends on what else the machine runs; this does not).
+  std::size_t polling_spells() const { return polling_spells_; }
 
   // Limits the wait for a client's end of TCP after the closing handshake,
   // for every WebSocket connection of this worker (teardown_sweep.hpp).
@@ -115,6 +119,7 @@ class Worker {
   // still linked, which the context's sessions then take with them.
   TeardownSweep teardown_sweep_;
   std::chrono::steady_clock::time_point last_program_request_{};
+  std::size_t polling_spells_ = 0;
 };
 
 // Registers a connection for the scope of its owner.
