@@ -45,9 +45,12 @@
 namespace wsexec {
 
 // Bytes written to the socket that its peer has not taken yet (sent and
-// unacknowledged, or waiting for room in its window); 0 when unknown.
+// unacknowledged, or waiting for room in its window); 0 when unknown, and
+// for a socket already closed (a session's later ending steps come after
+// its socket has gone; no system call to learn that).
 template <typename Socket>
 std::size_t socket_unsent_bytes(Socket& socket) {
+  if (!socket.is_open()) return 0;
   int bytes = 0;
   if (::ioctl(socket.native_handle(), SIOCOUTQ, &bytes) < 0 || bytes < 0) return 0;
   return static_cast<std::size_t>(bytes);
