@@ -76,7 +76,6 @@ class TeardownSweep {
   void finish_when_empty() noexcept;
   // Entries waiting now (tests, metrics).
   std::size_t linked_count() const noexcept { return linked_; }
-  std::chrono::milliseconds period() const noexcept { return period_; }
 
  private:
   void arm();
