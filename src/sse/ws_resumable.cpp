@@ -27,6 +27,7 @@
 #include "sse/sse_session.hpp"
 #include "sse/sse_stream_waker.hpp"
 #include "sse/sse_token.hpp"
+#include "websocket/corkable_stream.hpp"
 #include "websocket/negotiation.hpp"
 #include "websocket/remote_host.hpp"
 #include "websocket/terminal_input.hpp"
@@ -98,35 +99,17 @@ struct InputAnswer {
   std::optional<unsigned> status;
 };
 
-// Once the client's close frame is read, the worker's sweep gives our
-// reply and Beast's wait for the client's end of TCP one to two seconds
-// (server/teardown_sweep.hpp); then the socket is closed. Without it, a
-// client that kept its end open after the handshake held the connection,
-// and the session that waits for its reader to end, for as long as it
-// stayed. (A close we begin is bounded by Beast's handshake timeout. The
-// clock starts before our reply is written, unlike a plain session's: a
-// client that has said goodbye and reads too slowly for its reply to go
-// out in time loses the events it was still to get; its session ends
-// either way.)
-template <typename Stream>
-struct ClosingLimit final : TeardownSweep::Entry {
-  explicit ClosingLimit(Stream& s) : stream(s) {}
-  void end_wait() noexcept override {
-    error_code ignored;  // every wait on the socket ends, as intended
-    beast::get_lowest_layer(stream).socket().close(ignored);
-  }
-  Stream& stream;
-};
-
 // What one connection's reader and writer share (on the connection's thread).
 template <typename Stream>
 struct Connection {
-  websocket::stream<Stream&> ws;
+  // Over a CorkableStream for what it does at a close: the client's close
+  // frame with a code from 5000 up is answered 1002 (Beast would echo it),
+  // and the wait for the client's end of TCP is limited by the worker's
+  // sweep (server/teardown_sweep.hpp). Nothing is corked here.
+  websocket::stream<CorkableStream<Stream&>> ws;
   SseSession& session;  // held by serve_resumable_websocket's SseSessionRef
   std::shared_ptr<SseStreamWaker> waker;
   AsyncEvent reader_done;
-  TeardownSweep& sweep;
-  ClosingLimit<Stream> closing_limit;  // unlinked when the connection goes
   bool reader_started = false;
   bool writer_done = false;
   bool closed_by_client = false;  // the client's close frame: the session ends now
@@ -135,14 +118,17 @@ struct Connection {
 
   Connection(Stream& stream, SseSession& s, std::shared_ptr<SseStreamWaker> w,
              TeardownSweep& teardown_sweep)
-      : ws(stream),
-        session(s),
-        waker(std::move(w)),
-        reader_done(stream.get_executor()),
-        sweep(teardown_sweep),
-        closing_limit(stream) {}
+      : ws(stream), session(s), waker(std::move(w)), reader_done(stream.get_executor()) {
+    ws.next_layer().limit_teardown_by(teardown_sweep);
+  }
   bool over() const { return writer_done || waker->client_left(); }
-  void closing_starts() { sweep.link(closing_limit); }
+  // The client's close frame is read: the sweep's clock starts now, not
+  // once Beast's teardown does (as a plain session's), because our reply
+  // may wait behind an event being written to a client that has stopped
+  // reading. Such a client loses the events it was still to get; its
+  // session ends either way. (A close we begin is bounded by Beast's
+  // handshake timeout.) Beast's teardown, if it comes, keeps this place.
+  void closing_starts() { ws.next_layer().teardown_starts(); }
 };
 
 // One message to the program: run on the session's thread, answered on
@@ -265,8 +251,7 @@ asio::awaitable<void> relay(Stream& stream, const RequestHead& request, SseSessi
   beast::get_lowest_layer(stream).expires_never();
   configure_websocket(connection.ws, state, &kResumeSubprotocolName);
   connection.ws.set_option(deflate_settings(request, state.config));
-  connection.ws.control_callback([&connection](websocket::frame_type kind, beast::string_view) {
-    if (kind != websocket::frame_type::close) return;
+  watch_client_close_frames(connection.ws, session->log_context(), [&connection] {
     connection.close_frame_read = true;
     connection.closing_starts();
   });

@@ -47,6 +47,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "server/teardown_sweep.hpp"
@@ -57,10 +58,12 @@ namespace wsexec {
 template <typename NextLayer>
 class CorkableStream {
  public:
+  // NextLayer may be a reference (a stream the caller keeps, as a
+  // resumable connection's is) or the stream itself.
   using next_layer_type = NextLayer;
-  using executor_type = typename NextLayer::executor_type;
+  using executor_type = typename std::remove_reference_t<NextLayer>::executor_type;
 
-  explicit CorkableStream(NextLayer next) : next_(std::move(next)) {}
+  explicit CorkableStream(NextLayer next) : next_(std::forward<NextLayer>(next)) {}
 
   executor_type get_executor() noexcept { return next_.get_executor(); }
   next_layer_type& next_layer() noexcept { return next_; }

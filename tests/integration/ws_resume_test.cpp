@@ -159,6 +159,20 @@ TEST(WsResume, AClientThatKeepsTcpOpenAfterItsCloseFrameStillEndsTheSession) {
   EXPECT_LT(std::chrono::steady_clock::now() - closed_at, 4s);
 }
 
+// As on a plain connection (Rfc6455.InvalidCloseCodesAreAnsweredWith1002):
+// Beast takes codes from 5000 up for valid ones and would echo them.
+TEST(WsResume, ACloseCodeBeyondTheRfcIsAnswered1002) {
+  ServerProcess server({"--sse", "--resumems=60000", "cat"});
+  Opened opened = open_resumable(server, 60000);
+  ASSERT_TRUE(opened.client);
+  ASSERT_TRUE(opened.client->send_close_frame_only(5000));
+  const Transcript transcript = opened.client->read_until_end(5000ms);
+  EXPECT_TRUE(IsClose(transcript.end, 1002));
+  EXPECT_TRUE(
+      server.wait_for_log_line({"client closed with invalid code 5000, answered 1002"}, 2000ms))
+      << server.diagnostics();
+}
+
 TEST(WsResume, TheProgramsEndIsTheCloseFrame) {
   ServerProcess server({"--sse", "--resumems=10000", "sh", "-c", "echo bye; exit 3"});
   Opened opened = open_resumable(server, 10000);
