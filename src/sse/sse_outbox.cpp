@@ -30,12 +30,12 @@ void SseOutbox::publish(SessionEvent::Kind kind, std::string text, unsigned code
 }
 
 void SseOutbox::wake_stream() {
-  if (stream_) stream_->wake();
+  if (const auto stream = stream_.lock()) stream->wake();
 }
 
 bool SseOutbox::has_room_or_notify() {
   const std::lock_guard lock(mutex_);
-  if (!stream_ || log_.unsent_bytes() < limits::kSseUnsentHighWater) return true;
+  if (stream_.expired() || log_.unsent_bytes() < limits::kSseUnsentHighWater) return true;
   room_wanted_ = true;
   return false;
 }
@@ -47,7 +47,7 @@ std::size_t SseOutbox::unsent_bytes() const {
 
 bool SseOutbox::attached() const {
   const std::lock_guard lock(mutex_);
-  return stream_ != nullptr;
+  return !stream_.expired();
 }
 
 SseOutbox::Attach SseOutbox::attach(std::shared_ptr<SseStreamWaker> stream,
@@ -75,7 +75,7 @@ SseOutbox::EventBatch SseOutbox::take_events(const SseStreamWaker& stream) {
   bool room = false;
   {
     const std::lock_guard lock(mutex_);
-    if (stream_.get() != &stream) {
+    if (stream_.lock().get() != &stream) {
       batch.replaced = true;
       return batch;
     }
@@ -91,7 +91,7 @@ bool SseOutbox::detach(const SseStreamWaker& stream) {
   bool room = false;
   {
     const std::lock_guard lock(mutex_);
-    if (stream_.get() != &stream) return false;
+    if (stream_.lock().get() != &stream) return false;
     stream_.reset();
     room = std::exchange(room_wanted_, false);  // detached, the session limits the buffer itself
   }

@@ -66,7 +66,12 @@ class SseOutbox {
   mutable std::mutex mutex_;
   SseEventLog log_;
   std::function<void()> on_room_;
-  std::shared_ptr<SseStreamWaker> stream_;
+  // Weak: the stream (its coroutine, on its own worker) owns its waker,
+  // whose timer belongs to that worker's loop. Held here strongly, the
+  // waker could go last with the session, on the session's worker, after
+  // the stream's worker and its timer service were gone: at the server's
+  // exit, a heap use after free (seen under ASan in CI).
+  std::weak_ptr<SseStreamWaker> stream_;
   bool closed_ = false;       // the close event is published
   bool room_wanted_ = false;  // the session paused its program: tell it when there is room
 };
