@@ -90,7 +90,12 @@ struct Server::Impl {
   // The spawner's completions go to the workers' queues: none may arrive
   // once they are destroyed. A child started meanwhile goes to a stopped
   // worker and is killed and reaped when that worker's queue is destroyed.
-  ~Impl() { state.spawner->join(); }
+  // Then the workers' loops end together (shut_down_together), before any
+  // of them is destroyed.
+  ~Impl() {
+    state.spawner->join();
+    shut_down_together(workers);
+  }
 
   ServerState& state;
   std::deque<Worker> workers;   // deque: Workers are neither copied nor moved

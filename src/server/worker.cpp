@@ -45,6 +45,21 @@ Worker::~Worker() {
   batch_.discard();
 }
 
+void Worker::shut_down() {
+  batch_.discard();
+  context_.shutdown();  // Asio's services allow it again, and the destructor's own
+}
+
+void shut_down_together(std::deque<Worker>& workers) {
+  // Each round ends one link of a chain of loops handing each other work as
+  // it is destroyed. The longest known is two (a resumed stream's release,
+  // posted to its session's loop); one round more, for a chain not known.
+  constexpr int kRounds = 3;
+  for (int round = 0; round < kRounds; ++round) {
+    for (Worker& worker : workers) worker.shut_down();
+  }
+}
+
 // any_executor::target<T>() in Boost 1.74 casts without checking the type
 // (later versions return null on a mismatch), so the type is compared first.
 bool runs_on_this_thread(const boost::asio::any_io_executor& executor) {

@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstddef>
+#include <deque>
 #include <functional>
 #include <unordered_set>
 #include <vector>
@@ -94,6 +95,12 @@ class Worker {
   // for every WebSocket connection of this worker (teardown_sweep.hpp).
   TeardownSweep& teardown_sweep() { return teardown_sweep_; }
 
+  // Destroys the work the worker's loop still holds (handlers not run, I/O
+  // waiting to complete, the sessions they own), the loop itself staying
+  // whole; may be called again for work handed to it since. For the end of
+  // the server: see shut_down_together.
+  void shut_down();
+
   // Asks every live connection to end; they unregister as they go.
   void stop_all() {
     const auto snapshot = connections_;  // stop() may unregister synchronously
@@ -111,7 +118,14 @@ class Worker {
   // which thread they are on. ~Worker() drops its pending handlers first,
   // while the loop is whole.
   HandlerBatch batch_{context_};
-  boost::asio::io_context context_;
+  // An io_context whose shutdown (destroying pending work, as its destructor
+  // does first) can be asked for on its own.
+  class Loop : public boost::asio::io_context {
+   public:
+    using boost::asio::execution_context::shutdown;
+    using boost::asio::io_context::io_context;
+  };
+  Loop context_;
   // After the context: what they hold (sessions) goes before the loop does.
   std::vector<std::function<void()>> retired_;
   boost::asio::steady_timer retire_timer_{context_};
@@ -121,6 +135,16 @@ class Worker {
   std::chrono::steady_clock::time_point last_program_request_{};
   std::size_t polling_spells_ = 0;
 };
+
+// Ends the loops of `workers` (stopped, no thread running them) before any of
+// them is destroyed. A session's objects can be reached from another worker's
+// loop: a resumed event stream on one worker holds its session, on another,
+// and lets it go by posting there. Destroyed one after another, a later
+// loop's pending work then posted to, or freed timers of, a loop already
+// gone. Shut down together, every loop's pending work is destroyed while all
+// of them exist; what that destruction hands to a loop already shut down is
+// destroyed by the next round.
+void shut_down_together(std::deque<Worker>& workers);
 
 // Registers a connection for the scope of its owner.
 class WorkerRegistration {
