@@ -51,6 +51,7 @@
 #include <utility>
 
 #include "server/teardown_sweep.hpp"
+#include "websocket/lowest_socket.hpp"
 #include "websocket/read_ahead.hpp"
 
 namespace wsexec {
@@ -170,13 +171,8 @@ class CorkableStream {
   struct TeardownWait final : TeardownSweep::Entry {
     explicit TeardownWait(NextLayer& layer) : next(layer) {}
     void end_wait() noexcept override {
-      auto& lowest = boost::beast::get_lowest_layer(next);
       boost::system::error_code ignored;
-      if constexpr (requires { lowest.socket(); }) {
-        lowest.socket().close(ignored);  // a Beast basic_stream (TLS's)
-      } else {
-        lowest.close(ignored);  // a bare socket
-      }
+      socket_of(boost::beast::get_lowest_layer(next)).close(ignored);
     }
     NextLayer& next;
   };

@@ -16,6 +16,7 @@
 #include "server/connection_streams.hpp"
 #include "server/log.hpp"
 #include "server/server_state.hpp"
+#include "websocket/lowest_socket.hpp"
 
 namespace wsexec {
 
@@ -30,17 +31,6 @@ inline boost::asio::local::stream_protocol::socket websocket_transport(UnixStrea
 }
 inline TlsStream websocket_transport(TlsStream&& stream) {
   return std::move(stream);
-}
-
-// The socket under a transport, to drop a connection whose handshake has
-// not finished.
-template <typename Protocol, typename Executor>
-auto& socket_of(boost::asio::basic_stream_socket<Protocol, Executor>& socket) {
-  return socket;
-}
-template <typename Protocol, typename Executor, typename RatePolicy>
-auto& socket_of(boost::beast::basic_stream<Protocol, Executor, RatePolicy>& stream) {
-  return stream.socket();
 }
 
 // Whether the peer reset the connection (or it failed otherwise), asked
