@@ -47,7 +47,9 @@ Worker::~Worker() {
 
 void Worker::shut_down() {
   batch_.discard();
-  context_.shutdown();  // Asio's services allow it again, and the destructor's own
+  // Safe to repeat: Boost 1.74's services shut down again harmlessly, as
+  // the io_context's destructor will do once more.
+  context_.shutdown();
 }
 
 void shut_down_together(std::deque<Worker>& workers) {
