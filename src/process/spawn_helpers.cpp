@@ -1,13 +1,17 @@
 #include "process/spawn_helpers.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <fstream>
 #include <optional>
 #include <utility>
 
@@ -29,6 +33,49 @@ constexpr int kAnswerWaitMs =
 
 bool is_open(int fd) {
   return ::fcntl(fd, F_GETFD) >= 0;
+}
+
+// Our children (the helpers clone with CLONE_PARENT, so theirs are ours),
+// from every thread's list: a helper's children are listed under the thread
+// that started the helper.
+std::vector<pid_t> our_children() {
+  std::vector<pid_t> children;
+  DIR* tasks = ::opendir("/proc/self/task");
+  if (tasks == nullptr) return children;
+  while (const dirent* task = ::readdir(tasks)) {
+    if (task->d_name[0] == '.') continue;
+    std::ifstream list(std::string("/proc/self/task/") + task->d_name + "/children");
+    pid_t pid;
+    while (list >> pid) children.push_back(pid);
+  }
+  ::closedir(tasks);
+  return children;
+}
+
+// A helper that died or was killed with a request in hand may have started
+// its child already: ours, but its pid never reached us, so nothing would
+// ever reap it, and a retry would start a second child on the same pipes.
+// It is found by its stdin, the descriptor we sent (`stdin_fd`): killed with
+// its group and reaped in the background.
+void end_orphans_on(int stdin_fd) {
+  struct stat ours {};
+  if (::fstat(stdin_fd, &ours) != 0) return;
+  // Only a stdin made for this one child tells it apart: the server's are a
+  // new pipe or a new terminal's slave (UNIX 98 slaves are majors 136-143).
+  // A descriptor many children share (/dev/null, say) would also match
+  // children whose pids we know.
+  const bool pty_slave =
+      S_ISCHR(ours.st_mode) && major(ours.st_rdev) >= 136 && major(ours.st_rdev) <= 143;
+  if (!S_ISFIFO(ours.st_mode) && !pty_slave) return;
+  for (const pid_t pid : our_children()) {
+    struct stat theirs {};
+    const std::string their_stdin = "/proc/" + std::to_string(pid) + "/fd/0";
+    if (::stat(their_stdin.c_str(), &theirs) != 0) continue;  // gone, or a zombie
+    if (theirs.st_dev != ours.st_dev || theirs.st_ino != ours.st_ino) continue;
+    ::kill(-pid, SIGKILL);  // its own group, if it got as far as making it
+    ::kill(pid, SIGKILL);
+    reap_in_background(pid, OwnedFd());
+  }
 }
 
 void set_answer_timeout(int socket) {
@@ -235,6 +282,7 @@ bool SpawnHelpers::read_answer_now(Lease& lease, StartedProgram& started, std::e
   if (!receive_answer(helper, started, error)) {
     retire(helper, /*stuck=*/false, "failed: " + error.message());
     lease.sent_ = false;
+    lease.answer_lost_ = true;
     return false;
   }
   lease.owner_ = nullptr;
@@ -251,12 +299,14 @@ void SpawnHelpers::give_up_on(Lease& lease) {
   // It may be stuck where even SIGKILL waits: retire() reaps it in the background.
   retire(*lease.helper_, /*stuck=*/true, "did not answer");
   lease.sent_ = false;
+  lease.answer_lost_ = true;
 }
 
 std::optional<StartedProgram> SpawnHelpers::finish(Lease lease, int stdin_fd, int stdout_fd,
                                                    int stderr_fd, std::error_code& error) {
   Helper& helper = *lease.helper_;
   lease.owner_ = nullptr;  // serve_on gives the helper back
+  if (lease.answer_lost_) end_orphans_on(stdin_fd);
   return serve_on(helper, lease.message_, {stdin_fd, stdout_fd, stderr_fd}, lease.sent_, error);
 }
 
@@ -282,9 +332,11 @@ std::optional<StartedProgram> SpawnHelpers::serve_on(Helper& helper, const std::
     if (!helper.socket && !launch(helper, error)) break;
     if (exchange(helper, message, fds, sent && attempt == 0, started, error)) break;
     // The helper is gone or broken: what it did with this request is
-    // unknown, so it is replaced and asked once more.
+    // unknown, so it is replaced and asked once more, once a child it may
+    // have started is ended.
     const bool stuck = error == std::errc::resource_unavailable_try_again;
     retire(helper, stuck, stuck ? "did not answer" : "failed: " + error.message());
+    end_orphans_on(fds.front());
   }
   if (!helper.socket) {
     // The replacement could not be started or could not serve either:

@@ -18,10 +18,11 @@
 //
 // A helper that dies or stops answering is noticed at the next spawn it is
 // asked for: it is killed, reaped, logged, replaced, and the spawn is
-// retried once on the new one. If the new one fails too, the server logs it
-// and spawns directly from then on: slower in a large server, but working. Known gap: a helper
-// killed between starting a child and answering leaves that child unowned (its pid never reaches
-// the server), a zombie until the server exits.
+// retried once on the new one, after any child the dead one had started
+// (ours, CLONE_PARENT, but its pid never reached us) is found among our
+// children by its stdin, killed and reaped. If the new one fails too, the
+// server logs it and spawns directly from then on: slower in a large
+// server, but working.
 #include <sys/types.h>
 
 #include <atomic>
@@ -121,7 +122,8 @@ class SpawnHelpers {
         : owner_(std::exchange(other.owner_, nullptr)),
           helper_(other.helper_),
           message_(std::move(other.message_)),
-          sent_(other.sent_) {}
+          sent_(other.sent_),
+          answer_lost_(other.answer_lost_) {}
     Lease& operator=(Lease&&) = delete;
     ~Lease();
     // The helper's socket, readable once its answer has come; -1 when the
@@ -136,6 +138,9 @@ class SpawnHelpers {
     Helper* helper_;
     std::string message_;  // the encoded request, for a retry
     bool sent_ = true;     // false once the helper it went to was replaced
+    // The helper it went to died or was given up on before answering: it
+    // may have started the child (finish() ends it before asking again).
+    bool answer_lost_ = false;
   };
 
  private:
