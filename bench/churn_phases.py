@@ -25,6 +25,16 @@ again takes the host tens of µs (docs/performance.md, "Churn, a fourth
 look"). An echo that finds the server awake wakes nothing and is not
 counted.
 
+Last, per target, the time each party spent waiting for a CPU (woken, or
+preempted, and not yet running again), per connection, split by what held
+that CPU meanwhile: the client (the
+churn's own thread), the server (its threads; the floor server's thread),
+the spawn helpers, the programs (from their clone; a vfork child counts as
+a program), or the CPU's going from idle to running. A client or server
+that waits behind a program still starting up (exec, the dynamic loader)
+waits for most of that start-up (docs/performance.md, "Churn, a seventh
+look").
+
     sudo bench/churn_phases.py base=build/wsexec floor floor-process
 
 Targets are those of churn_ab.py: LABEL=PATH [NAME=VALUE...], `floor`,
@@ -80,22 +90,27 @@ def record(wsbench, target, seconds, data):
         if server:
             server.terminate()
             server.wait(timeout=10)
-    return out.strip().splitlines()[-1] if out.strip() else ""
+    last = out.strip().splitlines()[-1] if out.strip() else ""
+    return last, {"client": str(client.pid), "server": str(server.pid) if server else None}
 
 
 def timeline(data):
     """The lines of `perf sched timehist -w`, as tuples:
 
     ("wake", time, waker's CPU, waker pid, waker comm, wakee pid, wakee comm), and
-    ("run", time, CPU, pid, comm, scheduling delay in s): a task switched out
-    after running on CPU, having waited that long to run once woken (or,
-    if it was preempted, once switched out).
+    ("run", time, CPU, pid, comm, scheduling delay in s, process id): a task
+    switched out after running on CPU, having waited that long to run once
+    woken (or, if it was preempted, once switched out); an idle spell of the
+    CPU is pid "0", comm "<idle>", no delay.
     """
     text = subprocess.run(["perf", "sched", "timehist", "-w", "-i", data], capture_output=True,
                           text=True, check=True).stdout
     for line in text.splitlines():
         fields = line.split()
         if len(fields) < 3 or not fields[0][:1].isdigit():
+            continue
+        if fields[2] == "<idle>":  # a CPU's idle spell: pid 0
+            yield ("run", float(fields[0]), fields[1], "0", "<idle>", 0.0, "0")
             continue
         task = TASK.match(fields[2])
         if not task:
@@ -110,7 +125,8 @@ def timeline(data):
                 delay = float(fields[4]) / 1e3
             except ValueError:
                 continue
-            yield ("run", float(fields[0]), fields[1], task["pid"], task["comm"], delay)
+            yield ("run", float(fields[0]), fields[1], task["pid"], task["comm"], delay,
+                   task["tgid"] or task["pid"])
 
 
 def wakeups(events):
@@ -174,7 +190,7 @@ def echo_placement(events, children):
                 if woken[waker] == 2:
                     pending[wakee] = cpu
         elif event[3] in pending:
-            _, _, cpu, pid, _, delay = event
+            _, _, cpu, pid, _, delay, _ = event
             delays["same" if cpu == pending.pop(pid) else "other"].append(delay * 1e6)
     total = len(delays["same"]) + len(delays["other"])
     if total == 0:
@@ -182,6 +198,45 @@ def echo_placement(events, children):
     median = lambda values: statistics.median(values) if values else float("nan")  # noqa: E731
     return {"echoes": total, "same_share": len(delays["same"]) / total,
             "same_delay_us": median(delays["same"]), "other_delay_us": median(delays["other"])}
+
+
+def party(pid, process, comm, children, who):
+    """Which party of a churn a task is: client, server, helper, program or idle."""
+    if pid == "0":
+        return "idle"
+    if pid in children or comm == "cat":
+        return "program"
+    if pid == who["client"]:
+        return "client"
+    if process == who["server"] or process == who["client"]:  # the floor server's thread
+        return "server"
+    if comm == "exe":  # a spawn helper: wsexec runs them as /proc/self/exe
+        return "helper"
+    return "other"
+
+
+PARTIES = ("client", "server", "helper", "program")
+
+
+def waits_behind(events, children, who, connections):
+    """Per connection (µs), each party's scheduling delay (woken or
+    preempted, not yet running), by the party that ran on that CPU just
+    before it did.
+
+    {waiting party: {party before it: µs}}; "idle" before it is the CPU's
+    own wake-up from idle.
+    """
+    last_on_cpu = {}
+    waited = {p: collections.defaultdict(float) for p in PARTIES}
+    for event in events:
+        if event[0] != "run":
+            continue
+        _, _, cpu, pid, comm, delay, process = event
+        mine = party(pid, process, comm, children, who)
+        if mine in waited and delay > 0 and cpu in last_on_cpu:
+            waited[mine][last_on_cpu[cpu]] += delay * 1e6 / connections
+        last_on_cpu[cpu] = mine
+    return waited
 
 
 def main():
@@ -194,17 +249,19 @@ def main():
     print(f"{'target':>14} {'children':>8} {'clone->exec':>11} {'exec->echo':>10} "
           f"{'echo->next':>10} {'cycle':>6}  (ms, medians) | woken by the program: "
           "on its core, delay there / elsewhere (µs)")
+    waits = {}
     with tempfile.TemporaryDirectory() as scratch:
         for text in options.targets:
             target = churn_ab.parse_target(text)
             data = os.path.join(scratch, "sched.data")
-            record(options.wsbench, target, options.seconds, data)
+            _, who = record(options.wsbench, target, options.seconds, data)
             events = list(timeline(data))  # one `perf sched timehist` per recording
             children = program_pids(events)
             result = phases(events, children)
             if result is None:
                 print(f"{target[0]:>14} no children followed (is perf allowed to record?)")
                 continue
+            waits[target[0]] = waits_behind(events, children, who, result["children"])
             print(f"{target[0]:>14} {result['children']:>8} {result['clone_exec']:11.3f} "
                   f"{result['exec_echo']:10.3f} {result['echo_next']:10.3f} "
                   f"{result['cycle']:6.3f}", end="")
@@ -213,6 +270,16 @@ def main():
                 print(f"  | {placed['same_share']:4.0%} of {placed['echoes']}, "
                       f"{placed['same_delay_us']:.0f} / {placed['other_delay_us']:.0f}", end="")
             print()
+    print("\nwaiting for a CPU (woken or preempted), µs per connection, by what held it")
+    befores = ("client", "server", "helper", "program", "idle", "other")
+    print(f"{'target':>14} {'waiting':>8} " + " ".join(f"{b:>8}" for b in befores) + "    all")
+    for label, table in waits.items():
+        for mine in PARTIES:
+            row = table[mine]
+            if sum(row.values()) < 0.5:
+                continue
+            print(f"{label:>14} {mine:>8} " + " ".join(f"{row.get(b, 0.0):8.1f}" for b in befores)
+                  + f" {sum(row.values()):6.1f}")
 
 
 if __name__ == "__main__":
