@@ -27,13 +27,12 @@ counted.
 
 Last, per target, the time each party spent waiting for a CPU (woken, or
 preempted, and not yet running again), per connection, split by what held
-that CPU meanwhile: the client (the
-churn's own thread), the server (its threads; the floor server's thread),
-the spawn helpers, the programs (from their clone; a vfork child counts as
-a program), or the CPU's going from idle to running. A client or server
-that waits behind a program still starting up (exec, the dynamic loader)
-waits for most of that start-up (docs/performance.md, "Churn, a seventh
-look").
+that CPU meanwhile: the client (the churn's own thread), the server (its
+threads; the floor server's thread), the spawn helpers, the programs (from
+their clone; a vfork child counts as a program), or the CPU's going from
+idle to running. A client or server that waits behind a program still
+starting up (exec, the dynamic loader) waits for most of that start-up
+(docs/performance.md, "Churn, a seventh look").
 
     sudo bench/churn_phases.py base=build/wsexec floor floor-process
 
@@ -61,7 +60,9 @@ KERNEL = re.compile(r"^(rcu|migration|kworker|ksoftirq|kthreadd|kcompactd|kdamon
 
 
 def record(wsbench, target, seconds, data):
-    """Runs one churn against `target` with `perf sched record` over its middle second."""
+    """Runs one churn against `target` with `perf sched record` over its middle
+    second; returns the pids of the churn's client and of the server (None
+    for the floor server, a thread of the client)."""
     label, path, args, env = target
     port = churn_ab.free_port()
     server = None
@@ -85,13 +86,12 @@ def record(wsbench, target, seconds, data):
         time.sleep(1.0)
         subprocess.run(["perf", "sched", "record", "-o", data, "-a", "--", "sleep", str(seconds)],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        out, _ = client.communicate(timeout=seconds + 30)
+        client.communicate(timeout=seconds + 30)
     finally:
         if server:
             server.terminate()
             server.wait(timeout=10)
-    last = out.strip().splitlines()[-1] if out.strip() else ""
-    return last, {"client": str(client.pid), "server": str(server.pid) if server else None}
+    return {"client": str(client.pid), "server": str(server.pid) if server else None}
 
 
 def timeline(data):
@@ -254,7 +254,7 @@ def main():
         for text in options.targets:
             target = churn_ab.parse_target(text)
             data = os.path.join(scratch, "sched.data")
-            _, who = record(options.wsbench, target, options.seconds, data)
+            who = record(options.wsbench, target, options.seconds, data)
             events = list(timeline(data))  # one `perf sched timehist` per recording
             children = program_pids(events)
             result = phases(events, children)
