@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/major.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -61,11 +62,12 @@ void end_orphans_on(int stdin_fd) {
   struct stat ours {};
   if (::fstat(stdin_fd, &ours) != 0) return;
   // Only a stdin made for this one child tells it apart: the server's are a
-  // new pipe or a new terminal's slave (UNIX 98 slaves are majors 136-143).
-  // A descriptor many children share (/dev/null, say) would also match
-  // children whose pids we know.
-  const bool pty_slave =
-      S_ISCHR(ours.st_mode) && major(ours.st_rdev) >= 136 && major(ours.st_rdev) <= 143;
+  // new pipe or a new terminal's slave (the kernel numbers UNIX 98 slaves
+  // with a block of majors of its own). A descriptor many children share
+  // (/dev/null, say) would also match children whose pids we know.
+  const unsigned int device_major = major(ours.st_rdev);
+  const bool pty_slave = S_ISCHR(ours.st_mode) && device_major >= UNIX98_PTY_SLAVE_MAJOR &&
+                         device_major < UNIX98_PTY_SLAVE_MAJOR + UNIX98_PTY_MAJOR_COUNT;
   if (!S_ISFIFO(ours.st_mode) && !pty_slave) return;
   for (const pid_t pid : our_children()) {
     struct stat theirs {};

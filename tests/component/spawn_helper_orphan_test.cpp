@@ -135,7 +135,10 @@ struct OrphanCase {
          << left.size() << " children of dead helpers were left running or unreaped";
 }
 
-TEST(SpawnHelperOrphan, AChildStartedByAHelperThatDiedUnansweredIsKilledAndReaped) {
+// Each helper (the first, then its replacement) starts a sleep on
+// `child_stdin` and dies: the helpers are given up on, the caller is told to
+// start it itself, and neither child is left.
+void expect_no_orphan_when_every_helper_dies(const OrphanCase& spawn, int child_stdin) {
   SpawnHelpers helpers;
   std::vector<std::string> reports;
   std::error_code error;
@@ -143,16 +146,32 @@ TEST(SpawnHelperOrphan, AChildStartedByAHelperThatDiedUnansweredIsKilledAndReape
       1, "/proc/self/exe", [&](const std::string& message) { reports.push_back(message); }, error))
       << error.message();
   const std::set<pid_t> before = our_children();  // the helper among them
-  OrphanCase spawn;
-
-  // Each helper (the first, then its replacement) starts a sleep and dies:
-  // the helpers are given up on, and the caller is told to start it itself.
-  const auto started = helpers.try_start(spawn.request, spawn.child_in.get(), spawn.child_out.get(),
+  const auto started = helpers.try_start(spawn.request, child_stdin, spawn.child_out.get(),
                                          spawn.child_out.get(), error);
   EXPECT_FALSE(started.has_value());
   EXPECT_FALSE(helpers.running());
   EXPECT_GE(reports.size(), 2u);
   EXPECT_TRUE(none_left(new_children_after(before, 3000ms)));
+}
+
+TEST(SpawnHelperOrphan, AChildStartedByAHelperThatDiedUnansweredIsKilledAndReaped) {
+  OrphanCase spawn;
+  expect_no_orphan_when_every_helper_dies(spawn, spawn.child_in.get());
+}
+
+// --tty: the child's stdin is a new terminal's slave, a character device
+// rather than a pipe, and is recognised as made for that child too.
+TEST(SpawnHelperOrphan, AChildOnATerminalStartedByAHelperThatDiedIsKilledAndReaped) {
+  OwnedFd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+  ASSERT_GE(master.get(), 0);
+  ASSERT_EQ(::grantpt(master.get()), 0);
+  ASSERT_EQ(::unlockpt(master.get()), 0);
+  const char* slave_path = ::ptsname(master.get());
+  ASSERT_NE(slave_path, nullptr);
+  OwnedFd slave(::open(slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC));
+  ASSERT_GE(slave.get(), 0);
+  OrphanCase spawn;
+  expect_no_orphan_when_every_helper_dies(spawn, slave.get());
 }
 
 // Sets kFirstHelperOnlyMark to a file of its own for as long as it lives.
