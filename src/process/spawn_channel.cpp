@@ -31,8 +31,8 @@ void collect_descriptors(msghdr& message, std::vector<OwnedFd>& fds, std::size_t
   }
 }
 
-// After EAGAIN on a non-blocking socket: waits until it is ready for
-// `events`, at most `wait_ms`. False (errno EAGAIN) on the limit.
+// After EAGAIN: waits until the socket is ready for `events`, at most
+// `wait_ms`. False (errno EAGAIN) on the limit.
 bool wait_until_ready(int socket, short events, int wait_ms) {
   pollfd watched{socket, events, 0};
   int ready;
@@ -97,7 +97,12 @@ bool receive_with_descriptors(int socket, std::size_t size, std::string& bytes,
     message.msg_iovlen = 1;
     message.msg_control = control;
     message.msg_controllen = sizeof control;
-    const ssize_t n = ::recvmsg(socket, &message, MSG_CMSG_CLOEXEC);
+    // Never a blocking read: its wait wakes for anything that happens on the
+    // socket, including the room the other side makes by reading what this
+    // side sent (a helper, woken each time the server reads its answer, ran
+    // and slept again on the server's core, two context switches a spawn).
+    // poll() wakes only for input.
+    const ssize_t n = ::recvmsg(socket, &message, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (would_block(errno) && wait_until_ready(socket, POLLIN, wait_ms)) continue;

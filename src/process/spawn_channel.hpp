@@ -17,6 +17,7 @@ namespace wsexec {
 // not to one descriptor of it). Then each call waits for it with poll(), at
 // most `wait_ms` each time (-1: without a limit), and fails with EAGAIN
 // past that, as a blocking socket's SO_RCVTIMEO or SO_SNDTIMEO would.
+// Receiving always waits that way, whatever the socket's mode.
 
 // Sends all of `bytes`, with `fds` attached to the first of them.
 bool send_with_descriptors(int socket, const std::string& bytes, const std::vector<int>& fds,

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -205,6 +206,47 @@ TEST(SpawnHelperHalves, AnExecFailureComesBackAsItsErrnoWithTheChildReaped) {
   // The failed child is reaped already: nothing is left to the caller.
   EXPECT_EQ(started.pid, -1);
   EXPECT_EQ(started.pidfd, -1);
+}
+
+// How often `pid` has gone to sleep and been woken since it started.
+long voluntary_switches(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  const std::string key = "voluntary_ctxt_switches:";
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind(key, 0) == 0) return std::stol(line.substr(key.size()));
+  }
+  return -1;
+}
+
+// A helper waiting for its next request sleeps until one comes. A blocking
+// read there was also woken each time the server read the answer before
+// (the room that read makes on the helper's socket), so it ran and slept
+// again on the server's core, twice a spawn.
+TEST(SpawnHelperHalves, AHelperWaitingForItsNextRequestIsNotWokenWhenItsAnswerIsRead) {
+  Helpers helpers(1);
+  ASSERT_TRUE(helpers.started());
+  const pid_t helper = helpers->pids().at(0);
+  constexpr int kSpawns = 20;
+  long woken = 0;
+  for (int i = 0; i < kSpawns; ++i) {
+    ChildPipes pipes;
+    auto lease = send_now(*helpers, shell("exit 0"), pipes);
+    ASSERT_TRUE(lease.has_value());
+    ASSERT_TRUE(readable_within(lease->socket(), 5000ms));
+    std::this_thread::sleep_for(5ms);  // the helper is back waiting for a request
+    const long before = voluntary_switches(helper);
+    StartedProgram started;
+    std::error_code error;
+    ASSERT_TRUE(helpers->read_answer_now(*lease, started, error)) << error.message();
+    OwnedFd pidfd(started.pidfd);
+    reap(started.pid);
+    std::this_thread::sleep_for(5ms);  // time for a wake-up to show
+    const long after = voluntary_switches(helper);
+    ASSERT_GE(before, 0);
+    woken += after - before;
+  }
+  EXPECT_LE(woken, 2) << "the helper woke " << woken << " times in " << kSpawns
+                      << " reads of its answer";
 }
 
 // The helper dies with the request unanswered: its socket turns readable
