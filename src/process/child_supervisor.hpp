@@ -20,7 +20,8 @@ namespace wsexec {
 class ChildSupervisor : public std::enable_shared_from_this<ChildSupervisor> {
  public:
   // Takes the child and the --maxforks slot it uses; the slot is released
-  // only once the child is reaped. `log_context` prefixes its log lines.
+  // once the child is reaped, or by release_slot_after_exit().
+  // `log_context` prefixes its log lines.
   ChildSupervisor(std::unique_ptr<ChildProcess> child, ForkSlot slot,
                   std::chrono::milliseconds close_grace, std::string log_context);
   // Reaps the child, and then releases the slot. One still running (only
@@ -30,6 +31,13 @@ class ChildSupervisor : public std::enable_shared_from_this<ChildSupervisor> {
 
   ChildProcess& child() { return *child_; }
   bool exited() const { return exited_; }
+  // For an owner whose session is over once the child has exited, and who
+  // defers the rest (its group's kill, the reap) by a moment: the child
+  // runs no more, so its --maxforks slot is free now. Before the exit,
+  // nothing: a running child keeps its slot.
+  void release_slot_after_exit() {
+    if (exited_) slot_.reset();
+  }
   // How it ended, read when its exit was seen (not yet reaped then), so
   // the session can tell the client and the log; nullopt before that.
   const std::optional<ProgramExit>& program_exit() const { return program_exit_; }

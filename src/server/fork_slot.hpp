@@ -1,7 +1,9 @@
 #pragma once
 // One --maxforks slot, held from the upgrade (or the CGI request) until the
 // child is reaped, so the limit counts children that still hold a process
-// table entry, not sessions.
+// table entry, not sessions. The exception: a session that is over lets go
+// of it when its program exits, as its reap waits a moment on the worker
+// (ChildSupervisor::release_slot_after_exit).
 #include <atomic>
 #include <optional>
 #include <utility>

@@ -401,6 +401,9 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
     // The ladder's first step closes stdin only once what the client sent
     // before it left is in the pipe (see on_close_stdin above).
     begin_termination();
+    // Its program already gone (it usually is: its stdin closed at the close
+    // frame), the rest of the end waits too, as in on_child_exited.
+    if (child_ && child_->exited()) return retire_the_rest();
     release_pipes_if_done();
   }
 
@@ -433,13 +436,18 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>,
   }
 
   void on_child_exited() {
-    // Both sides gone: what is left (the group kill, the closes, the reap
-    // and DISCONNECT when we go) can wait for the next connection's spawn.
-    if (!client_.open) {
-      return worker_.retire([self = this->shared_from_this()] { self->release_pipes_if_done(); });
-    }
+    if (!client_.open) return retire_the_rest();
     release_pipes_if_done();
     if (std::exchange(close_after_exit_, false)) close_once_exited();
+  }
+
+  // Both sides gone and the program exited: what is left (the group kill,
+  // the closes, the reap and DISCONNECT when we go) can wait for the next
+  // connection's spawn (Worker::retire). The --maxforks slot does not wait
+  // with it: a client that connects again at once would find it taken.
+  void retire_the_rest() {
+    child_->release_slot_after_exit();
+    worker_.retire([self = this->shared_from_this()] { self->release_pipes_if_done(); });
   }
 
   // The normal close once stdout has ended. Its reason says how the program
