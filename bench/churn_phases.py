@@ -34,6 +34,10 @@ idle to running. A client or server that waits behind a program still
 starting up (exec, the dynamic loader) waits for most of that start-up
 (docs/performance.md, "Churn, a seventh look").
 
+And the wake-ups a connection costs, by who woke whom (a helper woken
+twice a spawn showed there: docs/performance.md, "Churn, an eighth look"),
+with the context switches.
+
     sudo bench/churn_phases.py base=build/wsexec floor floor-process
 
 Targets are those of churn_ab.py: LABEL=PATH [NAME=VALUE...], `floor`,
@@ -109,8 +113,14 @@ def timeline(data):
         fields = line.split()
         if len(fields) < 3 or not fields[0][:1].isdigit():
             continue
-        if fields[2] == "<idle>":  # a CPU's idle spell: pid 0
-            yield ("run", float(fields[0]), fields[1], "0", "<idle>", 0.0, "0")
+        # A CPU's idle spell (pid 0), or a wake-up an idle CPU delivered.
+        if fields[2] in ("<idle>", "swapper"):
+            wakee = TASK.match(fields[-1]) if "awakened:" in fields else None
+            if wakee:
+                yield ("wake", float(fields[0]), fields[1], "0", "<idle>", wakee["pid"],
+                       wakee["comm"])
+            elif "awakened:" not in fields:
+                yield ("run", float(fields[0]), fields[1], "0", "<idle>", 0.0, "0")
             continue
         task = TASK.match(fields[2])
         if not task:
@@ -239,6 +249,28 @@ def waits_behind(events, children, who, connections):
     return waited
 
 
+def wakes_between(events, children, who, connections):
+    """Per connection: how often each party woke each other ({(waker, wakee):
+    count}, "idle" for a wake-up delivered to an idle CPU), and how many
+    context switches there were (a task switched out)."""
+    process_of = {}
+    for event in events:
+        if event[0] == "run":
+            process_of[event[3]] = event[6]
+    woke = collections.Counter()
+    switches = 0
+    for event in events:
+        if event[0] == "run":
+            switches += event[3] != "0"
+            continue
+        if event[0] != "wake":
+            continue
+        _, _, _, waker, waker_comm, wakee, wakee_comm = event
+        woke[(party(waker, process_of.get(waker, waker), waker_comm, children, who),
+              party(wakee, process_of.get(wakee, wakee), wakee_comm, children, who))] += 1
+    return {pair: n / connections for pair, n in woke.items()}, switches / connections
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("targets", nargs="+")
@@ -250,6 +282,7 @@ def main():
           f"{'echo->next':>10} {'cycle':>6}  (ms, medians) | woken by the program: "
           "on its core, delay there / elsewhere (µs)")
     waits = {}
+    wakes = {}
     with tempfile.TemporaryDirectory() as scratch:
         for text in options.targets:
             target = churn_ab.parse_target(text)
@@ -262,6 +295,7 @@ def main():
                 print(f"{target[0]:>14} no children followed (is perf allowed to record?)")
                 continue
             waits[target[0]] = waits_behind(events, children, who, result["children"])
+            wakes[target[0]] = wakes_between(events, children, who, result["children"])
             print(f"{target[0]:>14} {result['children']:>8} {result['clone_exec']:11.3f} "
                   f"{result['exec_echo']:10.3f} {result['echo_next']:10.3f} "
                   f"{result['cycle']:6.3f}", end="")
@@ -280,6 +314,12 @@ def main():
                 continue
             print(f"{label:>14} {mine:>8} " + " ".join(f"{row.get(b, 0.0):8.1f}" for b in befores)
                   + f" {sum(row.values()):6.1f}")
+    print("\nwake-ups per connection, by waker -> wakee (\"idle\": one an idle CPU delivered),"
+          " and context switches")
+    for label, (woke, switches) in wakes.items():
+        pairs = sorted(woke.items(), key=lambda item: -item[1])
+        shown = ", ".join(f"{a}->{b} {n:.2f}" for (a, b), n in pairs if n >= 0.05)
+        print(f"{label:>14} all {sum(woke.values()):.2f}, switches {switches:.2f}: {shown}")
 
 
 if __name__ == "__main__":
