@@ -28,6 +28,7 @@
 #include "core/spawn_wire.hpp"
 #include "process/owned_fd.hpp"
 #include "process/program_start.hpp"
+#include "process/pseudo_terminal.hpp"
 #include "process/spawn_channel.hpp"
 #include "process/spawn_helper_loop.hpp"
 #include "process/spawn_helpers.hpp"
@@ -162,16 +163,11 @@ TEST(SpawnHelperOrphan, AChildStartedByAHelperThatDiedUnansweredIsKilledAndReape
 // --tty: the child's stdin is a new terminal's slave, a character device
 // rather than a pipe, and is recognised as made for that child too.
 TEST(SpawnHelperOrphan, AChildOnATerminalStartedByAHelperThatDiedIsKilledAndReaped) {
-  OwnedFd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
-  ASSERT_GE(master.get(), 0);
-  ASSERT_EQ(::grantpt(master.get()), 0);
-  ASSERT_EQ(::unlockpt(master.get()), 0);
-  const char* slave_path = ::ptsname(master.get());
-  ASSERT_NE(slave_path, nullptr);
-  OwnedFd slave(::open(slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC));
-  ASSERT_GE(slave.get(), 0);
+  std::error_code error;
+  const PseudoTerminal terminal = open_pseudo_terminal(TerminalMode::session, {}, error);
+  ASSERT_TRUE(terminal.slave) << error.message();
   OrphanCase spawn;
-  expect_no_orphan_when_every_helper_dies(spawn, slave.get());
+  expect_no_orphan_when_every_helper_dies(spawn, terminal.slave.get());
 }
 
 // Sets kFirstHelperOnlyMark to a file of its own for as long as it lives.
