@@ -210,6 +210,27 @@ def echo_placement(events, children):
             "same_delay_us": median(delays["same"]), "other_delay_us": median(delays["other"])}
 
 
+def first_run_wait(events, children):
+    """How long each program waited for a CPU after its clone, before it
+    first ran: the median (µs) and the share of programs whose CPU was idle
+    just before (a halted CPU woken for it). That wait is on the path from
+    the spawn to the echo; on a VM whose idle CPUs halt, an idle CPU costs
+    tens of µs to run again (docs/performance.md, "Churn, a ninth look")."""
+    last_on_cpu, seen, delays, idle = {}, set(), [], 0
+    for event in events:
+        if event[0] != "run":
+            continue
+        _, _, cpu, pid, _, delay, _ = event
+        if pid in children and pid not in seen:
+            seen.add(pid)
+            delays.append(delay * 1e6)
+            idle += last_on_cpu.get(cpu) == "0"
+        last_on_cpu[cpu] = pid
+    if not delays:
+        return None
+    return {"median_us": statistics.median(delays), "idle_share": idle / len(delays)}
+
+
 def party(pid, process, comm, children, who):
     """Which party of a churn a task is: client, server, helper, program or idle."""
     if pid == "0":
@@ -280,7 +301,8 @@ def main():
     options = parser.parse_args()
     print(f"{'target':>14} {'children':>8} {'clone->exec':>11} {'exec->echo':>10} "
           f"{'echo->next':>10} {'cycle':>6}  (ms, medians) | woken by the program: "
-          "on its core, delay there / elsewhere (µs)")
+          "on its core, delay there / elsewhere (µs) | the program's first run: "
+          "waited (µs, median), after an idle CPU")
     waits = {}
     wakes = {}
     with tempfile.TemporaryDirectory() as scratch:
@@ -303,6 +325,9 @@ def main():
             if placed:
                 print(f"  | {placed['same_share']:4.0%} of {placed['echoes']}, "
                       f"{placed['same_delay_us']:.0f} / {placed['other_delay_us']:.0f}", end="")
+            first = first_run_wait(events, children)
+            if first:
+                print(f"  | {first['median_us']:.0f}, {first['idle_share']:.0%}", end="")
             print()
     print("\nwaiting for a CPU (woken or preempted), µs per connection, by what held it")
     befores = ("client", "server", "helper", "program", "idle", "other")
