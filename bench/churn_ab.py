@@ -25,6 +25,10 @@ churn / the floor server's median, and each target's runs paired with the
 first target's of the same round: with round-to-round swings of 10-20 %,
 how many rounds a change wins says more than a difference of medians.
 
+`build-bench/bench/design-ladder` takes the same arguments: with its
+switches as environment variables, each rung of it is a target of its own
+(see bench/src/design_ladder.cpp).
+
 Run it un-niced on a quiet machine; say what else ran.
 """
 import argparse
