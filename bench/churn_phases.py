@@ -210,22 +210,30 @@ def echo_placement(events, children):
             "same_delay_us": median(delays["same"]), "other_delay_us": median(delays["other"])}
 
 
+def runs_with_previous(events):
+    """timeline()'s run events, each with the run event before it on the same
+    CPU (None for a CPU's first): what a task that waited for a CPU waited
+    behind, or that the CPU was idle ("0") and had to wake."""
+    last_on_cpu = {}
+    for event in events:
+        if event[0] != "run":
+            continue
+        yield event, last_on_cpu.get(event[2])
+        last_on_cpu[event[2]] = event
+
+
 def first_run_wait(events, children):
     """How long each program waited for a CPU after its clone, before it
     first ran: the median (µs) and the share of programs whose CPU was idle
     just before (a halted CPU woken for it). That wait is on the path from
     the spawn to the echo; on a VM whose idle CPUs halt, an idle CPU costs
     tens of µs to run again (docs/performance.md, "Churn, a ninth look")."""
-    last_on_cpu, seen, delays, idle = {}, set(), [], 0
-    for event in events:
-        if event[0] != "run":
-            continue
-        _, _, cpu, pid, _, delay, _ = event
+    seen, delays, idle = set(), [], 0
+    for (_, _, _, pid, _, delay, _), before in runs_with_previous(events):
         if pid in children and pid not in seen:
             seen.add(pid)
             delays.append(delay * 1e6)
-            idle += last_on_cpu.get(cpu) == "0"
-        last_on_cpu[cpu] = pid
+            idle += before is not None and before[3] == "0"
     if not delays:
         return None
     return {"median_us": statistics.median(delays), "idle_share": idle / len(delays)}
@@ -257,16 +265,12 @@ def waits_behind(events, children, who, connections):
     {waiting party: {party before it: µs}}; "idle" before it is the CPU's
     own wake-up from idle.
     """
-    last_on_cpu = {}
     waited = {p: collections.defaultdict(float) for p in PARTIES}
-    for event in events:
-        if event[0] != "run":
-            continue
-        _, _, cpu, pid, comm, delay, process = event
+    for (_, _, _, pid, comm, delay, process), before in runs_with_previous(events):
         mine = party(pid, process, comm, children, who)
-        if mine in waited and delay > 0 and cpu in last_on_cpu:
-            waited[mine][last_on_cpu[cpu]] += delay * 1e6 / connections
-        last_on_cpu[cpu] = mine
+        if mine in waited and delay > 0 and before is not None:
+            held_by = party(before[3], before[6], before[4], children, who)
+            waited[mine][held_by] += delay * 1e6 / connections
     return waited
 
 
