@@ -11,13 +11,13 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <fstream>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "proc_status.hpp"
 #include "process/owned_fd.hpp"
 #include "process/spawn_helpers.hpp"
 
@@ -210,12 +210,7 @@ TEST(SpawnHelperHalves, AnExecFailureComesBackAsItsErrnoWithTheChildReaped) {
 
 // How often `pid` has gone to sleep and been woken since it started.
 long voluntary_switches(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  const std::string key = "voluntary_ctxt_switches:";
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind(key, 0) == 0) return std::stol(line.substr(key.size()));
-  }
-  return -1;
+  return wsexec_test::proc_status_number(pid, "voluntary_ctxt_switches");
 }
 
 // A helper waiting for its next request sleeps until one comes. A blocking

@@ -20,6 +20,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "proc_status.hpp"
+
 namespace wsexec_test {
 
 using Clock = std::chrono::steady_clock;
@@ -228,11 +230,7 @@ bool blocked_writing_to_pipe(pid_t pid) {
 }
 
 long resident_kib(pid_t pid) {
-  std::istringstream status(read_file("/proc/" + std::to_string(pid) + "/status"));
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return -1;
+  return proc_status_number(pid, "VmRSS");
 }
 
 std::string process_name(pid_t pid) {
