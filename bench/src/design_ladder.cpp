@@ -134,6 +134,9 @@ struct Child {
   pid_t pid = -1;
   int in = -1, out = -1, err = -1, pidfd = -1;
   Use use = Use::free;
+  // Its helper's answer has come. Until then the slot stays taken, or a
+  // late answer would write its pid into the slot's next user.
+  bool answered = false;
 };
 std::array<Child, 64> children;
 int epoll_fd = -1;
@@ -207,7 +210,9 @@ void reap_exited() {
   for (Child& child : children) {
     if (child.use != Use::exiting) continue;
     // A helper's children are waited for by no one (SIGCHLD ignored).
-    if (HELPER || waitpid(child.pid, nullptr, WNOHANG) == child.pid) release(child);
+    if (HELPER ? child.answered : waitpid(child.pid, nullptr, WNOHANG) == child.pid) {
+      release(child);
+    }
   }
 }
 
@@ -422,6 +427,7 @@ int main(int argc, char** argv) {
           }
           Child& child = children[answer[1]];
           child.pid = answer[0];
+          child.answered = true;
           if (WATCH && child.use != Use::free) {
             child.pidfd = pidfd;
             watch(pidfd, program_exited, answer[1]);
