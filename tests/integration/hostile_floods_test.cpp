@@ -28,7 +28,9 @@ constexpr long kAllowedGrowthKib = 6 * 1024;
 long warmed_up_rss(const ServerProcess& server, const std::string& echo_target) {
   EXPECT_TRUE(serves_another_client(server, echo_target));
   std::this_thread::sleep_for(300ms);
-  return resident_kib(server.pid());
+  const long rss = resident_kib(server.pid());
+  EXPECT_GT(rss, 0) << "no RSS read for the server";
+  return rss;
 }
 
 // Sends whole frames for `duration`, as many as the server takes; returns
@@ -61,6 +63,7 @@ TEST(HostileFloods, BothWaysWithNobodyReadingKeepMemoryBoundedAndOthersServed) {
   EXPECT_GT(sent, 64u * 1024) << "the server never read the client at all";
 
   const long during = resident_kib(server.pid());
+  ASSERT_GT(during, 0) << "the server is gone";
   EXPECT_LT(during - before, kAllowedGrowthKib)
       << "RSS " << before << " KiB before, " << during << " KiB with " << sent
       << " bytes sent by the client";
@@ -70,6 +73,7 @@ TEST(HostileFloods, BothWaysWithNobodyReadingKeepMemoryBoundedAndOthersServed) {
   EXPECT_TRUE(wait_until([&] { return blocked_writing_to_pipe(children[0].pid); }, 5s))
       << "the program is not held back";
   const long held_back = resident_kib(server.pid());
+  ASSERT_GT(held_back, 0) << "the server is gone";
   RecordProperty("rss_before_kib", std::to_string(before));
   RecordProperty("rss_held_back_kib", std::to_string(held_back));
   RecordProperty("client_bytes_sent", std::to_string(sent));
@@ -90,6 +94,7 @@ TEST(HostileFloods, PingFloodFromAClientThatNeverReadsKeepsMemoryBounded) {
       flood_for(*flooder, {.opcode = opcode::ping, .payload = std::string(125, 'p')}, 3000ms);
   EXPECT_GT(sent / 125, 1000u) << "fewer than a thousand pings were taken";
   const long during = resident_kib(server.pid());
+  ASSERT_GT(during, 0) << "the server is gone";
   RecordProperty("rss_before_kib", std::to_string(before));
   RecordProperty("rss_after_kib", std::to_string(during));
   RecordProperty("pings_sent", std::to_string(sent / 125));

@@ -49,6 +49,8 @@ TEST(LongStream, ReadsPausedOnEveryMessageLeaveNothingBehind) {
   const long before = resident_kib(server.pid());
   const long echoed = echo_for(*client, 3s);
   const long after = resident_kib(server.pid());
+  ASSERT_GT(before, 0) << "no RSS read for the server";
+  ASSERT_GT(after, 0) << "the server is gone";
   ASSERT_GT(echoed, 0) << "an echo went missing";
   RecordProperty("messages_echoed", std::to_string(echoed));
   RecordProperty("rss_growth_kib", std::to_string(after - before));

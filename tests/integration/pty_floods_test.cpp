@@ -40,6 +40,7 @@ TEST(PtyFloods, BothWaysWithNobodyReadingKeepMemoryBoundedAndGiveEverythingBack)
   ASSERT_TRUE(children_all_gone(server));
   std::this_thread::sleep_for(300ms);
   const long before = resident_kib(server.pid());
+  ASSERT_GT(before, 0) << "no RSS read for the server";
 
   auto flooder = std::make_unique<RawWsConnection>(server.port());
   UpgradeRequest request;
@@ -53,6 +54,7 @@ TEST(PtyFloods, BothWaysWithNobodyReadingKeepMemoryBoundedAndGiveEverythingBack)
   }
   EXPECT_GT(sent, 64u * 1024) << "the server never read the client at all";
   const long during = resident_kib(server.pid());
+  ASSERT_GT(during, 0) << "the server is gone";
   RecordProperty("rss_before_kib", std::to_string(before));
   RecordProperty("rss_during_kib", std::to_string(during));
   RecordProperty("client_bytes_sent", std::to_string(sent));

@@ -258,13 +258,16 @@ TEST(Relay, ClientThatDoesNotReadStallsTheChildInsteadOfFillingMemory) {
   std::string script = dir.write_script("flood.sh", "echo $$ > '" + pid_file + "'\nexec yes\n");
   ServerProcess server({script});
   const long baseline = resident_kib(server.pid());
+  ASSERT_GT(baseline, 0) << "no RSS read for the server";
   auto client = connect_to(server);  // and never read (yet)
   pid_t child = 0;
   ASSERT_TRUE(wait_until([&] { return (child = read_pid_file(pid_file)) > 0; }, 5s));
   PidCleanup cleanup;
   cleanup.add(child);
   std::this_thread::sleep_for(1s);  // time for unbounded buffering to show
-  EXPECT_LT(resident_kib(server.pid()) - baseline, kMaxGrowthKib);
+  const long flooded = resident_kib(server.pid());
+  ASSERT_GT(flooded, 0) << "the server is gone";
+  EXPECT_LT(flooded - baseline, kMaxGrowthKib);
   // Back-pressure: the child waits on its full stdout pipe.
   EXPECT_TRUE(wait_until([&] { return blocked_writing_to_pipe(child); }, 2s))
       << "the child is not blocked on its output";
@@ -282,13 +285,16 @@ TEST(Relay, ChildThatDoesNotReadStallsTheClientInsteadOfFillingMemory) {
   std::string script = dir.write_script("deaf.sh", "exec sleep 30\n");
   ServerProcess server({"--binary", script});
   const long baseline = resident_kib(server.pid());
+  ASSERT_GT(baseline, 0) << "no RSS read for the server";
   auto client = connect_to(server);
   const std::string chunk(64 * 1024, 'z');
   for (int i = 0; i < 1024; ++i) client->queue_binary(chunk);  // 64 MiB
   // Pipe and socket buffers hold a few MiB at most; the rest must wait here.
   EXPECT_FALSE(client->flush(1500ms)) << "64 MiB vanished into a child that reads nothing";
   EXPECT_GT(client->queued_bytes(), 32u * 1024 * 1024);
-  EXPECT_LT(resident_kib(server.pid()) - baseline, kMaxGrowthKib);
+  const long stalled = resident_kib(server.pid());
+  ASSERT_GT(stalled, 0) << "the server is gone";
+  EXPECT_LT(stalled - baseline, kMaxGrowthKib);
 }
 
 }  // namespace

@@ -46,6 +46,7 @@ TEST(SharedLimits, AProgramThatDoesNotReadStopsItsClientsWithoutTheServerBufferi
   auto client = connect_to(server);
   ASSERT_TRUE(IsText(client->read(kWait), "ready"));
   const long rss_before = resident_kib(server.pid());
+  ASSERT_GT(rss_before, 0) << "no RSS read for the server";
   const std::string message(256 * 1024, 'm');
   for (int i = 0; i < 256; ++i) client->queue_text(message);  // 64 MiB
   EXPECT_FALSE(client->flush(2000ms)) << "every byte was taken by a program that reads nothing";
@@ -53,7 +54,9 @@ TEST(SharedLimits, AProgramThatDoesNotReadStopsItsClientsWithoutTheServerBufferi
   EXPECT_GT(client->queued_bytes(), 32u << 20) << server.diagnostics();
   // The server holds no more than a pipe's worth and its bound per client
   // (plus what the kernel's socket buffers keep).
-  EXPECT_LT(resident_kib(server.pid()) - rss_before, 4 * 1024);
+  const long rss_after = resident_kib(server.pid());
+  ASSERT_GT(rss_after, 0) << "the server is gone";
+  EXPECT_LT(rss_after - rss_before, 4 * 1024);
 }
 
 TEST(SharedLimits, AQuietClientIsNotHeldBehindABusyOnesFlood) {
