@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Issue 16, item 4: serial churn of several servers and the floor server, interleaved.
 
-Each round runs every target once, in an order reversed every other round,
+Each round runs every target once (in an order that puts every target in
+every place equally often over 2 x N rounds of N targets: see round_order),
 each server a fresh process (`--port= --address=127.0.0.1 --maxforks=0 ...
 cat`), one `wsbench churn` against it. Per run it records the churn rate, its
 phases (opening, first echo, closing; medians), the machine's busy cores
@@ -144,6 +145,20 @@ def run_once(wsbench, target, seconds):
     }
 
 
+def round_order(targets, round_number):
+    """The order of a round: the targets' order rotated by one place each
+    round, then the same rotations reversed, so that over 2 x N rounds every
+    one of N targets runs in every place, and before and after every other,
+    equally often. Reversing every other round was not enough: with three
+    targets the middle one never ran right after itself, and in an A/A (one
+    binary under two labels) that place won 1-3 % (docs/performance.md,
+    "Churn, an eleventh look")."""
+    count = len(targets)
+    shift = round_number % count
+    order = targets[shift:] + targets[:shift]
+    return list(reversed(order)) if (round_number // count) % 2 else order
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("targets", nargs="+")
@@ -155,7 +170,7 @@ def main():
     targets = [parse_target(t) for t in options.targets]
     runs = {t[0]: [] for t in targets}
     for round_number in range(options.rounds):
-        order = targets if round_number % 2 == 0 else list(reversed(targets))
+        order = round_order(targets, round_number)
         for target in order:
             run = run_once(options.wsbench, target, options.seconds)
             runs[target[0]].append(run)
