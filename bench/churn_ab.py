@@ -94,25 +94,47 @@ def parse_target(text):
     return label, words[0], args, env
 
 
-def run_once(wsbench, target, seconds):
+def start_server(wsbench, target, port, seconds, script="churn_ab"):
+    """Starts `target`'s server on `port` running `cat` (None for `floor`,
+    which runs inside the churn client) and waits until it listens; a
+    floor-process server lives `seconds` + 60 s. Exits the script if it
+    never listens."""
     label, path, args, env = target
-    port = free_port()
-    server = None
     if label == "floor":
-        command = [wsbench, "churn", "--floor", "--port", str(port), "--seconds", str(seconds)]
+        return None
+    if label == "floor-process":
+        command = [wsbench, "floor-server", "--port", str(port), "--seconds", str(seconds + 60),
+                   "--command", "/bin/cat"]
     else:
-        if label == "floor-process":
-            server_command = [wsbench, "floor-server", "--port", str(port), "--seconds",
-                              str(seconds + 60), "--command", "/bin/cat"]
-        else:
-            server_command = [path, f"--port={port}", "--address=127.0.0.1", "--maxforks=0",
-                              *args, "cat"]
-        server = subprocess.Popen(server_command, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL, env={**os.environ, **env})
-        if not wait_for_port(port):
-            server.kill()
-            sys.exit(f"churn_ab: {label} did not listen on {port}")
-        command = [wsbench, "churn", "--port", str(port), "--seconds", str(seconds)]
+        command = [path, f"--port={port}", "--address=127.0.0.1", "--maxforks=0", *args, "cat"]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env={**os.environ, **env})
+    if not wait_for_port(port):
+        server.kill()
+        server.wait()
+        sys.exit(f"{script}: {label} did not listen on {port}")
+    return server
+
+
+def stop_server(server):
+    """SIGTERM, then SIGKILL if it has not gone within 10 s; None is no server."""
+    if not server:
+        return
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def run_once(wsbench, target, seconds):
+    label = target[0]
+    port = free_port()
+    server = start_server(wsbench, target, port, seconds)
+    command = [wsbench, "churn", "--port", str(port), "--seconds", str(seconds)]
+    if label == "floor":
+        command.append("--floor")
     try:
         server_before = thread_ticks(server.pid) if server else 0
         all_before, idle_before = machine_ticks()
@@ -122,13 +144,7 @@ def run_once(wsbench, target, seconds):
         all_after, idle_after = machine_ticks()
         server_after = thread_ticks(server.pid) if server else 0
     finally:
-        if server:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        stop_server(server)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     if result.get("status") != "ok":
         sys.exit(f"churn_ab: {label}: {result}")

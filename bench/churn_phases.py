@@ -67,24 +67,11 @@ def record(wsbench, target, seconds, data):
     """Runs one churn against `target` with `perf sched record` over its middle
     second; returns the pids of the churn's client and of the server (None
     for the floor server, a thread of the client)."""
-    label, path, args, env = target
     port = churn_ab.free_port()
-    server = None
     churn = [wsbench, "churn", "--port", str(port), "--seconds", str(seconds + 2)]
-    if label == "floor":
+    if target[0] == "floor":
         churn.append("--floor")
-    else:
-        if label == "floor-process":
-            command = [wsbench, "floor-server", "--port", str(port), "--seconds",
-                       str(seconds + 60), "--command", "/bin/cat"]
-        else:
-            command = [path, f"--port={port}", "--address=127.0.0.1", "--maxforks=0", *args,
-                       "cat"]
-        server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                  env={**os.environ, **env})
-        if not churn_ab.wait_for_port(port):
-            server.kill()
-            sys.exit(f"churn_phases: {label} did not listen on {port}")
+    server = churn_ab.start_server(wsbench, target, port, seconds, "churn_phases")
     try:
         client = subprocess.Popen(churn, stdout=subprocess.PIPE, text=True)
         time.sleep(1.0)
@@ -92,9 +79,7 @@ def record(wsbench, target, seconds, data):
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
         client.communicate(timeout=seconds + 30)
     finally:
-        if server:
-            server.terminate()
-            server.wait(timeout=10)
+        churn_ab.stop_server(server)
     return {"client": str(client.pid), "server": str(server.pid) if server else None}
 
 

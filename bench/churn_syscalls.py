@@ -65,18 +65,9 @@ MOMENTS = ["request", "spawn asked", "101 sent", "answer", "echo sent", "close f
 
 def record(wsbench, target, seconds, data):
     """One churn against `target`, its middle `seconds` recorded into `data`."""
-    label, path, args, env = target
     port = churn_ab.free_port()
-    if label == "floor-process":
-        command = [wsbench, "floor-server", "--port", str(port), "--seconds", str(seconds + 60),
-                   "--command", "/bin/cat"]
-    else:
-        command = [path, f"--port={port}", "--address=127.0.0.1", "--maxforks=0", *args, "cat"]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              env={**os.environ, **env})
+    server = churn_ab.start_server(wsbench, target, port, seconds, "churn_syscalls")
     try:
-        if not churn_ab.wait_for_port(port):
-            sys.exit(f"churn_syscalls: {label} did not listen on {port}")
         client = subprocess.Popen(
             [wsbench, "churn", "--port", str(port), "--seconds", str(seconds + 2)],
             stdout=subprocess.PIPE, text=True)
@@ -86,8 +77,7 @@ def record(wsbench, target, seconds, data):
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
         client.communicate(timeout=seconds + 30)
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        churn_ab.stop_server(server)
 
 
 def calls(data):
@@ -130,31 +120,30 @@ def connections(recorded):
         current["calls"] += 1
         current["inside"] += ended - began
         current["kinds"][NAMES.get(number, f"NR {number}")] += ended - began
-        moments, at = current["moments"], began - current["start"]
+        moments = current["moments"]
+        at, done = began - current["start"], ended - current["start"]  # the call's start, end
         client = fd == current["client"]
-
-        def first(name, when=at):
-            moments.setdefault(name, when)
-
         if client and number in READS:
             if result > 0 and "request" not in moments:
-                first("request", ended - current["start"])
+                moments["request"] = done
             elif result > 0 and "echo sent" in moments:
-                first("close frame", ended - current["start"])
+                moments.setdefault("close frame", done)
             elif result == 0:
-                first("FIN read", ended - current["start"])
+                moments.setdefault("FIN read", done)
         elif client and number in SENDS:
             current["sends"] += 1
-            first({1: "101 sent", 2: "echo sent", 3: "close reply"}.get(current["sends"], "-"))
+            sent = {1: "101 sent", 2: "echo sent", 3: "close reply"}.get(current["sends"])
+            if sent:
+                moments[sent] = at
         elif client and number == 48:
-            first("FIN sent")
+            moments.setdefault("FIN sent", at)
         elif client and number == 3:
-            first("closed")
+            moments.setdefault("closed", at)
         elif number == 46 and current["helper"] is None and "echo sent" not in moments:
             current["helper"] = fd
-            first("spawn asked")
+            moments["spawn asked"] = at
         elif number == 47 and fd == current["helper"] and result > 0:
-            first("answer", ended - current["start"])
+            moments.setdefault("answer", done)
     # The last connection has no next accept: it is left out.
 
 
